@@ -1,0 +1,54 @@
+# The two commands a new user needs: `make run` and `make test`. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format messages lock clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+install: $(BIN)/.installed
+
+## The demo portal: SQLite and a file broker under var/ unless DATABASE_URL / REDIS_URL are set;
+## web server, Celery worker and beat side by side. Ctrl-C stops all three.
+run: export DJANGO_SETTINGS_MODULE = hangzhou_cfc.settings.local
+run: export PATH := $(CURDIR)/$(BIN):$(PATH)
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "  The portal: http://$(HOST):$(PORT)/   (English: http://$(HOST):$(PORT)/en/)"
+	@echo "  Web server, Celery worker and beat start below. Ctrl-C stops them all."
+	@echo
+	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+## The whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL, Redis and a real
+## worker; without them those tests are skipped (and fail when CI=true).
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Extract new strings into locale/ and compile them (needs GNU gettext).
+messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --no-location
+	$(BIN)/python manage.py compilemessages --locale zh_Hans
+
+## Re-pin every dependency after a change to pyproject.toml.
+lock: install
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev --output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

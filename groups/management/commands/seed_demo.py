@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+# Each app that brings demo data adds its seeder here, in the order they build on each other.
+# A seeder is idempotent: a second run changes nothing.
+SEEDERS = [
+    "groups.demo.seed",
+]
+
+
+class Command(BaseCommand):
+    help = "Load the Hangzhou demo data and the demo logins. Running it again changes nothing."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                _("Demo data is not allowed with these settings (DEMO_DATA_ALLOWED is off).")
+            )
+        # Names stored by the seeders are in the portal's default language.
+        with translation.override(settings.LANGUAGE_CODE):
+            for path in SEEDERS:
+                import_string(path)()
+            self.stdout.write(self.style.SUCCESS(_("Demo data is loaded.")))
+            self.stdout.write(
+                _("Demo logins (the password of each is %(password)s):")
+                % {"password": DEMO_PASSWORD}
+            )
+            for username, role, _display_name in DEMO_LOGINS:
+                self.stdout.write(f"  {username:<12} {role.label}")
