@@ -43,7 +43,7 @@ format: install
 ## Extract new strings into locale/ and compile them (needs GNU gettext).
 messages: install
 	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --no-location
-	$(BIN)/python manage.py compilemessages --locale zh_Hans
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore .venv
 
 ## Re-pin every dependency after a change to pyproject.toml.
 lock: install

@@ -1,0 +1,125 @@
+"""Shared fixtures, and the rule for tests that need a server.
+
+A test marked `postgres`, `redis`, `worker` or `browser` runs only where that server or program
+is there. Elsewhere it is skipped with the reason (pytest's `-ra` prints it), except when
+CI=true: there a missing server is a failure, so that CI can never pass by skipping.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def _missing(marker: str) -> str | None:
+    """Why a test with this marker cannot run here, or None if it can."""
+    if marker == "postgres":
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    elif marker in ("redis", "worker"):
+        if not settings.REDIS_URL:
+            return f"needs Redis for the {marker}: set REDIS_URL=redis://..."
+        if not _redis_reachable():
+            return f"Redis at REDIS_URL does not answer ({marker})"
+    elif marker == "browser" and not shutil.which("chromium"):
+        return "needs Debian's chromium on PATH (apt-get install chromium)"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "worker", "browser"):
+        if item.get_closest_marker(marker) is None:
+            continue
+        reason = _missing(marker)
+        if reason is None:
+            continue
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and this test {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+def _database_url_for_subprocess() -> str:
+    """The URL of the database this test run uses (pytest-django's test_<name> database)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] or ""
+    if s["PASSWORD"]:
+        auth += f":{s['PASSWORD']}"
+    return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(settings):
+    """Start a real Celery worker process on the test database, listening on a queue of its own.
+
+    Yields a small handle: `.queue` to send tasks to, `.hostname` the worker's name, and
+    `.process`. The test must use `django_db(transaction=True)` so that the worker sees rows the
+    test committed, and the test sees what the worker wrote.
+    """
+    from hangzhou_cfc.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    hostname = f"{queue}@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.test",
+        "DATABASE_URL": _database_url_for_subprocess(),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hangzhou_cfc",
+            "worker",
+            "--queues",
+            queue,
+            "--hostname",
+            hostname,
+            "--concurrency",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+
+    try:
+        yield SimpleNamespace(queue=queue, hostname=hostname, process=process)
+    finally:
+        app.conf.task_always_eager = eager
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

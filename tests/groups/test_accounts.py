@@ -1,0 +1,205 @@
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tests.groups.factories import PASSWORD, AdminFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, language="zh-hans", **kwargs):
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
+def test_chinese_is_the_default_language_and_english_lives_under_en(client):
+    chinese = client.get("/")
+    english = client.get("/en/")
+
+    assert chinese.status_code == english.status_code == 200
+    assert '<html lang="zh-hans">' in chinese.text
+    assert "杭州市儿童观察团" in chinese.text
+    assert '<html lang="en">' in english.text
+    assert "Hangzhou Children's Observation Group" in english.text
+
+
+def test_a_browser_asking_for_english_still_gets_chinese_at_the_unprefixed_address(client):
+    response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+
+    assert '<html lang="zh-hans">' in response.text
+
+
+def test_language_switch_leads_to_the_same_page_in_the_other_language(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/login/"
+
+
+def test_login_with_a_right_password_leads_home_and_names_the_role(client):
+    UserFactory(username="egret", display_name="小白鹭")
+
+    response = client.post(url("login"), {"username": "egret", "password": PASSWORD}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert "欢迎你，小白鹭" in response.text
+    assert "儿童观察员" in response.text
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-hans", "请输入一个正确的用户名和密码"),
+        ("en", "Please enter a correct username and password"),
+    ],
+)
+@pytest.mark.parametrize("wrong", ["username", "password"])
+def test_a_wrong_login_says_so_without_telling_which_half_was_wrong(
+    client, language, message, wrong
+):
+    UserFactory(username="egret")
+    data = {"username": "egret", "password": PASSWORD}
+    data[wrong] = "not-it"
+
+    response = client.post(url("login", language), data)
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert f'value="{data["username"]}"' in response.text, "what was typed is kept"
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_empty_login_form_shows_field_errors_in_chinese(client):
+    response = client.post(url("login"), {"username": "", "password": ""})
+
+    assert response.status_code == 200
+    assert response.text.count("该字段是必填项。") == 2
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_logout_is_a_post_and_ends_the_session(client):
+    client.force_login(UserFactory())
+
+    response = client.post(url("logout"))
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_change_needs_a_login(client):
+    response = client.get(url("password_change"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_password_change_refuses_a_weak_password_in_english_and_keeps_the_old_one(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        url("password_change", "en"),
+        {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"},
+    )
+
+    assert response.status_code == 200
+    assert "This password is too short" in response.text
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_change_with_a_wrong_old_password_says_so_in_chinese(client):
+    client.force_login(UserFactory())
+
+    response = client.post(
+        url("password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": "a-new-long-password-42",
+            "new_password2": "a-new-long-password-42",
+        },
+    )
+
+    assert "你的旧密码不正确" in response.text
+
+
+def test_password_change_keeps_the_user_logged_in_with_the_new_password(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        url("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-password-42",
+            "new_password2": "a-new-long-password-42",
+        },
+        follow=True,
+    )
+
+    assert "密码已修改" in response.text
+    user.refresh_from_db()
+    assert user.check_password("a-new-long-password-42")
+    assert client.get(url("home")).context["user"] == user
+
+
+def test_admin_home_shows_whether_the_worker_runs(client):
+    client.force_login(AdminFactory())
+
+    response = client.get(url("home", "en"))
+
+    assert "No background worker has reported yet" in response.text
+
+
+def test_a_child_home_does_not_show_the_system_section(client):
+    client.force_login(UserFactory())
+
+    response = client.get(url("home", "en"))
+
+    assert "background worker" not in response.text
+
+
+@pytest.mark.parametrize(("prefix", "title"), [("", "页面不存在"), ("/en", "Page not found")])
+def test_a_missing_page_is_a_404_in_the_portals_own_layout(client, prefix, title):
+    response = client.get(f"{prefix}/no-such-page/")
+
+    assert response.status_code == 404
+    assert title in response.text
+    assert "pico.min.css" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_the_admin_site_is_forbidden_to_a_non_staff_user(client):
+    client.force_login(UserFactory())
+
+    response = client.get(url("admin:index"))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_a_403_is_shown_in_the_portals_own_layout(rf):
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    with translation.override("en"):
+        response = permission_denied(rf.get("/"), PermissionDenied())
+
+    assert response.status_code == 403
+    assert b"Not allowed" in response.content
+    assert b"pico.min.css" in response.content
+
+
+def test_a_post_without_csrf_token_gets_the_portals_own_403_page(client):
+    csrf_client = client.__class__(enforce_csrf_checks=True)
+
+    response = csrf_client.post(url("login", "en"), {"username": "x", "password": "y"})
+
+    assert response.status_code == 403
+    assert "The form has expired" in response.text
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+
+    assert response.json() == {"status": "ok"}
