@@ -7,9 +7,9 @@ PORT ?= 8000
 
 .PHONY: run test install lint format messages lock clean
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+$(BIN)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@
 
 install: $(BIN)/.installed
@@ -45,10 +45,12 @@ messages: install
 	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete --no-location
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore .venv
 
-## Re-pin every dependency after a change to pyproject.toml.
+## Re-pin every dependency after a change to pyproject.toml: requirements.lock for the image,
+## requirements-dev.lock (the same pins plus the tools) for the virtualenv.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
 lock: install
-	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
-		--extra dev --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

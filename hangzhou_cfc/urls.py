@@ -1,12 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from . import views
 
 urlpatterns = [
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

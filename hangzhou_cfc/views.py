@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import translation
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 
 def healthz(request):
@@ -7,3 +11,16 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, resolving `next` in the language of its own address.
+
+    The view itself lives at an unprefixed address, so Chinese is active while it runs, and
+    Django could not resolve an English `next` such as /en/ to translate it back to /.
+    """
+    next_url = request.POST.get("next", "")
+    language = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return django_set_language(request)

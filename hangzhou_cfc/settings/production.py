@@ -4,6 +4,8 @@ Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL.
 """
 
 from .base import *  # noqa: F403
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -13,6 +15,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # The proxy terminates TLS and says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The container health check asks for /healthz over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
@@ -26,3 +30,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
+
+# Production never falls back to the embedded SQLite file or file broker.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    raise ImproperlyConfigured("Set DATABASE_URL to the PostgreSQL database.")
+if not REDIS_URL:  # noqa: F405
+    raise ImproperlyConfigured("Set REDIS_URL to the Redis server (broker and cache).")

@@ -36,6 +36,14 @@ def test_language_switch_leads_to_the_same_page_in_the_other_language(client):
     assert response["Location"] == "/en/accounts/login/"
 
 
+def test_language_switch_back_to_chinese_leads_to_the_unprefixed_address(client):
+    response = client.post(
+        reverse("set_language"), {"language": "zh-hans", "next": "/en/accounts/login/"}
+    )
+
+    assert response["Location"] == "/accounts/login/"
+
+
 def test_login_with_a_right_password_leads_home_and_names_the_role(client):
     UserFactory(username="egret", display_name="小白鹭")
 
