@@ -19,6 +19,10 @@ from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Playwright's sync API keeps an event loop running in the main thread from the first browser
+# test to the end of the session; the ORM calls every later test makes are synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 def _redis_reachable() -> bool:
     if not settings.REDIS_URL:

@@ -3,9 +3,9 @@
 Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL.
 """
 
-from .base import *  # noqa: F403
 from django.core.exceptions import ImproperlyConfigured
 
+from .base import *  # noqa: F403
 from .base import env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")

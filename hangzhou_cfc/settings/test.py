@@ -9,6 +9,8 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEMO_DATA_ALLOWED = True
+# Static files come from the finders; nothing is collected, so WhiteNoise needs no STATIC_ROOT.
+STATIC_ROOT = None
 
 # Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True

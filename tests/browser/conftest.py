@@ -1,6 +1,5 @@
 """Playwright against pytest-django's live server, in Debian's chromium (never a downloaded one)."""
 
-import os
 import shutil
 from urllib.parse import urlsplit
 
@@ -8,10 +7,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.test import Client
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# around it are synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 800}

@@ -48,7 +48,9 @@ def test_a_wrong_password_is_refused_in_english_and_the_username_is_kept(portal)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("main").get_by_role("button", name="Log in").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username and password")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Please enter a correct username and password"
+    )
     expect(page.get_by_label("Username")).to_have_value("egret")
     expect(page.get_by_label("Password")).to_have_value("")
     assert portal.serious_accessibility_violations() == []

@@ -26,13 +26,19 @@ SERVERS = {
 }
 
 
+def clean_environment(**env):
+    """This process's environment without any setting, plus the given variables."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
+    }
+    return {**clean, **env}
+
+
 def run_python(code, module, **env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    clean.pop("REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup()\n{code}"],
         cwd=BASE_DIR,
-        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        env=clean_environment(DJANGO_SETTINGS_MODULE=module, **env),
         capture_output=True,
         text=True,
     )
@@ -88,13 +94,12 @@ def test_production_settings_pass_the_deployment_checks():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
-        env={
-            **os.environ,
+        env=clean_environment(
             **SERVERS,
-            "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.production",
-            "DJANGO_SECRET_KEY": "a-test-key-" + "k" * 50,
-            "DJANGO_ALLOWED_HOSTS": "portal.example",
-        },
+            DJANGO_SETTINGS_MODULE="hangzhou_cfc.settings.production",
+            DJANGO_SECRET_KEY="a-test-key-" + "k" * 50,
+            DJANGO_ALLOWED_HOSTS="portal.example",
+        ),
         capture_output=True,
         text=True,
     )
