@@ -8,8 +8,6 @@ from .models import Role
 def home(request):
     context = {}
     user = request.user
-    if user.is_authenticated:
-        context["role_label"] = Role(user.role).label if user.role else ""
-        if user.role == Role.ADMIN or user.is_superuser:
-            context["worker"] = worker_status()
+    if user.is_authenticated and (user.role == Role.ADMIN or user.is_superuser):
+        context["worker"] = worker_status()
     return render(request, "groups/home.html", context)

@@ -92,6 +92,19 @@ PAGES = {
         portal.goto(f"{prefix}/accounts/password/change/done/"),
     ),
     "not found": lambda portal, prefix: portal.goto(f"{prefix}/no-such-page/"),
+    "admin login": lambda portal, prefix: portal.goto(f"{prefix}/admin/login/"),
+    "admin index": lambda portal, prefix: (
+        portal.log_in_as(AdminFactory()),
+        portal.goto(f"{prefix}/admin/"),
+    ),
+    "admin users": lambda portal, prefix: (
+        portal.log_in_as(AdminFactory()),
+        portal.goto(f"{prefix}/admin/groups/user/"),
+    ),
+    "admin add user": lambda portal, prefix: (
+        portal.log_in_as(AdminFactory()),
+        portal.goto(f"{prefix}/admin/groups/user/add/"),
+    ),
 }
 
 

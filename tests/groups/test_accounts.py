@@ -211,3 +211,15 @@ def test_healthz_answers_ok(client):
     response = client.get("/healthz")
 
     assert response.json() == {"status": "ok"}
+
+
+def test_a_server_error_is_shown_in_the_portals_own_layout_without_details(rf):
+    from django.views.defaults import server_error
+
+    with translation.override("en"):
+        response = server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert b"pico.min.css" in response.content
+    assert b"Traceback" not in response.content
