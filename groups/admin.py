@@ -1,8 +1,67 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from . import services
+from .models import (
+    Alliance,
+    Child,
+    ChildPersonalData,
+    FocusArea,
+    Guardian,
+    Guardianship,
+    Membership,
+    MembershipRole,
+    Mentor,
+    MentorTeam,
+    ObservationGroup,
+    Organisation,
+    StaffMember,
+    SubTeam,
+    User,
+)
+
+
+class ConstraintSafeAdmin(admin.ModelAdmin):
+    """Turn a constraint the database enforced at the last moment into a message, not a 500.
+
+    The forms already check every constraint before saving (Django validates them); this
+    catches the race where two people save conflicting records at once. The admin's own
+    transaction has rolled back, so nothing is half-written.
+    """
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except IntegrityError:
+            messages.error(
+                request,
+                gettext(
+                    "Nothing was saved: this change conflicts with a record saved at the same "
+                    "moment. Check the record and try again."
+                ),
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class CurrentFilter(admin.SimpleListFilter):
+    title = _("current")
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Current")), ("no", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(ends_on__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(ends_on__isnull=False)
+        return queryset
 
 
 @admin.register(User)
@@ -18,3 +77,144 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Programme"), {"fields": ("role", "display_name")}),
     )
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(ConstraintSafeAdmin):
+    list_display = ("name", "name_en", "code", "position")
+    list_editable = ("position",)
+    search_fields = ("name", "name_en", "code")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ConstraintSafeAdmin):
+    list_display = ("name", "name_en", "kind", "district", "community", "code")
+    list_filter = ("kind", "district")
+    search_fields = ("name", "name_en", "code")
+    autocomplete_fields = ("district", "community")
+
+
+@admin.register(Alliance)
+class AllianceAdmin(ConstraintSafeAdmin):
+    list_display = ("name", "name_en", "founded_on")
+
+
+@admin.register(ObservationGroup)
+class ObservationGroupAdmin(ConstraintSafeAdmin):
+    list_display = ("name", "level", "organisation", "alliance", "fostered_by")
+    list_filter = ("level", "alliance", "organisation__kind", "organisation__district")
+    search_fields = ("name", "name_en", "organisation__name")
+    autocomplete_fields = ("organisation", "fostered_by")
+    list_select_related = ("organisation", "alliance", "fostered_by")
+
+
+class SubTeamMemberInline(admin.TabularInline):
+    """The sub-team's members and their order in the rotation (leader terms: Memberships)."""
+
+    model = Membership
+    fields = ("child", "starts_on", "ends_on", "rotation_position")
+    autocomplete_fields = ("child",)
+    extra = 0
+    verbose_name = _("member")
+    verbose_name_plural = _("members and rotation order")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(role=MembershipRole.MEMBER)
+
+
+@admin.register(SubTeam)
+class SubTeamAdmin(ConstraintSafeAdmin):
+    list_display = ("name", "name_en", "focus_area", "term_days", "group")
+    list_filter = ("group", "focus_area")
+    search_fields = ("name", "name_en")
+    inlines = [SubTeamMemberInline]
+    actions = ["hand_over_leadership"]
+
+    @admin.action(description=_("Hand leadership to the next member now"))
+    def hand_over_leadership(self, request, queryset):
+        today = timezone.localdate()
+        for sub_team in queryset:
+            try:
+                leader = services.sub_team_leadership_hand_over(sub_team=sub_team, on=today)
+            except ValidationError as error:
+                self.message_user(request, f"{sub_team}: {' '.join(error.messages)}", messages.ERROR)
+                continue
+            if leader is None:
+                self.message_user(
+                    request,
+                    gettext("%(team)s: nobody else is in the rotation.") % {"team": sub_team},
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(team)s is now led by %(child)s.")
+                    % {"team": sub_team, "child": leader.child},
+                )
+
+
+@admin.register(Child)
+class ChildAdmin(ConstraintSafeAdmin):
+    list_display = ("pseudonym", "age_band", "school", "community", "joined_on", "left_on")
+    list_filter = ("age_band", "school__district", "left_on")
+    search_fields = ("pseudonym",)
+    autocomplete_fields = ("user", "school", "community")
+    list_select_related = ("school", "community")
+
+
+@admin.register(ChildPersonalData)
+class ChildPersonalDataAdmin(ConstraintSafeAdmin):
+    """Reachable only with the `groups.view_childpersonaldata` permission (Django checks it)."""
+
+    list_display = ("child", "real_name")
+    search_fields = ("child__pseudonym",)
+    autocomplete_fields = ("child",)
+    list_select_related = ("child",)
+
+
+class GuardianshipInline(admin.TabularInline):
+    model = Guardianship
+    autocomplete_fields = ("child",)
+    extra = 0
+
+
+@admin.register(Guardian)
+class GuardianAdmin(ConstraintSafeAdmin):
+    list_display = ("user",)
+    search_fields = ("user__display_name", "user__username")
+    autocomplete_fields = ("user",)
+    inlines = [GuardianshipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ConstraintSafeAdmin):
+    list_display = ("child", "group", "sub_team", "role", "starts_on", "ends_on")
+    list_filter = (CurrentFilter, "role", "sub_team", "group__level")
+    search_fields = ("child__pseudonym",)
+    autocomplete_fields = ("child", "group")
+    list_select_related = ("child", "group", "sub_team")
+    date_hierarchy = "starts_on"
+
+
+@admin.register(MentorTeam)
+class MentorTeamAdmin(ConstraintSafeAdmin):
+    list_display = ("name", "group")
+
+
+@admin.register(Mentor)
+class MentorAdmin(ConstraintSafeAdmin):
+    list_display = ("user", "kind", "organisation", "team")
+    list_filter = ("kind", "sub_teams", "team")
+    search_fields = ("user__display_name", "user__username")
+    autocomplete_fields = ("user", "organisation")
+    filter_horizontal = ("sub_teams",)
+    list_select_related = ("user", "organisation", "team")
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(ConstraintSafeAdmin):
+    list_display = ("user", "organisation", "title")
+    list_filter = ("user__role", "organisation__kind", "organisation__district")
+    search_fields = ("user__display_name", "user__username", "organisation__name")
+    autocomplete_fields = ("user", "organisation")
+    list_select_related = ("user", "organisation")

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = _("Groups and people")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (registers the rules)

@@ -5,6 +5,10 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("groups/<int:pk>/", views.group_detail, name="group_detail"),
+    path("sub-teams/<int:pk>/", views.sub_team_detail, name="sub_team_detail"),
+    path("alliance/", views.alliance, name="alliance"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

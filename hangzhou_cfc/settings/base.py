@@ -13,6 +13,7 @@ Environment variables (all optional here; production.py makes some required):
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -150,10 +151,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.worker_heartbeat",
         "schedule": 60.0,
     },
+    "rotate-sub-team-leaders": {
+        "task": "groups.tasks.rotate_sub_team_leaders",
+        # Every hour, so that a handover missed while no worker ran happens soon after; a run
+        # on a day with nothing due changes nothing.
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "groups.User"
+# Object permissions (groups/permissions.py and its kin in other apps) first, then Django's.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -1,0 +1,106 @@
+import logging
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .models import Child, Membership, MembershipRole, SubTeam
+
+logger = logging.getLogger(__name__)
+
+
+def next_in_rotation(rotation: list[Membership], after: Child | None) -> Child | None:
+    """The member after `after` in the rotation (member rows in order), wrapping round.
+
+    Pure: the selectors call it on prefetched rows, the hand-over on rows it has just read.
+    """
+    if not rotation:
+        return None
+    children = [row.child_id for row in rotation]
+    if after is None or after.pk not in children:
+        return rotation[0].child
+    return rotation[(children.index(after.pk) + 1) % len(rotation)].child
+
+
+def rotation_of(sub_team: SubTeam) -> list[Membership]:
+    """The sub-team's current members who take turns leading, in their order."""
+    return list(
+        sub_team.memberships.current()
+        .members()
+        .filter(rotation_position__isnull=False)
+        .select_related("child")
+        .order_by("rotation_position")
+    )
+
+
+@transaction.atomic
+def sub_team_leadership_hand_over(
+    *, sub_team: SubTeam, on: date, to: Child | None = None
+) -> Membership | None:
+    """End the current leader's term on `on` and start the next member's (or `to`'s).
+
+    Locks the sub-team row first, so that two hand-overs of one sub-team (two beat runs, a
+    task delivered twice, an admin at the same moment) take turns instead of racing; the
+    `one_current_leader_per_sub_team` constraint backs this up. Returns the new leader row, or
+    None when there is nobody else to hand over to.
+    """
+    sub_team = SubTeam.objects.select_for_update().get(pk=sub_team.pk)
+    current = sub_team.memberships.current().leaders().select_related("child").first()
+    successor = to or next_in_rotation(rotation_of(sub_team), current.child if current else None)
+    if successor is None or (current and current.child_id == successor.pk):
+        return None
+    if not sub_team.memberships.current().members().filter(child=successor).exists():
+        raise ValidationError(_("Only a current member of the sub-team can lead it."))
+    if current:
+        if on < current.starts_on:
+            raise ValidationError(_("A leadership term cannot end before it starts."))
+        current.ends_on = on
+        current.save(update_fields=["ends_on"])
+    leader = Membership(
+        child=successor,
+        sub_team=sub_team,
+        role=MembershipRole.LEADER,
+        starts_on=on,
+    )
+    leader.full_clean()
+    try:
+        with transaction.atomic():
+            leader.save()
+    except IntegrityError as error:
+        raise ValidationError(_("This sub-team already has a current leader.")) from error
+    logger.debug("sub-team %s: leadership handed over (membership %s)", sub_team.pk, leader.pk)
+    return leader
+
+
+def sub_teams_rotate_due(*, today: date) -> int:
+    """Hand leadership over in every sub-team whose term has ended, or that has no leader.
+
+    The new term starts today, also when the worker was down on the day the old one ended.
+    Running it twice on one day changes nothing the second time. Returns the hand-over count.
+    """
+    handed_over = 0
+    for sub_team in SubTeam.objects.all():
+        current = sub_team.memberships.current().leaders().first()
+        if current is not None and current.term_ends_on > today:
+            continue
+        if sub_team_leadership_hand_over(sub_team=sub_team, on=today) is not None:
+            handed_over += 1
+    return handed_over
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, on: date) -> Membership:
+    """End a child's membership; a sub-team leader also stops leading on that day."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ends_on is not None:
+        raise ValidationError(_("This membership has already ended."))
+    if on < membership.starts_on:
+        raise ValidationError(_("A membership cannot end before it starts."))
+    membership.ends_on = on
+    membership.save(update_fields=["ends_on"])
+    if membership.role == MembershipRole.MEMBER and membership.sub_team_id:
+        Membership.objects.current().leaders().filter(
+            sub_team_id=membership.sub_team_id, child_id=membership.child_id, starts_on__lte=on
+        ).update(ends_on=on)
+    return membership
