@@ -91,7 +91,7 @@ class OrganisationAdmin(ConstraintSafeAdmin):
     list_display = ("name", "name_en", "kind", "district", "community", "code")
     list_filter = ("kind", "district")
     search_fields = ("name", "name_en", "code")
-    autocomplete_fields = ("district", "community")
+    raw_id_fields = ("community",)
 
 
 @admin.register(Alliance)
@@ -104,7 +104,7 @@ class ObservationGroupAdmin(ConstraintSafeAdmin):
     list_display = ("name", "level", "organisation", "alliance", "fostered_by")
     list_filter = ("level", "alliance", "organisation__kind", "organisation__district")
     search_fields = ("name", "name_en", "organisation__name")
-    autocomplete_fields = ("organisation", "fostered_by")
+    raw_id_fields = ("organisation", "fostered_by")
     list_select_related = ("organisation", "alliance", "fostered_by")
 
 
@@ -113,7 +113,7 @@ class SubTeamMemberInline(admin.TabularInline):
 
     model = Membership
     fields = ("child", "starts_on", "ends_on", "rotation_position")
-    autocomplete_fields = ("child",)
+    raw_id_fields = ("child",)
     extra = 0
     verbose_name = _("member")
     verbose_name_plural = _("members and rotation order")
@@ -137,7 +137,9 @@ class SubTeamAdmin(ConstraintSafeAdmin):
             try:
                 leader = services.sub_team_leadership_hand_over(sub_team=sub_team, on=today)
             except ValidationError as error:
-                self.message_user(request, f"{sub_team}: {' '.join(error.messages)}", messages.ERROR)
+                self.message_user(
+                    request, f"{sub_team}: {' '.join(error.messages)}", messages.ERROR
+                )
                 continue
             if leader is None:
                 self.message_user(
@@ -158,7 +160,7 @@ class ChildAdmin(ConstraintSafeAdmin):
     list_display = ("pseudonym", "age_band", "school", "community", "joined_on", "left_on")
     list_filter = ("age_band", "school__district", "left_on")
     search_fields = ("pseudonym",)
-    autocomplete_fields = ("user", "school", "community")
+    raw_id_fields = ("user", "school", "community")
     list_select_related = ("school", "community")
 
 
@@ -168,13 +170,13 @@ class ChildPersonalDataAdmin(ConstraintSafeAdmin):
 
     list_display = ("child", "real_name")
     search_fields = ("child__pseudonym",)
-    autocomplete_fields = ("child",)
+    raw_id_fields = ("child",)
     list_select_related = ("child",)
 
 
 class GuardianshipInline(admin.TabularInline):
     model = Guardianship
-    autocomplete_fields = ("child",)
+    raw_id_fields = ("child",)
     extra = 0
 
 
@@ -182,7 +184,7 @@ class GuardianshipInline(admin.TabularInline):
 class GuardianAdmin(ConstraintSafeAdmin):
     list_display = ("user",)
     search_fields = ("user__display_name", "user__username")
-    autocomplete_fields = ("user",)
+    raw_id_fields = ("user",)
     inlines = [GuardianshipInline]
 
 
@@ -191,7 +193,7 @@ class MembershipAdmin(ConstraintSafeAdmin):
     list_display = ("child", "group", "sub_team", "role", "starts_on", "ends_on")
     list_filter = (CurrentFilter, "role", "sub_team", "group__level")
     search_fields = ("child__pseudonym",)
-    autocomplete_fields = ("child", "group")
+    raw_id_fields = ("child", "group")
     list_select_related = ("child", "group", "sub_team")
     date_hierarchy = "starts_on"
 
@@ -206,7 +208,7 @@ class MentorAdmin(ConstraintSafeAdmin):
     list_display = ("user", "kind", "organisation", "team")
     list_filter = ("kind", "sub_teams", "team")
     search_fields = ("user__display_name", "user__username")
-    autocomplete_fields = ("user", "organisation")
+    raw_id_fields = ("user", "organisation")
     filter_horizontal = ("sub_teams",)
     list_select_related = ("user", "organisation", "team")
 
@@ -216,5 +218,5 @@ class StaffMemberAdmin(ConstraintSafeAdmin):
     list_display = ("user", "organisation", "title")
     list_filter = ("user__role", "organisation__kind", "organisation__district")
     search_fields = ("user__display_name", "user__username", "organisation__name")
-    autocomplete_fields = ("user", "organisation")
+    raw_id_fields = ("user", "organisation")
     list_select_related = ("user", "organisation")

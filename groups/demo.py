@@ -119,28 +119,50 @@ SCHOOLS = [
 
 # code, kind, name, English name
 CITY_ORGANISATIONS = [
-    ("programme-office", OrganisationKind.PROGRAMME_OFFICE, "杭州市儿童友好城市建设办公室",
-     "Hangzhou Child-Friendly City Office"),
-    ("transport", OrganisationKind.DEPARTMENT, "杭州市交通运输局",
-     "Hangzhou Transport Bureau"),
-    ("parks", OrganisationKind.DEPARTMENT, "杭州市园林文物局",
-     "Hangzhou Parks and Cultural Relics Bureau"),
+    (
+        "programme-office",
+        OrganisationKind.PROGRAMME_OFFICE,
+        "杭州市儿童友好城市建设办公室",
+        "Hangzhou Child-Friendly City Office",
+    ),
+    ("transport", OrganisationKind.DEPARTMENT, "杭州市交通运输局", "Hangzhou Transport Bureau"),
+    (
+        "parks",
+        OrganisationKind.DEPARTMENT,
+        "杭州市园林文物局",
+        "Hangzhou Parks and Cultural Relics Bureau",
+    ),
     ("metro", OrganisationKind.DEPARTMENT, "杭州市地铁集团", "Hangzhou Metro Group"),
     ("education", OrganisationKind.DEPARTMENT, "杭州市教育局", "Hangzhou Education Bureau"),
-    ("public-security", OrganisationKind.DEPARTMENT, "杭州市公安局",
-     "Hangzhou Public Security Bureau"),
-    ("urban-management", OrganisationKind.DEPARTMENT, "杭州市城市管理局",
-     "Hangzhou Urban Management Bureau"),
-    ("culture", OrganisationKind.DEPARTMENT, "杭州市文化广电旅游局",
-     "Hangzhou Culture, Radio, TV and Tourism Bureau"),
-    ("peoples-congress", OrganisationKind.PEOPLES_CONGRESS, "杭州市人大常委会",
-     "Standing Committee of the Hangzhou People's Congress"),
+    (
+        "public-security",
+        OrganisationKind.DEPARTMENT,
+        "杭州市公安局",
+        "Hangzhou Public Security Bureau",
+    ),
+    (
+        "urban-management",
+        OrganisationKind.DEPARTMENT,
+        "杭州市城市管理局",
+        "Hangzhou Urban Management Bureau",
+    ),
+    (
+        "culture",
+        OrganisationKind.DEPARTMENT,
+        "杭州市文化广电旅游局",
+        "Hangzhou Culture, Radio, TV and Tourism Bureau",
+    ),
+    (
+        "peoples-congress",
+        OrganisationKind.PEOPLES_CONGRESS,
+        "杭州市人大常委会",
+        "Standing Committee of the Hangzhou People's Congress",
+    ),
     ("zju", OrganisationKind.UNIVERSITY, "浙江大学", "Zhejiang University"),
     ("zjut", OrganisationKind.UNIVERSITY, "浙江工业大学", "Zhejiang University of Technology"),
     ("hznu", OrganisationKind.UNIVERSITY, "杭州师范大学", "Hangzhou Normal University"),
     ("bus-group", OrganisationKind.BUSINESS, "杭州公交集团", "Hangzhou Public Transport Group"),
-    ("police-college", OrganisationKind.POLICE_SCHOOL, "浙江警察学院",
-     "Zhejiang Police College"),
+    ("police-college", OrganisationKind.POLICE_SCHOOL, "浙江警察学院", "Zhejiang Police College"),
 ]
 
 COLOURS = ["白", "红", "金", "青", "蓝", "紫", "银", "彩", "绿", "橙"]
@@ -161,8 +183,15 @@ MENTORS = [
 ]
 
 PARTICIPATION_ORG_KINDS = [
-    "红领巾议事会", "小小观察员社", "儿童议事会", "少年记者站", "安全宣传小队",
-    "阅读互助小组", "绿色环保社", "交通文明小分队", "社区小管家",
+    "红领巾议事会",
+    "小小观察员社",
+    "儿童议事会",
+    "少年记者站",
+    "安全宣传小队",
+    "阅读互助小组",
+    "绿色环保社",
+    "交通文明小分队",
+    "社区小管家",
 ]
 
 ALLIANCE_SCHOOLS = 16  # the other 10 of the 26 alliance member groups are run by communities
@@ -335,7 +364,7 @@ def _leadership_history(sub_teams, today):
             continue
         on = PROGRAMME_START
         while on <= today:
-            services.sub_team_leadership_hand_over(sub_team=sub_team, on=on)
+            services.sub_team_leadership_rotate(sub_team=sub_team, today=on)
             on += timedelta(days=sub_team.term_days)
 
 

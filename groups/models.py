@@ -58,14 +58,14 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.localized_name
+
     @property
     def localized_name(self):
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
-
-    def __str__(self):
-        return self.localized_name
 
 
 class FocusArea(BilingualName):
@@ -250,11 +250,15 @@ class ObservationGroup(BilingualName):
     def clean(self):
         if self.fostered_by_id and self.fostered_by.level != GroupLevel.ALLIANCE_MEMBER:
             raise ValidationError({"fostered_by": _("Choose an alliance member group.")})
-        if self.level == GroupLevel.ALLIANCE_MEMBER and self.organisation_id:
-            if self.organisation.kind not in (OrganisationKind.SCHOOL, OrganisationKind.COMMUNITY):
-                raise ValidationError(
-                    {"organisation": _("An alliance member group is run by a school or a community.")}
-                )
+        runs_alliance_group = (OrganisationKind.SCHOOL, OrganisationKind.COMMUNITY)
+        if (
+            self.level == GroupLevel.ALLIANCE_MEMBER
+            and self.organisation_id
+            and self.organisation.kind not in runs_alliance_group
+        ):
+            raise ValidationError(
+                {"organisation": _("An alliance member group is run by a school or a community.")}
+            )
 
 
 class SubTeam(BilingualName):
@@ -414,9 +418,7 @@ class Guardianship(models.Model):
 
     guardian = models.ForeignKey(Guardian, verbose_name=_("guardian"), on_delete=models.CASCADE)
     child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE)
-    relationship = models.CharField(
-        _("relationship"), max_length=20, choices=Relationship.choices
-    )
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
 
     class Meta:
         verbose_name = _("guardianship")

@@ -36,17 +36,18 @@ def mentors_sub_team(user, sub_team):
 @rules.predicate
 def belongs_to_sub_team(user, sub_team):
     child = _child(user)
-    return child is not None and _current_member_rows().filter(
-        child=child, sub_team=sub_team
-    ).exists()
+    return (
+        child is not None and _current_member_rows().filter(child=child, sub_team=sub_team).exists()
+    )
 
 
 @rules.predicate
 def guards_a_member_of_sub_team(user, sub_team):
     guardian = getattr(user, "guardian", None) if user.is_authenticated else None
-    return guardian is not None and _current_member_rows().filter(
-        child__guardians=guardian, sub_team=sub_team
-    ).exists()
+    return (
+        guardian is not None
+        and _current_member_rows().filter(child__guardians=guardian, sub_team=sub_team).exists()
+    )
 
 
 @rules.predicate
@@ -93,7 +94,8 @@ def works_for_organisation(user, organisation):
     if organisation_id is None:
         return False
     return organisation.pk == organisation_id or (
-        organisation.kind == OrganisationKind.SCHOOL and organisation.community_id == organisation_id
+        organisation.kind == OrganisationKind.SCHOOL
+        and organisation.community_id == organisation_id
     )
 
 

@@ -272,7 +272,10 @@ def _staff_home(user):
     staff = getattr(user, "staff", None)
     if staff is None:
         return {"profile_missing": True}
-    return {"staff": staff, "organisation": organisation_detail(organisation_id=staff.organisation_id)}
+    return {
+        "staff": staff,
+        "organisation": organisation_detail(organisation_id=staff.organisation_id),
+    }
 
 
 def _admin_home(user):

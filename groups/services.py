@@ -34,20 +34,21 @@ def rotation_of(sub_team: SubTeam) -> list[Membership]:
     )
 
 
-@transaction.atomic
-def sub_team_leadership_hand_over(
-    *, sub_team: SubTeam, on: date, to: Child | None = None
-) -> Membership | None:
-    """End the current leader's term on `on` and start the next member's (or `to`'s).
+def _locked_with_current_leader(sub_team: SubTeam) -> tuple[SubTeam, Membership | None]:
+    """Lock the sub-team row, then read its current leader.
 
-    Locks the sub-team row first, so that two hand-overs of one sub-team (two beat runs, a
-    task delivered twice, an admin at the same moment) take turns instead of racing; the
-    `one_current_leader_per_sub_team` constraint backs this up. Returns the new leader row, or
-    None when there is nobody else to hand over to.
+    Every change of a sub-team's leadership starts here, so two of them (two beat runs, a task
+    delivered twice, an admin at the same moment) take turns, and the second sees what the
+    first did. The `one_current_leader_per_sub_team` constraint backs this up.
     """
     sub_team = SubTeam.objects.select_for_update().get(pk=sub_team.pk)
     current = sub_team.memberships.current().leaders().select_related("child").first()
-    successor = to or next_in_rotation(rotation_of(sub_team), current.child if current else None)
+    return sub_team, current
+
+
+def _hand_over(
+    sub_team: SubTeam, current: Membership | None, successor: Child | None, on: date
+) -> Membership | None:
     if successor is None or (current and current.child_id == successor.pk):
         return None
     if not sub_team.memberships.current().members().filter(child=successor).exists():
@@ -58,10 +59,7 @@ def sub_team_leadership_hand_over(
         current.ends_on = on
         current.save(update_fields=["ends_on"])
     leader = Membership(
-        child=successor,
-        sub_team=sub_team,
-        role=MembershipRole.LEADER,
-        starts_on=on,
+        child=successor, sub_team=sub_team, role=MembershipRole.LEADER, starts_on=on
     )
     leader.full_clean()
     try:
@@ -73,20 +71,41 @@ def sub_team_leadership_hand_over(
     return leader
 
 
-def sub_teams_rotate_due(*, today: date) -> int:
-    """Hand leadership over in every sub-team whose term has ended, or that has no leader.
+@transaction.atomic
+def sub_team_leadership_hand_over(
+    *, sub_team: SubTeam, on: date, to: Child | None = None
+) -> Membership | None:
+    """End the current leader's term on `on` and start `to`'s, or the next member's.
 
-    The new term starts today, also when the worker was down on the day the old one ended.
-    Running it twice on one day changes nothing the second time. Returns the hand-over count.
+    For the admin's "hand over now": it hands over whether or not the term has ended. Returns
+    the new leader row, or None when there is nobody else to hand over to.
     """
-    handed_over = 0
-    for sub_team in SubTeam.objects.all():
-        current = sub_team.memberships.current().leaders().first()
-        if current is not None and current.term_ends_on > today:
-            continue
-        if sub_team_leadership_hand_over(sub_team=sub_team, on=today) is not None:
-            handed_over += 1
-    return handed_over
+    sub_team, current = _locked_with_current_leader(sub_team)
+    successor = to or next_in_rotation(rotation_of(sub_team), current.child if current else None)
+    return _hand_over(sub_team, current, successor, on)
+
+
+@transaction.atomic
+def sub_team_leadership_rotate(*, sub_team: SubTeam, today: date) -> Membership | None:
+    """Hand over to the next member if the current term has ended by `today`, or if nobody leads.
+
+    The new term starts `today`, also when the worker was down on the day the old one ended.
+    A second call on the same day finds the new term running and changes nothing.
+    """
+    sub_team, current = _locked_with_current_leader(sub_team)
+    if current is not None and current.term_ends_on > today:
+        return None
+    successor = next_in_rotation(rotation_of(sub_team), current.child if current else None)
+    return _hand_over(sub_team, current, successor, today)
+
+
+def sub_teams_rotate_due(*, today: date) -> int:
+    """Rotate every sub-team whose term has ended, each in its own transaction; return the
+    number of hand-overs."""
+    return sum(
+        sub_team_leadership_rotate(sub_team=sub_team, today=today) is not None
+        for sub_team in SubTeam.objects.all()
+    )
 
 
 @transaction.atomic

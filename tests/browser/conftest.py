@@ -69,6 +69,31 @@ class Portal:
             "document.documentElement.scrollWidth > document.documentElement.clientWidth"
         )
 
+    def problems(self, path):
+        """Open the page in both languages, on a desktop and a phone screen; list what is wrong.
+
+        Each language is its own address (Chinese unprefixed, English under /en/), so `path`
+        is the Chinese one. An empty list means: it loads, axe finds no serious or critical
+        violation, nothing overflows sideways on the phone, and no request left the portal.
+        """
+        found = []
+        for prefix, language in [("", "zh-hans"), ("/en", "en")]:
+            self.page.set_viewport_size(DESKTOP)
+            response = self.goto(prefix + path)
+            where = f"{language} {path}"
+            if response is None or response.status != 200:
+                found.append(f"{where}: status {response and response.status}")
+                continue
+            if self.page.locator("html").get_attribute("lang") != language:
+                found.append(f"{where}: html lang is not {language}")
+            found += [f"{where} desktop: {v}" for v in self.serious_accessibility_violations()]
+            self.page.set_viewport_size(PHONE)
+            found += [f"{where} phone: {v}" for v in self.serious_accessibility_violations()]
+            if self.overflows_sideways():
+                found.append(f"{where} phone: the page is wider than the screen")
+        found += [f"request to another host: {url}" for url in self.foreign_requests()]
+        return found
+
 
 @pytest.fixture
 def portal(page, live_server, transactional_db):

@@ -4,6 +4,7 @@ import factory
 
 from groups.models import (
     AgeBand,
+    Alliance,
     Child,
     FocusArea,
     GroupLevel,
@@ -203,3 +204,25 @@ def sub_team_with_members(count=3, **kwargs):
         for position in range(1, count + 1)
     ]
     return sub_team, members
+
+
+def alliance_with_members(*hosts, fostered=2):
+    """An alliance with one member group run by each host, each fostering `fostered` groups."""
+    alliance = Alliance.objects.create(name="联盟")
+    members = []
+    for host in hosts:
+        group = ObservationGroup.objects.create(
+            level=GroupLevel.ALLIANCE_MEMBER,
+            name=f"{host.name}观察团",
+            organisation=host,
+            alliance=alliance,
+        )
+        for n in range(fostered):
+            ObservationGroup.objects.create(
+                level=GroupLevel.PARTICIPATION_ORG,
+                name=f"{host.name}议事会{n}",
+                organisation=host,
+                fostered_by=group,
+            )
+        members.append(group)
+    return members

@@ -1,35 +1,135 @@
+"""seed_demo loads the Hangzhou programme of DESIGN.md section 4, once."""
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
 from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
-from groups.models import Role, User
+from groups.models import (
+    Child,
+    ChildPersonalData,
+    GroupLevel,
+    Guardian,
+    Membership,
+    MembershipRole,
+    Mentor,
+    MentorKind,
+    ObservationGroup,
+    Role,
+    StaffMember,
+    SubTeam,
+    User,
+)
 
-pytestmark = pytest.mark.django_db
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module (it is the slow part), and empty the database afterwards."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo")
+        yield
+        call_command("flush", interactive=False)
 
 
-def test_seed_demo_creates_one_login_per_role_that_can_log_in(client):
-    call_command("seed_demo", stdout=None)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
-    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+
+def every_row():
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in [User, ObservationGroup, SubTeam, Child, Membership, Mentor, Guardian]
+    }
+
+
+def test_one_municipal_group_26_alliance_groups_and_212_participation_organisations():
+    levels = dict(ObservationGroup.objects.values_list("level").annotate(n=Count("pk")).order_by())
+
+    assert levels == {
+        GroupLevel.MUNICIPAL: 1,
+        GroupLevel.ALLIANCE_MEMBER: 26,
+        GroupLevel.PARTICIPATION_ORG: 212,
+    }
+
+
+def test_the_alliance_groups_come_from_schools_and_communities():
+    kinds = set(
+        ObservationGroup.objects.filter(level=GroupLevel.ALLIANCE_MEMBER).values_list(
+            "organisation__kind", flat=True
+        )
+    )
+
+    assert kinds == {"school", "community"}
+
+
+def test_70_children_in_7_sub_teams_of_10():
+    sizes = (
+        Membership.objects.current()
+        .members()
+        .values("sub_team")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+
+    assert Child.objects.count() == 70
+    assert SubTeam.objects.count() == 7
+    assert sorted(sizes) == [10] * 7
+
+
+def test_every_sub_team_has_one_current_leader_and_a_history_of_leaders():
+    for sub_team in SubTeam.objects.all():
+        terms = sub_team.memberships.leaders()
+        assert terms.current().count() == 1
+        assert terms.filter(ends_on__isnull=False).exists()
+
+
+def test_every_child_has_a_guardian_and_personal_data_kept_apart():
+    assert not Child.objects.filter(guardians__isnull=True).exists()
+    assert ChildPersonalData.objects.count() == 70
+    assert Guardian.objects.count() == 70
+
+
+def test_the_mentor_team_has_deputies_experts_and_teachers_covering_every_sub_team():
+    assert set(Mentor.objects.values_list("kind", flat=True)) == set(MentorKind.values)
+    assert not SubTeam.objects.filter(mentors__isnull=True).exists()
+
+
+def test_one_demo_login_per_role_each_linked_to_its_place(client):
+    assert set(
+        User.objects.filter(username__in=[u for u, *_ in DEMO_LOGINS]).values_list(
+            "role", flat=True
+        )
+    ) == set(Role.values)
+    child = User.objects.get(username="child")
+    assert child.child.memberships.current().members().exists()
+    assert child.child.guardians.get().user.username == "guardian"
+    mentor = User.objects.get(username="mentor").mentor
+    assert mentor.sub_teams.filter(memberships__child=child.child).exists()
+    assert StaffMember.objects.get(user__username="school").organisation == child.child.school
+    assert (
+        StaffMember.objects.get(user__username="community").organisation
+        == child.child.school.community
+    )
     for username, _role, _name in DEMO_LOGINS:
         assert client.login(username=username, password=DEMO_PASSWORD), username
 
 
-def test_seed_demo_gives_the_admin_the_administration_pages():
-    call_command("seed_demo")
+def test_only_the_demo_logins_can_log_in():
+    others = User.objects.exclude(username__in=[u for u, *_ in DEMO_LOGINS])
 
-    admin = User.objects.get(username="admin")
-    assert admin.is_staff and admin.is_superuser
-    assert not User.objects.filter(is_staff=True).exclude(username="admin").exists()
+    assert others.count() > 70
+    assert not any(user.has_usable_password() for user in others)
+
+
+def test_only_the_demo_admin_reaches_the_administration_pages():
+    assert list(User.objects.filter(is_staff=True).values_list("username", flat=True)) == ["admin"]
 
 
 def test_seed_demo_twice_changes_nothing():
-    call_command("seed_demo")
-    before = list(User.objects.order_by("pk").values())
+    before = every_row()
 
     call_command("seed_demo")
 
-    assert list(User.objects.order_by("pk").values()) == before
+    assert every_row() == before
 
 
 def test_seed_demo_prints_the_logins(capsys):
@@ -42,14 +142,22 @@ def test_seed_demo_prints_the_logins(capsys):
 
 
 def test_seed_demo_stores_pseudonyms_in_the_default_language():
-    call_command("seed_demo")
-
     assert User.objects.get(username="child").display_name == "小白鹭"
+    assert User.objects.get(username="child").child.pseudonym == "小白鹭"
+
+
+def test_no_leader_history_reaches_beyond_today():
+    from django.utils import timezone
+
+    assert not Membership.objects.filter(
+        role=MembershipRole.LEADER, starts_on__gt=timezone.localdate()
+    ).exists()
 
 
 def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
     settings.DEMO_DATA_ALLOWED = False
+    before = User.objects.count()
 
     with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
         call_command("seed_demo")
-    assert not User.objects.exists()
+    assert User.objects.count() == before

@@ -62,7 +62,7 @@ def test_members_outside_the_rotation_and_former_members_are_skipped():
 
 
 def test_a_hand_over_to_a_named_member_out_of_turn():
-    sub_team, (first, _second, third) = sub_team_with_members(3)
+    sub_team, (_first, _second, third) = sub_team_with_members(3)
     sub_team_leadership_hand_over(sub_team=sub_team, on=MARCH_1)
 
     sub_team_leadership_hand_over(sub_team=sub_team, on=date(2026, 3, 5), to=third)
@@ -133,7 +133,9 @@ def test_ending_a_leaders_membership_ends_the_leadership_too():
     sub_team, (first, _second) = sub_team_with_members(2)
     sub_team_leadership_hand_over(sub_team=sub_team, on=MARCH_1)
 
-    membership_end(membership=Membership.objects.get(child=first, role="member"), on=date(2026, 3, 9))
+    membership_end(
+        membership=Membership.objects.get(child=first, role="member"), on=date(2026, 3, 9)
+    )
 
     assert leaders(sub_team) == [(first.pseudonym, MARCH_1, date(2026, 3, 9))]
 
