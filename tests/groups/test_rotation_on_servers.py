@@ -30,7 +30,7 @@ def test_two_rotations_at_the_same_moment_hand_over_once():
         try:
             barrier.wait()
             sub_teams_rotate_due(today=due)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:  # reported by the assertion below
             errors.append(error)
         finally:
             connection.close()
