@@ -97,6 +97,7 @@ class OrganisationAdmin(ConstraintSafeAdmin):
 @admin.register(Alliance)
 class AllianceAdmin(ConstraintSafeAdmin):
     list_display = ("name", "name_en", "founded_on")
+    list_filter = ("founded_on",)
 
 
 @admin.register(ObservationGroup)
@@ -169,6 +170,7 @@ class ChildPersonalDataAdmin(ConstraintSafeAdmin):
     """Reachable only with the `groups.view_childpersonaldata` permission (Django checks it)."""
 
     list_display = ("child", "real_name")
+    list_filter = ("child__school__district",)
     search_fields = ("child__pseudonym",)
     raw_id_fields = ("child",)
     list_select_related = ("child",)
@@ -183,6 +185,7 @@ class GuardianshipInline(admin.TabularInline):
 @admin.register(Guardian)
 class GuardianAdmin(ConstraintSafeAdmin):
     list_display = ("user",)
+    list_filter = ("guardianship__relationship", "children__school__district")
     search_fields = ("user__display_name", "user__username")
     raw_id_fields = ("user",)
     inlines = [GuardianshipInline]
@@ -201,6 +204,7 @@ class MembershipAdmin(ConstraintSafeAdmin):
 @admin.register(MentorTeam)
 class MentorTeamAdmin(ConstraintSafeAdmin):
     list_display = ("name", "group")
+    list_filter = ("group",)
 
 
 @admin.register(Mentor)

@@ -308,3 +308,28 @@ def test_the_admin_action_hands_leadership_over_now(client, team):
 
     assert response.status_code == 200
     assert f"is now led by {team['children'][2].pseudonym}" in response.text
+
+
+def test_a_conflict_saved_at_the_same_moment_is_a_message_not_a_500(client, team, monkeypatch):
+    """Between the form's check and the save another admin saved a leader: the database
+    refuses, the admin page says so, and nothing is written."""
+    monkeypatch.setattr(Membership, "validate_constraints", lambda self, exclude=None: None)
+    monkeypatch.setattr(Membership, "clean", lambda self: None)
+    before = Membership.objects.count()
+
+    response = admin_post(
+        client,
+        "membership",
+        {
+            "child": team["children"][2].pk,
+            "sub_team": team["sub_team"].pk,
+            "role": MembershipRole.LEADER,
+            "starts_on": "2026-04-05",
+        },
+        language="en",
+    )
+
+    assert response.status_code == 302
+    followed = client.get(response["Location"])
+    assert "Nothing was saved" in followed.text
+    assert Membership.objects.count() == before

@@ -117,3 +117,9 @@ def test_production_forbids_demo_data():
 
     assert loaded["demo"] is False
     assert loaded["debug"] is False
+
+
+def test_the_system_checks_pass():
+    from django.core.management import call_command
+
+    call_command("check", fail_level="WARNING")
