@@ -69,9 +69,15 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "display_name", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name")
+    # No first and last name: a child's real name belongs in ChildPersonalData only.
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
-        (_("Programme"), {"fields": ("role", "display_name")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Programme"), {"fields": ("role", "display_name", "email")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -167,7 +173,30 @@ class ChildAdmin(ConstraintSafeAdmin):
 
 @admin.register(ChildPersonalData)
 class ChildPersonalDataAdmin(ConstraintSafeAdmin):
-    """Reachable only with the `groups.view_childpersonaldata` permission (Django checks it)."""
+    """Only for programme-office admins holding `groups.view_childpersonaldata`."""
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("groups.see_child_personal_data")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(
+            "groups.see_child_personal_data"
+        ) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(
+            "groups.see_child_personal_data"
+        ) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(
+            "groups.see_child_personal_data"
+        ) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm(
+            "groups.see_child_personal_data"
+        ) and super().has_delete_permission(request, obj)
 
     list_display = ("child", "real_name")
     list_filter = ("child__school__district",)
@@ -199,6 +228,19 @@ class MembershipAdmin(ConstraintSafeAdmin):
     raw_id_fields = ("child", "group")
     list_select_related = ("child", "group", "sub_team")
     date_hierarchy = "starts_on"
+    actions = ["end_today"]
+
+    @admin.action(description=_("End membership today"))
+    def end_today(self, request, queryset):
+        today = timezone.localdate()
+        for membership in queryset.filter(ends_on__isnull=True):
+            try:
+                services.membership_end(membership=membership, on=today)
+            except ValidationError as error:
+                problem = " ".join(error.messages)
+                self.message_user(request, f"{membership}: {problem}", messages.ERROR)
+            else:
+                self.message_user(request, gettext("%(row)s: ended.") % {"row": membership})
 
 
 @admin.register(MentorTeam)

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -508,7 +509,7 @@ class Membership(models.Model):
                 condition=Q(group__isnull=True, sub_team__isnull=False)
                 | Q(group__isnull=False, sub_team__isnull=True),
                 name="membership_of_a_group_or_a_sub_team",
-                violation_error_message=_("Choose either a group or a sub-team, not both."),
+                violation_error_message=_("Choose a group or a sub-team: one of them, not both."),
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
@@ -538,6 +539,15 @@ class Membership(models.Model):
                 name="one_current_leader_per_sub_team",
                 violation_error_message=_(
                     "This sub-team already has a current leader. End that leadership first."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["sub_team", "rotation_position"],
+                condition=Q(role=MembershipRole.MEMBER, ends_on__isnull=True),
+                name="one_member_per_rotation_place",
+                violation_error_message=_(
+                    "Another current member of this sub-team already has this place in the "
+                    "rotation. Give each member a different place."
                 ),
             ),
             models.CheckConstraint(
@@ -577,6 +587,11 @@ class Membership(models.Model):
             raise ValidationError(
                 {"group": _("Members of the municipal group belong to one of its sub-teams.")}
             )
+        # A row is current exactly while it has no end, so an end cannot be set in advance.
+        if self.ends_on and self.ends_on > timezone.localdate():
+            raise ValidationError(
+                {"ends_on": _("Set the end on the day it happens, not in advance.")}
+            )
         dates_valid = self.starts_on and (self.ends_on is None or self.ends_on >= self.starts_on)
         if not (dates_valid and self.child_id and (self.group_id or self.sub_team_id)):
             return
@@ -587,6 +602,30 @@ class Membership(models.Model):
                 )
             raise ValidationError(
                 _("This child already belongs to this group or to a sub-team during these dates.")
+            )
+        same_sub_team = Membership.objects.current().filter(
+            child_id=self.child_id, sub_team_id=self.sub_team_id
+        )
+        leads_without_being_a_member = (
+            self.role == MembershipRole.LEADER
+            and self.ends_on is None
+            and self.sub_team_id
+            and not same_sub_team.members().exists()
+        )
+        if leads_without_being_a_member:
+            raise ValidationError(_("Only a current member of the sub-team can lead it."))
+        leaves_while_leading = (
+            self.role == MembershipRole.MEMBER
+            and self.ends_on
+            and self.sub_team_id
+            and same_sub_team.leaders().exists()
+        )
+        if leaves_while_leading:
+            raise ValidationError(
+                _(
+                    "This child leads the sub-team now. End the membership with the action "
+                    "“End membership today”, which ends the leadership too."
+                )
             )
 
 

@@ -76,15 +76,25 @@ def _staff_organisation_id(user):
     return staff.organisation_id if staff else None
 
 
+def _runs_or_oversees(organisation, organisation_id):
+    """The organisation is the staff member's own, or a school of their community."""
+    return organisation.pk == organisation_id or (
+        organisation.kind == OrganisationKind.SCHOOL
+        and organisation.community_id == organisation_id
+    )
+
+
 @rules.predicate
 def works_for_group(user, group):
-    """Staff of the organisation that runs the group, or that runs the group fostering it."""
+    """Staff of the organisation that runs the group (or the group fostering it), or of the
+    community whose school runs it."""
     organisation_id = _staff_organisation_id(user)
     if organisation_id is None:
         return False
-    if group.organisation_id == organisation_id:
-        return True
-    return group.fostered_by_id is not None and group.fostered_by.organisation_id == organisation_id
+    runner = group.fostered_by.organisation if group.fostered_by_id else group.organisation
+    return _runs_or_oversees(group.organisation, organisation_id) or _runs_or_oversees(
+        runner, organisation_id
+    )
 
 
 @rules.predicate
@@ -119,5 +129,6 @@ def may_view_personal_data(user):
     return user.is_authenticated and user.has_perm("groups.view_childpersonaldata")
 
 
-# Real names and contacts: only admins given Django's model permission for them.
-rules.add_perm("groups.see_child_personal_data", may_view_personal_data)
+# Real names and contacts: only programme-office admins who were also given Django's model
+# permission for them.
+rules.add_perm("groups.see_child_personal_data", is_admin & may_view_personal_data)

@@ -35,8 +35,9 @@ class Leadership:
 
 def _leadership(sub_team: SubTeam) -> Leadership:
     """From the rows prefetched by `sub_teams_with_leadership` (no query of its own)."""
-    current = sub_team.current_leaders[0] if sub_team.current_leaders else None
-    successor = next_in_rotation(sub_team.rotation, current.child if current else None)
+    latest = sub_team.latest_leader_rows[0] if sub_team.latest_leader_rows else None
+    current = latest if latest and latest.ends_on is None else None
+    successor = next_in_rotation(sub_team.rotation, latest.rotation_position if latest else None)
     if current and successor == current.child:
         successor = None
     return Leadership(
@@ -56,8 +57,10 @@ def sub_teams_with_leadership(
     prefetches = [
         Prefetch(
             "memberships",
-            queryset=Membership.objects.current().leaders().select_related("child"),
-            to_attr="current_leaders",
+            queryset=Membership.objects.leaders()
+            .select_related("child")
+            .order_by("-starts_on")[:1],
+            to_attr="latest_leader_rows",
         ),
         Prefetch(
             "memberships",
@@ -263,7 +266,8 @@ def _mentor_home(user):
         return {"profile_missing": True}
     sub_teams = sub_teams_with_leadership(SubTeam.objects.filter(mentors=mentor))
     handovers = sorted(
-        (t for t in sub_teams if t.leadership.handover_on), key=lambda t: t.leadership.handover_on
+        (t for t in sub_teams if t.leadership.handover_on and t.leadership.next),
+        key=lambda t: t.leadership.handover_on,
     )
     return {"mentor": mentor, "sub_teams": sub_teams, "next_handover": handovers[:1]}
 

@@ -160,10 +160,16 @@ def test_admin_home_shows_whether_the_worker_runs(client):
 
 
 def test_a_child_home_does_not_show_the_system_section(client):
-    client.force_login(UserFactory())
+    from tests.groups.factories import MembershipFactory
+
+    child = MembershipFactory().child
+    child.user = UserFactory()
+    child.save()
+    client.force_login(child.user)
 
     response = client.get(url("home", "en"))
 
+    assert "Your sub-team" in response.text
     assert "background worker" not in response.text
 
 

@@ -1,12 +1,12 @@
 """Each rule the database enforces, reached both through validation (a message in the user's
 language) and directly (the constraint itself refuses the row)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from groups.models import (
     GroupLevel,
@@ -17,6 +17,7 @@ from groups.models import (
     OrganisationKind,
 )
 from tests.groups.factories import (
+    START,
     ChildFactory,
     CommunityFactory,
     DistrictFactory,
@@ -24,6 +25,7 @@ from tests.groups.factories import (
     MunicipalGroupFactory,
     SchoolFactory,
     SubTeamFactory,
+    alliance_with_members,
     sub_team_with_members,
 )
 
@@ -103,8 +105,54 @@ def test_a_membership_ending_before_it_starts_is_refused():
 def test_a_membership_names_a_group_or_a_sub_team_not_both_nor_neither():
     child = ChildFactory()
     neither = Membership(child=child, starts_on=date(2026, 3, 1))
+    (group,) = alliance_with_members(SchoolFactory(), fostered=0)
+    both = Membership(
+        child=child, group=group, sub_team=SubTeamFactory(), starts_on=date(2026, 3, 1)
+    )
 
+    assert "one of them, not both" in messages_of(both, "en")
     refused_by_database(neither.save)
+    refused_by_database(both.save)
+
+
+def test_two_current_members_in_one_place_of_the_rotation_are_refused():
+    sub_team, _members = sub_team_with_members(1)
+    second = Membership(
+        child=ChildFactory(), sub_team=sub_team, starts_on=date(2026, 3, 1), rotation_position=1
+    )
+
+    assert "already has this place in the rotation" in messages_of(second, "en")
+    refused_by_database(second.save)
+
+
+def test_an_end_set_in_advance_is_refused():
+    membership = MembershipFactory.build(
+        child=ChildFactory(),
+        sub_team=SubTeamFactory(),
+        ends_on=timezone.localdate() + timedelta(days=1),
+    )
+
+    assert "not in advance" in messages_of(membership, "en")
+
+
+def test_only_a_current_member_can_lead():
+    sub_team, _members = sub_team_with_members(1)
+    outsider = Membership(
+        child=ChildFactory(), sub_team=sub_team, role=MembershipRole.LEADER, starts_on=START
+    )
+
+    assert "Only a current member of the sub-team can lead it" in messages_of(outsider, "en")
+
+
+def test_a_leaders_membership_cannot_simply_be_ended_while_they_lead():
+    sub_team, (child,) = sub_team_with_members(1)
+    Membership.objects.create(
+        child=child, sub_team=sub_team, role=MembershipRole.LEADER, starts_on=START
+    )
+    membership = Membership.objects.get(child=child, role=MembershipRole.MEMBER)
+    membership.ends_on = date(2026, 4, 1)
+
+    assert "End membership today" in messages_of(membership, "en")
 
 
 def test_the_municipal_group_is_joined_through_a_sub_team():

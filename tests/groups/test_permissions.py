@@ -7,6 +7,7 @@ from groups.models import GroupLevel, ObservationGroup, Role
 from tests.groups.factories import (
     AdminFactory,
     ChildUserFactory,
+    CommunityFactory,
     DepartmentFactory,
     GuardianshipFactory,
     MembershipFactory,
@@ -23,7 +24,13 @@ from tests.groups.factories import (
 RULES = {
     "see_sub_team": ["sub_team_a", "sub_team_b"],
     "see_rotation": ["sub_team_a", "sub_team_b"],
-    "see_group": ["municipal", "alliance_group_a", "fostered_a", "alliance_group_b"],
+    "see_group": [
+        "municipal",
+        "alliance_group_a",
+        "fostered_a",
+        "fostered_elsewhere_a",
+        "alliance_group_b",
+    ],
     "see_organisation": ["school_a", "school_b", "community_a", "department"],
 }
 
@@ -39,9 +46,17 @@ ALLOWED = {
     "school_a": {
         ("see_group", "alliance_group_a"),
         ("see_group", "fostered_a"),
+        ("see_group", "fostered_elsewhere_a"),
         ("see_organisation", "school_a"),
     },
-    "community_a": {("see_organisation", "community_a"), ("see_organisation", "school_a")},
+    # The community oversees its schools: their pages and the groups they run and foster.
+    "community_a": {
+        ("see_organisation", "community_a"),
+        ("see_organisation", "school_a"),
+        ("see_group", "alliance_group_a"),
+        ("see_group", "fostered_a"),
+        ("see_group", "fostered_elsewhere_a"),
+    },
     "department": {("see_organisation", "department")},
     "admin": {(rule, name) for rule, names in RULES.items() for name in names},
     "anonymous": set(),
@@ -72,6 +87,13 @@ def world(db):
         "fostered_a": ObservationGroup.objects.filter(
             level=GroupLevel.PARTICIPATION_ORG, fostered_by=alliance_group_a
         ).first(),
+        # Fostered by school A's group, but run by an organisation elsewhere.
+        "fostered_elsewhere_a": ObservationGroup.objects.create(
+            level=GroupLevel.PARTICIPATION_ORG,
+            name="别处的议事会",
+            organisation=CommunityFactory(),
+            fostered_by=alliance_group_a,
+        ),
         "alliance_group_b": alliance_group_b,
         "school_a": school_a,
         "school_b": school_b,
@@ -131,11 +153,24 @@ def test_no_role_but_an_authorised_admin_sees_real_names(world, role):
     assert not users[role].has_perm("groups.see_child_personal_data")
 
 
+def given_the_personal_data_permission(user):
+    user.user_permissions.add(Permission.objects.get(codename="view_childpersonaldata"))
+    return type(user).objects.get(pk=user.pk)  # a fresh object: no cached permissions
+
+
 def test_an_admin_given_the_permission_sees_real_names_and_a_superuser_does_too(world):
     users, _objects = world
-    admin = users["admin"]
-    admin.user_permissions.add(Permission.objects.get(codename="view_childpersonaldata"))
-    admin = type(admin).objects.get(pk=admin.pk)  # drop the permission cache
 
-    assert admin.has_perm("groups.see_child_personal_data")
+    assert given_the_personal_data_permission(users["admin"]).has_perm(
+        "groups.see_child_personal_data"
+    )
     assert AdminFactory().has_perm("groups.see_child_personal_data")
+
+
+@pytest.mark.parametrize("role", ["school_a", "mentor_a", "guardian_a"])
+def test_the_permission_alone_does_not_show_real_names_to_someone_outside_the_office(world, role):
+    users, _objects = world
+
+    user = given_the_personal_data_permission(users[role])
+
+    assert not user.has_perm("groups.see_child_personal_data")

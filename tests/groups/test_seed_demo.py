@@ -11,7 +11,6 @@ from groups.models import (
     GroupLevel,
     Guardian,
     Membership,
-    MembershipRole,
     Mentor,
     MentorKind,
     ObservationGroup,
@@ -146,12 +145,12 @@ def test_seed_demo_stores_pseudonyms_in_the_default_language():
     assert User.objects.get(username="child").child.pseudonym == "小白鹭"
 
 
-def test_no_leader_history_reaches_beyond_today():
+def test_every_current_leaders_term_includes_today():
     from django.utils import timezone
 
-    assert not Membership.objects.filter(
-        role=MembershipRole.LEADER, starts_on__gt=timezone.localdate()
-    ).exists()
+    today = timezone.localdate()
+    for leader in Membership.objects.current().leaders().select_related("sub_team"):
+        assert leader.starts_on <= today < leader.term_ends_on
 
 
 def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):

@@ -88,8 +88,9 @@ def test_alliance_overview_takes_the_same_queries_for_any_number_of_members(
     assert all(len(fostered) == 3 for _district, fostered in rows)
 
 
-def test_municipal_group_parts_take_a_fixed_number_of_queries(django_assert_num_queries):
-    teams = led_sub_teams(3)
+@pytest.mark.parametrize("count", [2, 5])
+def test_municipal_group_parts_take_a_fixed_number_of_queries(django_assert_num_queries, count):
+    teams = led_sub_teams(count)
     group = MunicipalGroupFactory()
     MentorFactory.create_batch(3, sub_teams=teams[:2])
 
@@ -100,7 +101,7 @@ def test_municipal_group_parts_take_a_fixed_number_of_queries(django_assert_num_
             for m in parts["mentor_team"].mentors.all()
         ]
 
-    assert len(parts["sub_teams"]) == 3
+    assert len(parts["sub_teams"]) == count
 
 
 def test_guardian_home_lists_each_child_with_their_sub_team():

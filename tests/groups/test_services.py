@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from groups.models import Membership, MembershipRole
 from groups.services import (
@@ -122,11 +123,64 @@ def test_rotate_due_twice_on_one_day_changes_nothing_the_second_time():
     assert after_first[-1][1] == date(2026, 4, 15), "a late hand-over starts the term today"
 
 
-def test_the_periodic_task_rotates_with_todays_date(time_machine=None):
+def test_the_periodic_task_starts_the_term_today():
     sub_team, (first, _second) = sub_team_with_members(2)
 
     assert rotate_sub_team_leaders.delay().get() == 1
-    assert leaders(sub_team)[0][0] == first.pseudonym
+    assert leaders(sub_team) == [(first.pseudonym, timezone.localdate(), None)]
+
+
+def test_when_the_leader_leaves_the_turn_passes_to_the_next_place_not_back_to_the_first():
+    sub_team, members = sub_team_with_members(5)
+    for day in [date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 30)]:
+        sub_team_leadership_hand_over(sub_team=sub_team, on=day)
+    third = members[2]
+    assert leaders(sub_team)[-1][0] == third.pseudonym
+
+    membership_end(
+        membership=Membership.objects.get(child=third, role="member"), on=date(2026, 5, 10)
+    )
+    sub_teams_rotate_due(today=date(2026, 5, 11))
+
+    assert leaders(sub_team)[-1] == (members[3].pseudonym, date(2026, 5, 11), None)
+
+
+def test_after_an_out_of_turn_leader_the_turn_passes_on_from_their_place():
+    sub_team, members = sub_team_with_members(5)
+    sub_team_leadership_hand_over(sub_team=sub_team, on=MARCH_1)
+    sub_team_leadership_hand_over(sub_team=sub_team, on=date(2026, 3, 5), to=members[3])
+
+    sub_team_leadership_hand_over(sub_team=sub_team, on=date(2026, 4, 4))
+
+    assert leaders(sub_team)[-1][0] == members[4].pseudonym
+
+
+def test_a_sub_team_that_cannot_rotate_does_not_hold_up_the_others(caplog):
+    broken, (first, _second) = sub_team_with_members(2)
+    due, (other, _) = sub_team_with_members(2)
+    # A term ending in the future, left by an import that bypassed validation.
+    Membership.objects.create(
+        child=first,
+        sub_team=broken,
+        role=MembershipRole.LEADER,
+        starts_on=date(2026, 3, 1),
+        ends_on=timezone.localdate() + timedelta(days=5),
+    )
+
+    assert sub_teams_rotate_due(today=timezone.localdate()) == 1
+
+    assert leaders(due)[0][0] == other.pseudonym
+    assert f"sub-team {broken.pk}: leadership could not be rotated" in caplog.text
+
+
+def test_a_membership_cannot_be_ended_in_advance():
+    membership = MembershipFactory()
+
+    with pytest.raises(ValidationError):
+        membership_end(membership=membership, on=timezone.localdate() + timedelta(days=1))
+
+    membership.refresh_from_db()
+    assert membership.ends_on is None
 
 
 def test_ending_a_leaders_membership_ends_the_leadership_too():

@@ -333,3 +333,50 @@ def test_a_conflict_saved_at_the_same_moment_is_a_message_not_a_500(client, team
     followed = client.get(response["Location"])
     assert "Nothing was saved" in followed.text
     assert Membership.objects.count() == before
+
+
+def test_the_end_membership_action_ends_a_leaders_membership_and_their_leadership(client, team):
+    leader = Membership.objects.get(sub_team=team["sub_team"], role="leader", ends_on=None)
+    membership = Membership.objects.get(child=leader.child, role="member")
+    client.force_login(AdminFactory())
+
+    client.post(
+        url("admin:groups_membership_changelist"),
+        {"action": "end_today", "_selected_action": [membership.pk]},
+    )
+
+    leader.refresh_from_db()
+    membership.refresh_from_db()
+    assert membership.ends_on is not None
+    assert leader.ends_on == membership.ends_on
+
+
+def test_real_names_are_hidden_from_staff_given_only_the_model_permission(client):
+    from django.contrib.auth.models import Permission
+
+    from groups.models import ChildPersonalData
+
+    personal = ChildPersonalData.objects.create(child=ChildUserFactory().child, real_name="王雨桐")
+    staff = StaffFactory(user__is_staff=True).user
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_childpersonaldata", "view_child"])
+    )
+    client.force_login(staff)
+
+    listing = client.get(url("admin:groups_childpersonaldata_changelist"))
+    detail = client.get(url("admin:groups_childpersonaldata_change", object_id=personal.pk))
+
+    assert listing.status_code == 403
+    assert detail.status_code in (302, 403)
+    assert "王雨桐" not in listing.text + detail.text
+
+
+def test_an_authorised_admin_sees_real_names(client):
+    from groups.models import ChildPersonalData
+
+    ChildPersonalData.objects.create(child=ChildUserFactory().child, real_name="王雨桐")
+    client.force_login(AdminFactory())
+
+    response = client.get(url("admin:groups_childpersonaldata_changelist"))
+
+    assert "王雨桐" in response.text
