@@ -13,6 +13,7 @@ urlpatterns = [
 # of a page follows its address only, so a shared link shows the same language to everyone.
 urlpatterns += i18n_patterns(
     path("", include("groups.urls")),
+    path("", include("suggestions.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_celery_beat",
+    "django_filters",
     "groups",
     "suggestions",
     "activities",
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "suggestions.context_processors.notifications",
             ],
         },
     },
@@ -151,6 +153,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.worker_heartbeat",
         "schedule": 60.0,
     },
+    "resend-stuck-routing-jobs": {
+        "task": "suggestions.tasks.resend_stuck_routing_jobs",
+        "schedule": 60.0,
+    },
+    "flag-overdue-suggestions": {
+        "task": "suggestions.tasks.flag_overdue_suggestions",
+        "schedule": crontab(minute="*/15"),
+    },
     "rotate-sub-team-leaders": {
         "task": "groups.tasks.rotate_sub_team_leaders",
         # Every hour, so that a handover missed while no worker ran happens soon after; a run
@@ -158,6 +168,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
 }
+
+# --- The suggestion pipeline ---------------------------------------------------------------
+# A routing job not finished this many seconds after it was (or should have been) sent is sent
+# again by the sweeper: the broker was down at commit, or the worker died mid-task.
+SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", default=300)
+# Photos on suggestions: larger files are refused with a message.
+SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# Links in e-mails point here.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# A request body (forms with a photo) larger than this is refused before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "groups.User"

@@ -1,0 +1,104 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from groups.admin import ConstraintSafeAdmin
+
+from . import services
+from .models import (
+    Notification,
+    RoutingJob,
+    RoutingRule,
+    StageChange,
+    StageDeadline,
+    Suggestion,
+)
+
+
+class StageChangeInline(admin.TabularInline):
+    """The history is written only by the transition service: read-only here."""
+
+    model = StageChange
+    fields = ("created_at", "action", "from_state", "to_state", "actor", "owner", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ConstraintSafeAdmin):
+    list_display = ("title", "child", "state", "owner", "due_at", "overdue_since", "needs_admin")
+    list_filter = ("needs_admin", "state", "focus_area", "role", "owner__kind", "overdue_since")
+    search_fields = ("title", "child__pseudonym")
+    list_select_related = ("child", "owner")
+    raw_id_fields = ("child", "merged_into")
+    # The state and its owner change only through the workflow (suggestions/services.py).
+    readonly_fields = (
+        "state",
+        "owner",
+        "stage_started_at",
+        "due_at",
+        "overdue_since",
+        "needs_admin",
+        "merged_into",
+        "requested_department",
+        "answer",
+        "planned_on",
+        "progress",
+        "version",
+        "created_at",
+        "submitted_at",
+        "closed_at",
+    )
+    inlines = [StageChangeInline]
+    actions = ["route_again"]
+
+    @admin.action(description=_("Route again (after fixing the rules or organisations)"))
+    def route_again(self, request, queryset):
+        for suggestion in queryset:
+            try:
+                services.suggestion_route_again(suggestion=suggestion)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{suggestion}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request, gettext("%(s)s: sent to the router.") % {"s": suggestion}
+                )
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(ConstraintSafeAdmin):
+    list_display = ("focus_area", "district", "department")
+    list_filter = ("focus_area", "district", "department")
+    list_select_related = ("focus_area", "district", "department")
+
+
+@admin.register(StageDeadline)
+class StageDeadlineAdmin(ConstraintSafeAdmin):
+    list_display = ("stage", "days")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoutingJob)
+class RoutingJobAdmin(admin.ModelAdmin):
+    list_display = ("suggestion", "state", "created_at", "sent_at", "sends", "done_at")
+    list_filter = ("state", "done_at")
+    readonly_fields = ("suggestion", "state", "created_at", "sent_at", "sends", "done_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "kind", "suggestion", "created_at", "read_at")
+    list_filter = ("kind", "read_at")
+    raw_id_fields = ("recipient", "suggestion")

@@ -1,0 +1,369 @@
+"""Suggestions and their journey. The legal moves are in workflow.py; every state change goes
+through services.suggestion_transition, which writes one StageChange per move."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Child, FocusArea, Organisation, OrganisationKind
+
+from .workflow import Stage, State
+
+
+class StateChoices(models.TextChoices):
+    DRAFT = State.DRAFT, _("Draft")
+    SUBMITTED = State.SUBMITTED, _("Sent, waiting to reach the school")
+    AT_SCHOOL = State.AT_SCHOOL, _("At the school")
+    RETURNED = State.RETURNED, _("Returned with a question")
+    MERGED = State.MERGED, _("Merged into another suggestion")
+    COLLECTED = State.COLLECTED, _("Collected, on its way to the community")
+    AT_COMMUNITY = State.AT_COMMUNITY, _("At the community")
+    FORWARDED = State.FORWARDED, _("Forwarded, on its way to a department")
+    REFERRED = State.REFERRED, _("Referred to another department")
+    AT_DEPARTMENT = State.AT_DEPARTMENT, _("At the city department")
+    IN_PROGRESS = State.IN_PROGRESS, _("Being built")
+    IMPLEMENTED = State.IMPLEMENTED, _("Implemented")
+    DECLINED = State.DECLINED, _("Declined")
+    WITHDRAWN = State.WITHDRAWN, _("Withdrawn")
+
+
+class StageChoices(models.TextChoices):
+    SCHOOL = Stage.SCHOOL, _("School")
+    COMMUNITY = Stage.COMMUNITY, _("Community")
+    DEPARTMENT = Stage.DEPARTMENT, _("City department")
+
+
+class ParticipationRole(models.TextChoices):
+    """The three roles 三种角色 that suggestions and activities are tagged with."""
+
+    SENTIMENT_OBSERVER = "sentiment_observer", _("Public sentiment observer")
+    WELFARE_SUPERVISOR = "welfare_supervisor", _("Public welfare supervisor")
+    SAFETY_PROMOTER = "safety_promoter", _("Safety promoter")
+
+
+class Suggestion(models.Model):
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="suggestions"
+    )
+    title = models.CharField(_("title"), max_length=80)
+    noticed = models.TextField(_("what I noticed"), max_length=2000)
+    proposal = models.TextField(_("what I suggest"), max_length=2000)
+    place = models.CharField(_("where"), max_length=120)
+    focus_area = models.ForeignKey(
+        FocusArea, verbose_name=_("focus area"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(
+        _("the role I made it in"), max_length=20, choices=ParticipationRole.choices
+    )
+    photo = models.ImageField(_("photo"), upload_to="suggestions/%Y/%m/", blank=True)
+
+    state = models.CharField(
+        _("state"), max_length=20, choices=StateChoices.choices, default=State.DRAFT
+    )
+    # The organisation whose desk it is on, and until when (empty while the router has it).
+    owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_suggestions",
+    )
+    stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    # The router found no owner: the programme office must step in.
+    needs_admin = models.BooleanField(_("needs the programme office"), default=False)
+    # Named by a community forwarding, or a department referring; else the routing rules decide.
+    requested_department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("requested department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": OrganisationKind.DEPARTMENT},
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+    )
+    answer = models.TextField(_("answer to the child"), blank=True)
+    planned_on = models.DateField(_("planned for"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # Incremented by every move: a form sent with an older version is stale.
+    version = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["-created_at"]
+        indexes = [
+            # Inboxes: what an organisation owns now, soonest due first.
+            models.Index(fields=["owner", "state", "due_at"], name="suggestion_inbox"),
+            models.Index(fields=["owner", "focus_area", "due_at"], name="suggestion_inbox_focus"),
+            models.Index(
+                fields=["owner", "due_at"],
+                condition=Q(overdue_since__isnull=False),
+                name="suggestion_inbox_overdue",
+            ),
+            models.Index(fields=["child", "-created_at"], name="suggestion_child"),
+            models.Index(fields=["state", "closed_at"], name="suggestion_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="progress_is_a_percentage",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=State.MERGED) | Q(merged_into__isnull=False),
+                name="merged_names_the_one_that_goes_on",
+                violation_error_message=_("A merged suggestion names the one that goes on."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def stage(self):
+        from .workflow import stage_of
+
+        return stage_of(State(self.state))
+
+    @property
+    def is_final(self):
+        from .workflow import FINAL_STATES
+
+        return State(self.state) in FINAL_STATES
+
+
+class StageChange(models.Model):
+    """One move of one suggestion: exactly one row per state change, never edited."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="history"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=20, choices=StateChoices.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=StateChoices.choices)
+    # Empty for the router.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owner after the move"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.suggestion_id}: {self.from_state} → {self.to_state}"
+
+    @property
+    def by_router(self):
+        return self.actor_id is None
+
+
+class Outcome(models.Model):
+    """What was built or changed: "175 children's parking lots"."""
+
+    suggestion = models.OneToOneField(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="outcome"
+    )
+    description = models.TextField(_("what was done"), max_length=2000)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    completed_on = models.DateField(_("completed on"))
+
+    class Meta:
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=0),
+                name="outcome_quantity_not_negative",
+                violation_error_message=_("A quantity cannot be negative."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.description[:60]
+
+
+class ProgressUpdate(models.Model):
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="updates"
+    )
+    percent = models.PositiveSmallIntegerField(_("progress (%)"))
+    note = models.TextField(_("note"), max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.suggestion_id}: {self.percent}%"
+
+
+class RoutingRule(models.Model):
+    """Which department takes suggestions of a focus area, in a district or anywhere."""
+
+    focus_area = models.ForeignKey(
+        FocusArea, verbose_name=_("focus area"), on_delete=models.CASCADE, related_name="+"
+    )
+    district = models.ForeignKey(
+        Organisation,
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": OrganisationKind.DISTRICT},
+        help_text=_("Empty: every district without a rule of its own."),
+    )
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        limit_choices_to={"kind": OrganisationKind.DEPARTMENT},
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["focus_area", "district"],
+                name="one_rule_per_focus_area_and_district",
+                violation_error_message=_("There is already a rule for this focus area here."),
+            ),
+            models.UniqueConstraint(
+                fields=["focus_area"],
+                condition=Q(district__isnull=True),
+                name="one_citywide_rule_per_focus_area",
+                violation_error_message=_("There is already a city-wide rule for this focus area."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.focus_area} · {self.district or '*'} → {self.department}"
+
+
+class StageDeadline(models.Model):
+    """How many days each stage's owner has to act. Admins change them here."""
+
+    stage = models.CharField(_("stage"), max_length=20, choices=StageChoices.choices, unique=True)
+    days = models.PositiveSmallIntegerField(_("days"))
+
+    class Meta:
+        verbose_name = _("stage deadline")
+        verbose_name_plural = _("stage deadlines")
+
+    def __str__(self):
+        return f"{self.get_stage_display()}: {self.days}"
+
+
+class RoutingJob(models.Model):
+    """The outbox: written in the same transaction as the move that needs routing.
+
+    The task is sent after the commit; if the broker is down then, the job waits here and
+    the sweeper sends it again. A job is done once the router has acted on it, so a job
+    delivered twice is routed once.
+    """
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="routing_jobs"
+    )
+    # The state the suggestion was in when the job was written: the router acts only if it
+    # still is.
+    state = models.CharField(max_length=20, choices=StateChoices.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("routing job")
+        verbose_name_plural = _("routing jobs")
+        indexes = [
+            models.Index(
+                fields=["sent_at"], condition=Q(done_at__isnull=True), name="routing_job_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion_id} ({self.state})"
+
+
+class NotificationKind(models.TextChoices):
+    NEW_IN_INBOX = "new_in_inbox", _("A suggestion arrived in your inbox")
+    OVERDUE = "overdue", _("A suggestion is overdue")
+    NEEDS_ADMIN = "needs_admin", _("A suggestion found no owner")
+    MOVED = "moved", _("Your suggestion moved on")
+    RETURNED = "returned", _("Your suggestion came back with a question")
+    PROGRESS = "progress", _("Progress on your suggestion")
+    ANSWERED = "answered", _("Your suggestion has an answer")
+
+
+class Notification(models.Model):
+    """In-app notice; its text is written at display time, in the reader's language."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.suggestion_id}"

@@ -1,0 +1,55 @@
+"""Photos a child attaches: images only, size-limited, re-encoded without metadata.
+
+Re-encoding drops EXIF (and with it the GPS position where the photo was taken), as well as
+anything else hidden in the file; the image is also shrunk to a sensible size.
+"""
+
+from io import BytesIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_SIDE = 2000
+FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+
+def clean_photo(upload) -> SimpleUploadedFile:
+    """Return the photo re-encoded without metadata, or raise ValidationError saying why not."""
+    limit = settings.SUGGESTIONS_PHOTO_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("The photo is too big (%(size)s). Choose one of at most %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    try:
+        image = Image.open(upload)
+        image.verify()
+        upload.seek(0)
+        image = Image.open(upload)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            _("This file is not a photo. Choose a JPEG, PNG or WebP image.")
+        ) from error
+    if image.format not in FORMATS:
+        raise ValidationError(_("This file is not a photo. Choose a JPEG, PNG or WebP image."))
+    image_format = image.format
+    extension, content_type = FORMATS[image_format]
+    # Turn the picture the way the camera meant before the orientation tag is dropped.
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if image_format == "JPEG":
+        image = image.convert("RGB")
+    out = BytesIO()
+    # Saving without `exif=` or `pnginfo=` writes no metadata.
+    image.save(out, format=image_format)
+    return SimpleUploadedFile(f"photo.{extension}", out.getvalue(), content_type=content_type)

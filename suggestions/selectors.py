@@ -1,0 +1,100 @@
+"""Reads of the suggestions pages. Each list names its joins; tests pin their query counts."""
+
+from django.db.models import Prefetch, QuerySet
+
+from groups.models import Child, User
+
+from . import workflow
+from .models import Notification, StageChange, Suggestion
+from .workflow import State
+
+
+def suggestions_of_children(children: list[Child]) -> QuerySet[Suggestion]:
+    return (
+        Suggestion.objects.filter(child__in=children)
+        .select_related("focus_area", "owner", "child")
+        .order_by("-created_at")
+    )
+
+
+def children_of_guardian(user: User) -> list[Child]:
+    guardian = getattr(user, "guardian", None)
+    return list(guardian.children.all()) if guardian else []
+
+
+def inbox(organisation_id: int) -> QuerySet[Suggestion]:
+    """What the organisation has on its desk now, soonest due first. Filters narrow it."""
+    return (
+        Suggestion.objects.filter(owner_id=organisation_id, state__in=list(workflow.OWNED_STATES))
+        .select_related("focus_area", "child")
+        .order_by("due_at", "pk")
+    )
+
+
+def suggestion_detail(*, pk: int) -> Suggestion:
+    return (
+        Suggestion.objects.select_related(
+            "focus_area",
+            "owner",
+            "child__school__community",
+            "merged_into",
+            "outcome",
+            "requested_department",
+        )
+        .prefetch_related(
+            Prefetch(
+                "history",
+                queryset=StageChange.objects.select_related("actor", "owner").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+            "updates",
+        )
+        .get(pk=pk)
+    )
+
+
+def merge_candidates(suggestion: Suggestion) -> QuerySet[Suggestion]:
+    """Open suggestions from children of the same school that this one could join."""
+    return (
+        Suggestion.objects.filter(child__school_id=suggestion.child.school_id)
+        .exclude(pk=suggestion.pk)
+        .exclude(state__in=[*workflow.FINAL_STATES, State.DRAFT, State.RETURNED])
+        .order_by("-created_at")
+    )
+
+
+def implemented_publicly() -> QuerySet[Suggestion]:
+    """'You said, we did': implemented suggestions with their outcome, pseudonyms only."""
+    return (
+        Suggestion.objects.filter(state=State.IMPLEMENTED)
+        .select_related("outcome", "focus_area", "child__school__district")
+        .only(
+            "title",
+            "proposal",
+            "place",
+            "closed_at",
+            "focus_area__name",
+            "focus_area__name_en",
+            "child__pseudonym",
+            "child__school__district__name",
+            "child__school__district__name_en",
+            "outcome__description",
+            "outcome__quantity",
+            "outcome__unit",
+            "outcome__completed_on",
+        )
+        .order_by("-closed_at", "-pk")
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("suggestion")
+        .order_by("-created_at")
+    )
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

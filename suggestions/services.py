@@ -1,0 +1,446 @@
+"""Writes of the suggestions app. Every state change goes through `_move`, reached by
+`suggestion_transition` (people) and `suggestion_route` (the router)."""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groups.models import Child, Organisation, OrganisationKind, Role, User
+
+from . import workflow
+from .models import (
+    Notification,
+    NotificationKind,
+    Outcome,
+    ProgressUpdate,
+    RoutingJob,
+    RoutingRule,
+    StageChange,
+    StageDeadline,
+    Suggestion,
+)
+from .workflow import Actor, IllegalMove, Stage, State
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DEADLINE_DAYS = {Stage.SCHOOL: 7, Stage.COMMUNITY: 14, Stage.DEPARTMENT: 30}
+_STAGE_OF_STAFF_ROLE = {
+    Role.SCHOOL: Actor.SCHOOL,
+    Role.COMMUNITY: Actor.COMMUNITY,
+    Role.DEPARTMENT: Actor.DEPARTMENT,
+}
+
+
+class NotAllowed(PermissionDenied):
+    """The user has no part in this suggestion, or not the part this move needs."""
+
+
+class StaleSuggestion(Exception):
+    """Someone else moved the suggestion since the form was opened. Nothing was changed."""
+
+
+# --- Who is acting --------------------------------------------------------------------------
+
+
+def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
+    """The part `user` plays for this suggestion now, or None if they have none."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.CHILD:
+        child = getattr(user, "child", None)
+        return Actor.CHILD if child is not None and child.pk == suggestion.child_id else None
+    if user.is_superuser or user.role == Role.ADMIN:
+        return Actor.ADMIN
+    staff = getattr(user, "staff", None)
+    if staff is not None and suggestion.owner_id == staff.organisation_id:
+        return _STAGE_OF_STAFF_ROLE.get(user.role)
+    return None
+
+
+# --- Notices --------------------------------------------------------------------------------
+
+
+def _staff_of(organisation_id) -> list[User]:
+    return list(User.objects.filter(staff__organisation_id=organisation_id, is_active=True))
+
+
+def _admins() -> list[User]:
+    return list(User.objects.filter(role=Role.ADMIN, is_active=True))
+
+
+def _child_and_guardians(suggestion: Suggestion) -> list[User]:
+    users = list(User.objects.filter(guardian__children=suggestion.child_id, is_active=True))
+    if suggestion.child.user_id:
+        users.append(suggestion.child.user)
+    return users
+
+
+def _notify(recipients, suggestion: Suggestion, kind: str, *, email: bool = False) -> None:
+    notifications = Notification.objects.bulk_create(
+        Notification(recipient=user, suggestion=suggestion, kind=kind)
+        for user in {user.pk: user for user in recipients}.values()
+    )
+    if email and notifications:
+        from .tasks import email_notifications
+
+        ids = [n.pk for n in notifications]
+        transaction.on_commit(lambda: _send_quietly(email_notifications, ids))
+
+
+def _send_quietly(task, *args) -> bool:
+    """Send a task; if the broker cannot be reached, log it and go on (the caller's request
+    must not fail). Returns whether it was sent."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:
+        logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
+        return False
+    return True
+
+
+# --- Deadlines ------------------------------------------------------------------------------
+
+
+def deadline_days(stage: Stage) -> int:
+    row = StageDeadline.objects.filter(stage=stage).first()
+    return row.days if row else DEFAULT_DEADLINE_DAYS[stage]
+
+
+def _end_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+# --- The one door for state changes ---------------------------------------------------------
+
+
+def _move(
+    suggestion: Suggestion,
+    action: str,
+    actor: Actor,
+    user: User | None,
+    *,
+    note: str = "",
+    owner: Organisation | None = None,
+    due_at: datetime | None = None,
+) -> StageChange:
+    """Check the table, move the (locked) suggestion, write its one StageChange row.
+
+    The caller has locked the row with select_for_update and set any fields the move carries.
+    """
+    move = workflow.move_for(action, State(suggestion.state), actor)
+    now = timezone.now()
+    from_state = suggestion.state
+    suggestion.state = move.target
+    suggestion.version = F("version") + 1
+    suggestion.overdue_since = None
+    suggestion.needs_admin = False
+    suggestion.owner = owner
+    suggestion.due_at = due_at
+    suggestion.stage_started_at = now if owner else None
+    if move.target in workflow.FINAL_STATES:
+        suggestion.closed_at = now
+    if action in ("submit", "resubmit"):
+        suggestion.submitted_at = now
+    suggestion.save()
+    suggestion.refresh_from_db(fields=["version"])
+    change = StageChange.objects.create(
+        suggestion=suggestion,
+        action=action,
+        from_state=from_state,
+        to_state=move.target,
+        actor=user,
+        owner=owner,
+        note=note,
+        due_at=due_at,
+    )
+    if move.target in workflow.ROUTING:
+        job = RoutingJob.objects.create(suggestion=suggestion, state=move.target)
+        transaction.on_commit(lambda: routing_job_send(job_id=job.pk))
+    return change
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValidationError(message)
+
+
+@transaction.atomic
+def suggestion_transition(
+    *,
+    suggestion: Suggestion,
+    action: str,
+    user: User,
+    expected_version: int | None = None,
+    note: str = "",
+    merged_into: Suggestion | None = None,
+    planned_on=None,
+    department: Organisation | None = None,
+    outcome: dict | None = None,
+) -> Suggestion:
+    """A person moves a suggestion. Locks it, checks the table and the person's part, and
+    records the move; raises NotAllowed, IllegalMove, StaleSuggestion or ValidationError, in
+    which case nothing has changed."""
+    suggestion = (
+        Suggestion.objects.select_for_update().select_related("child").get(pk=suggestion.pk)
+    )
+    actor = actor_for(user, suggestion)
+    if actor is None:
+        logger.warning(
+            "user %s refused action %s on suggestion %s: not theirs", user.pk, action, suggestion.pk
+        )
+        raise NotAllowed
+    if expected_version is not None and suggestion.version != expected_version:
+        raise StaleSuggestion
+    move = workflow.move_for(action, State(suggestion.state), actor)
+    note = note.strip()
+    if "note" in move.needs:
+        _require(bool(note), _("Please write a few words for the child."))
+    if action == "merge":
+        _require(
+            merged_into is not None
+            and merged_into.pk != suggestion.pk
+            and merged_into.state not in workflow.FINAL_STATES
+            and merged_into.state != State.DRAFT,
+            _("Choose an open suggestion to merge this one into."),
+        )
+        suggestion.merged_into = merged_into
+    if action == "accept":
+        _require(planned_on is not None, _("Give the date you plan to finish by."))
+        _require(planned_on >= timezone.localdate(), _("The planned date cannot be in the past."))
+        suggestion.planned_on = planned_on
+    if action == "refer":
+        _require(
+            department is not None
+            and department.kind == OrganisationKind.DEPARTMENT
+            and department.pk != suggestion.owner_id,
+            _("Choose another city department."),
+        )
+    if action in ("forward", "refer"):
+        suggestion.requested_department = department
+    if action in ("resolve_locally", "mark_implemented"):
+        _require(bool(outcome and outcome.get("description")), _("Describe what was done."))
+        Outcome.objects.create(suggestion=suggestion, **outcome)
+        suggestion.progress = 100
+    if action in ("decline", "resolve_locally", "mark_implemented", "return"):
+        suggestion.answer = note or (outcome or {}).get("description", "")
+
+    owner, due_at = None, None
+    if action == "accept":
+        owner, due_at = suggestion.owner, _end_of(planned_on)
+    _move(suggestion, action, actor, user, note=note, owner=owner, due_at=due_at)
+
+    if move.target in workflow.FINAL_STATES or move.target == State.RETURNED:
+        kind = (
+            NotificationKind.RETURNED
+            if move.target == State.RETURNED
+            else NotificationKind.ANSWERED
+        )
+        if actor != Actor.CHILD:
+            _notify(_child_and_guardians(suggestion), suggestion, kind)
+    elif move.target == State.IN_PROGRESS:
+        _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.MOVED)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_progress_update(
+    *, suggestion: Suggestion, user: User, percent: int, note: str
+) -> ProgressUpdate:
+    """The department reports how far the work has come. Not a move: the state stays."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if actor_for(user, suggestion) != Actor.DEPARTMENT:
+        raise NotAllowed
+    if suggestion.state != State.IN_PROGRESS:
+        raise IllegalMove("progress", State(suggestion.state), Actor.DEPARTMENT, "wrong_state")
+    _require(0 <= percent <= 100, _("Progress is a percentage from 0 to 100."))
+    _require(bool(note.strip()), _("Please write a few words for the child."))
+    update = ProgressUpdate.objects.create(
+        suggestion=suggestion, percent=percent, note=note.strip(), author=user
+    )
+    suggestion.progress = percent
+    suggestion.save(update_fields=["progress"])
+    _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.PROGRESS)
+    return update
+
+
+# --- The child's drafts ---------------------------------------------------------------------
+
+EDITABLE_FIELDS = ("title", "noticed", "proposal", "place", "focus_area", "role", "photo")
+
+
+@transaction.atomic
+def suggestion_create(*, child: Child, submit: bool, **fields) -> Suggestion:
+    suggestion = Suggestion(child=child, **{k: v for k, v in fields.items() if v is not None})
+    suggestion.full_clean()
+    suggestion.save()
+    if submit:
+        _move(suggestion, "submit", Actor.CHILD, child.user)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_update(
+    *, suggestion: Suggestion, user: User, submit: bool, expected_version: int | None, **fields
+) -> Suggestion:
+    """The child edits a draft, or a suggestion returned with a question, and may send it."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if actor_for(user, suggestion) != Actor.CHILD:
+        raise NotAllowed
+    if expected_version is not None and suggestion.version != expected_version:
+        raise StaleSuggestion
+    if suggestion.state not in (State.DRAFT, State.RETURNED):
+        raise IllegalMove("edit", State(suggestion.state), Actor.CHILD, "wrong_state")
+    for name, value in fields.items():
+        if name in EDITABLE_FIELDS and (name != "photo" or value is not None):
+            setattr(suggestion, name, value)
+    suggestion.full_clean()
+    suggestion.save()
+    if submit:
+        action = "submit" if suggestion.state == State.DRAFT else "resubmit"
+        _move(suggestion, action, Actor.CHILD, user)
+    return suggestion
+
+
+# --- Routing --------------------------------------------------------------------------------
+
+
+def routing_job_send(*, job_id: int) -> bool:
+    """Hand a routing job to the broker; if it is down, the job waits for the sweeper."""
+    from .tasks import route_suggestion
+
+    sent = _send_quietly(route_suggestion, job_id)
+    if sent:
+        RoutingJob.objects.filter(pk=job_id, done_at__isnull=True).update(
+            sent_at=timezone.now(), sends=F("sends") + 1
+        )
+    return sent
+
+
+def _find_owner(suggestion: Suggestion, stage: Stage) -> Organisation | None:
+    school = suggestion.child.school
+    if stage == Stage.SCHOOL:
+        return school
+    if stage == Stage.COMMUNITY:
+        return school.community
+    if suggestion.requested_department_id:
+        return suggestion.requested_department
+    rules = RoutingRule.objects.filter(focus_area_id=suggestion.focus_area_id).filter(
+        Q(district_id=school.district_id) | Q(district__isnull=True)
+    )
+    # A rule for the school's district wins over the city-wide one.
+    rule = rules.select_related("department").order_by(F("district_id").asc(nulls_last=True))
+    found = rule.first()
+    return found.department if found else None
+
+
+@transaction.atomic
+def suggestion_route(*, job_id: int) -> str:
+    """The router acts on one job: finds the next owner, moves the suggestion to their desk
+    with a due date and tells them; or flags it for the programme office.
+
+    Idempotent: the job row is locked and marked done, so a job delivered twice, or a task
+    re-run after a worker died, routes once. Returns what happened (for logs and tests).
+    """
+    job = RoutingJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.done_at is not None:
+        return "done_already"
+    suggestion = (
+        Suggestion.objects.select_for_update()
+        .select_related("child__school__community", "child__user")
+        .get(pk=job.suggestion_id)
+    )
+    job.done_at = timezone.now()
+    job.save(update_fields=["done_at"])
+    if suggestion.state != job.state:
+        return "moved_meanwhile"
+    _target, stage = workflow.ROUTING[State(suggestion.state)]
+    owner = _find_owner(suggestion, stage)
+    if owner is None:
+        suggestion.needs_admin = True
+        suggestion.save(update_fields=["needs_admin"])
+        _notify(_admins(), suggestion, NotificationKind.NEEDS_ADMIN, email=True)
+        logger.warning("suggestion %s: no owner found for stage %s", suggestion.pk, stage)
+        return "flagged"
+    due_at = timezone.now() + timedelta(days=deadline_days(stage))
+    _move(suggestion, f"route_to_{stage}", Actor.ROUTER, None, owner=owner, due_at=due_at)
+    _notify(_staff_of(owner.pk), suggestion, NotificationKind.NEW_IN_INBOX, email=True)
+    _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.MOVED)
+    return "routed"
+
+
+@transaction.atomic
+def suggestion_route_again(*, suggestion: Suggestion) -> RoutingJob:
+    """The programme office fixed what stopped the router (a rule, an organisation): try again."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if State(suggestion.state) not in workflow.ROUTING:
+        raise ValidationError(_("This suggestion is not waiting for routing."))
+    job = RoutingJob.objects.create(suggestion=suggestion, state=suggestion.state)
+    transaction.on_commit(lambda: routing_job_send(job_id=job.pk))
+    return job
+
+
+def routing_jobs_resend(*, now: datetime | None = None) -> int:
+    """The sweeper: send again every job not done within the threshold, once per sweep.
+
+    A job is stuck if it was never sent (the broker was down at commit) or was sent long ago
+    and never finished (its worker died). Rows are claimed with SKIP LOCKED and stamped before
+    sending, so two sweepers never send one job twice in a sweep.
+    """
+    now = now or timezone.now()
+    threshold = now - timedelta(seconds=settings.SUGGESTIONS_ROUTING_STUCK_AFTER)
+    with transaction.atomic():
+        stuck = list(
+            RoutingJob.objects.select_for_update(skip_locked=True)
+            .filter(done_at__isnull=True)
+            .filter(Q(sent_at__lt=threshold) | Q(sent_at__isnull=True, created_at__lt=threshold))
+            .values_list("pk", flat=True)[:500]
+        )
+        RoutingJob.objects.filter(pk__in=stuck).update(sent_at=now)
+    for job_id in stuck:
+        routing_job_send(job_id=job_id)
+    return len(stuck)
+
+
+# --- Deadlines ------------------------------------------------------------------------------
+
+
+def suggestions_flag_overdue(*, now: datetime | None = None) -> int:
+    """Flag every open stage past its due date, once, and tell its owner and the office."""
+    now = now or timezone.now()
+    flagged = 0
+    due = Suggestion.objects.filter(
+        state__in=list(workflow.OWNED_STATES), due_at__lt=now, overdue_since__isnull=True
+    ).values_list("pk", flat=True)
+    admins = _admins()
+    for pk in list(due[:1000]):
+        with transaction.atomic():
+            suggestion = (
+                Suggestion.objects.select_for_update()
+                .filter(pk=pk, due_at__lt=now, overdue_since__isnull=True)
+                .first()
+            )
+            if suggestion is None:
+                continue
+            suggestion.overdue_since = now
+            suggestion.save(update_fields=["overdue_since"])
+            _notify(
+                _staff_of(suggestion.owner_id) + admins,
+                suggestion,
+                NotificationKind.OVERDUE,
+                email=True,
+            )
+            flagged += 1
+    return flagged
+
+
+def notification_mark_read(*, user: User, notification_ids=None) -> int:
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        rows = rows.filter(pk__in=notification_ids)
+    return rows.update(read_at=timezone.now())

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("suggestions/", views.my_suggestions, name="my_suggestions"),
+    path("suggestions/new/", views.suggestion_new, name="suggestion_new"),
+    path("suggestions/<int:pk>/", views.suggestion_detail, name="suggestion_detail"),
+    path("suggestions/<int:pk>/edit/", views.suggestion_edit, name="suggestion_edit"),
+    path("suggestions/<int:pk>/photo/", views.suggestion_photo, name="suggestion_photo"),
+    path("suggestions/<int:pk>/<slug:action>/", views.suggestion_act, name="suggestion_act"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("you-said-we-did/", views.implemented, name="implemented"),
+]

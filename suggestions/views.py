@@ -1,0 +1,267 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services, workflow
+from .filters import ImplementedFilter, InboxFilter
+from .forms import SuggestionForm, form_for
+from .models import Suggestion
+from .workflow import Actor, IllegalMove, State
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+OUTCOME_FIELDS = ("description", "quantity", "unit", "completed_on")
+STAFF = (Actor.SCHOOL, Actor.COMMUNITY, Actor.DEPARTMENT)
+
+ILLEGAL_MOVE_MESSAGE = _(
+    "This step is not possible now: the suggestion is no longer where this page showed it. "
+    "Here it is as it stands."
+)
+STALE_MESSAGE = _(
+    "Someone else moved this suggestion while you had it open, so nothing was changed. "
+    "Here it is as it stands now; what you wrote is kept below."
+)
+
+
+def _visible_suggestion(request, pk) -> Suggestion:
+    suggestion = get_object_or_404(Suggestion.objects.select_related("child"), pk=pk)
+    if not request.user.has_perm("suggestions.see_suggestion", suggestion):
+        logger.warning("user %s refused suggestion %s: not in their scope", request.user.pk, pk)
+        raise PermissionDenied
+    return suggestion
+
+
+@login_required
+def my_suggestions(request):
+    """A child's own suggestions, or a guardian's children's."""
+    if request.user.has_perm("suggestions.write_suggestion"):
+        children = [request.user.child]
+    else:
+        children = selectors.children_of_guardian(request.user)
+        if not children:
+            raise PermissionDenied
+    suggestions = selectors.suggestions_of_children(children)
+    page = Paginator(suggestions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "suggestions/mine.html",
+        {"page": page, "writes": request.user.has_perm("suggestions.write_suggestion")},
+    )
+
+
+def _save_from_form(request, form, suggestion=None):
+    submit = "submit" in request.POST
+    data = form.cleaned_data
+    if suggestion is None:
+        suggestion = services.suggestion_create(child=request.user.child, submit=submit, **data)
+    else:
+        suggestion = services.suggestion_update(
+            suggestion=suggestion,
+            user=request.user,
+            submit=submit,
+            expected_version=_int_or_none(request.POST.get("version")),
+            **data,
+        )
+    if submit:
+        messages.success(request, _("Sent! You can follow your suggestion on this page."))
+    else:
+        messages.success(request, _("Saved as a draft. Send it when you are ready."))
+    return redirect("suggestion_detail", pk=suggestion.pk)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def suggestion_new(request):
+    if not request.user.has_perm("suggestions.write_suggestion"):
+        raise PermissionDenied
+    form = SuggestionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return _save_from_form(request, form)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "suggestions/form.html", {"form": form, "suggestion": None})
+
+
+@login_required
+def suggestion_edit(request, pk):
+    suggestion = _visible_suggestion(request, pk)
+    if services.actor_for(request.user, suggestion) != Actor.CHILD:
+        raise PermissionDenied
+    if suggestion.state not in (State.DRAFT, State.RETURNED):
+        messages.info(request, _("This suggestion has been sent and can no longer be changed."))
+        return redirect("suggestion_detail", pk=pk)
+    form = SuggestionForm(request.POST or None, request.FILES or None, instance=suggestion)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return _save_from_form(request, form, suggestion)
+        except services.StaleSuggestion:
+            form.add_error(None, STALE_MESSAGE)
+        except (IllegalMove, ValidationError):
+            form.add_error(None, ILLEGAL_MOVE_MESSAGE)
+    return render(request, "suggestions/form.html", {"form": form, "suggestion": suggestion})
+
+
+def _actions(user, suggestion) -> list[str]:
+    actor = services.actor_for(user, suggestion)
+    if actor is None:
+        return []
+    actions = workflow.actions_for(State(suggestion.state), actor)
+    if actor == Actor.CHILD:
+        # The child's own buttons are on the page itself (edit, send, withdraw).
+        return [a for a in actions if a == "withdraw"]
+    if actor == Actor.DEPARTMENT and suggestion.state == State.IN_PROGRESS:
+        actions.insert(0, "progress")
+    return actions
+
+
+def _action_forms(suggestion, actions, bound=None):
+    forms = {}
+    for action in actions:
+        form_class = form_for(action)
+        kwargs = {"prefix": action}
+        if action == "merge":
+            kwargs["candidates"] = selectors.merge_candidates(suggestion)
+        if bound and bound[0] == action:
+            forms[action] = bound[1]
+        else:
+            forms[action] = form_class(initial={"version": suggestion.version}, **kwargs)
+    return forms
+
+
+def _render_detail(request, suggestion, bound=None, status=200):
+    suggestion = selectors.suggestion_detail(pk=suggestion.pk)
+    actions = _actions(request.user, suggestion)
+    return render(
+        request,
+        "suggestions/detail.html",
+        {
+            "suggestion": suggestion,
+            "actor": services.actor_for(request.user, suggestion),
+            "action_forms": _action_forms(suggestion, actions, bound),
+        },
+        status=status,
+    )
+
+
+@login_required
+def suggestion_detail(request, pk):
+    return _render_detail(request, _visible_suggestion(request, pk))
+
+
+@login_required
+@require_POST
+def suggestion_act(request, pk, action):
+    suggestion = _visible_suggestion(request, pk)
+    if action not in workflow.MOVES and action != "progress":
+        raise Http404
+    kwargs = {"prefix": action}
+    if action == "merge":
+        kwargs["candidates"] = selectors.merge_candidates(suggestion)
+    form = form_for(action)(request.POST, **kwargs)
+    if not form.is_valid():
+        return _render_detail(request, suggestion, bound=(action, form))
+    data = dict(form.cleaned_data)
+    version = data.pop("version")
+    acting_as = services.actor_for(request.user, suggestion)
+    try:
+        if action == "progress":
+            if suggestion.version != version:
+                raise services.StaleSuggestion
+            services.suggestion_progress_update(suggestion=suggestion, user=request.user, **data)
+        else:
+            outcome = None
+            if "description" in data:
+                outcome = {
+                    k: data.pop(k) for k in ("description", "quantity", "unit", "completed_on")
+                }
+            services.suggestion_transition(
+                suggestion=suggestion,
+                action=action,
+                user=request.user,
+                expected_version=version,
+                outcome=outcome,
+                **data,
+            )
+    except services.NotAllowed:
+        raise PermissionDenied from None
+    except services.StaleSuggestion:
+        messages.error(request, STALE_MESSAGE)
+        return _render_detail(request, suggestion, bound=(action, form), status=409)
+    except IllegalMove:
+        messages.error(request, ILLEGAL_MOVE_MESSAGE)
+        return _render_detail(request, suggestion, bound=(action, form), status=409)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _render_detail(request, suggestion, bound=(action, form))
+    messages.success(request, _("Done."))
+    if services.actor_for(request.user, suggestion) in (
+        Actor.SCHOOL,
+        Actor.COMMUNITY,
+        Actor.DEPARTMENT,
+    ):
+        return redirect("inbox")
+    return redirect("suggestion_detail", pk=pk)
+
+
+@login_required
+def suggestion_photo(request, pk):
+    """A suggestion's photo, only for those who may see the suggestion (never public)."""
+    suggestion = _visible_suggestion(request, pk)
+    if not suggestion.photo:
+        raise Http404
+    extension = suggestion.photo.name.rsplit(".", 1)[-1].lower()
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(extension)
+    if content_type is None:
+        raise Http404
+    response = FileResponse(suggestion.photo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+def inbox(request):
+    if not request.user.has_perm("suggestions.see_inbox"):
+        raise PermissionDenied
+    organisation = request.user.staff.organisation
+    filters = InboxFilter(request.GET or None, queryset=selectors.inbox(organisation.pk))
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "suggestions/inbox.html",
+        {"filters": filters, "page": page, "organisation": organisation},
+    )
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        services.notification_mark_read(user=request.user)
+        return redirect("notifications")
+    page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "suggestions/notifications.html", {"page": page})
+
+
+def implemented(request):
+    """Public: 'you said, we did'."""
+    filters = ImplementedFilter(request.GET or None, queryset=selectors.implemented_publicly())
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "suggestions/implemented.html", {"filters": filters, "page": page})
