@@ -20,6 +20,7 @@ FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
+NOT_A_PHOTO = _lazy("This file is not a photo. Choose a JPEG, PNG or WebP image.")
 
 
 def clean_photo(upload) -> SimpleUploadedFile:
@@ -37,11 +38,9 @@ def clean_photo(upload) -> SimpleUploadedFile:
         image = Image.open(upload)
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ValidationError(
-            _("This file is not a photo. Choose a JPEG, PNG or WebP image.")
-        ) from error
+        raise ValidationError(NOT_A_PHOTO) from error
     if image.format not in FORMATS:
-        raise ValidationError(_("This file is not a photo. Choose a JPEG, PNG or WebP image."))
+        raise ValidationError(NOT_A_PHOTO)
     image_format = image.format
     extension, content_type = FORMATS[image_format]
     # Turn the picture the way the camera meant before the orientation tag is dropped.

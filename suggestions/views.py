@@ -210,11 +210,7 @@ def suggestion_act(request, pk, action):
             form.add_error(None, message)
         return _render_detail(request, suggestion, bound=(action, form))
     messages.success(request, _("Done."))
-    if services.actor_for(request.user, suggestion) in (
-        Actor.SCHOOL,
-        Actor.COMMUNITY,
-        Actor.DEPARTMENT,
-    ):
+    if acting_as in STAFF:
         return redirect("inbox")
     return redirect("suggestion_detail", pk=pk)
 
