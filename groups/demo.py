@@ -393,6 +393,21 @@ def _staff(organisations, logins):
         StaffMember.objects.get_or_create(
             user=logins[username], defaults={"organisation": organisation, "title": title}
         )
+    # Every other school, community and department has one staff login too (no password: they
+    # would set their own), so that every inbox has someone to work it.
+    staffed = set(StaffMember.objects.values_list("organisation_id", flat=True))
+    role_of = {
+        OrganisationKind.SCHOOL: Role.SCHOOL,
+        OrganisationKind.COMMUNITY: Role.COMMUNITY,
+        OrganisationKind.DEPARTMENT: Role.DEPARTMENT,
+    }
+    for organisation in Organisation.objects.filter(kind__in=role_of).order_by("code"):
+        if organisation.pk in staffed:
+            continue
+        user = _user(
+            f"staff-{organisation.code}", role_of[organisation.kind], f"{organisation.name}联络员"
+        )
+        StaffMember.objects.get_or_create(user=user, defaults={"organisation": organisation})
 
 
 @transaction.atomic

@@ -287,9 +287,12 @@ def _admin_home(user):
 
     sub_teams = sub_teams_with_leadership()
     municipal = ObservationGroup.objects.filter(level=GroupLevel.MUNICIPAL).first()
+    from suggestions.selectors import needing_the_office
+
     return {
         "figures": programme_figures(),
         "municipal_group": municipal,
         "leaderless": [t for t in sub_teams if t.leadership.current is None],
+        "suggestions": needing_the_office(),
         "worker": worker_status(),
     }

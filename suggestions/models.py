@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Child, FocusArea, Organisation, OrganisationKind
+from groups.models import Child, FocusArea, ObservationGroup, Organisation, OrganisationKind
 
 from .workflow import Stage, State
 
@@ -57,6 +57,15 @@ class Suggestion(models.Model):
         _("the role I made it in"), max_length=20, choices=ParticipationRole.choices
     )
     photo = models.ImageField(_("photo"), upload_to="suggestions/%Y/%m/", blank=True)
+    group = models.ForeignKey(
+        ObservationGroup,
+        verbose_name=_("made in the group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+        help_text=_("The observation group the child made it in, if not their sub-team."),
+    )
 
     state = models.CharField(
         _("state"), max_length=20, choices=StateChoices.choices, default=State.DRAFT

@@ -1,6 +1,6 @@
 """Reads of the suggestions pages. Each list names its joins; tests pin their query counts."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groups.models import Child, User
 
@@ -98,3 +98,14 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def needing_the_office() -> dict:
+    """For the programme office's home: what the router could not place, and what is late."""
+    return Suggestion.objects.aggregate(
+        unrouted=Count("pk", filter=Q(needs_admin=True)),
+        overdue=Count(
+            "pk",
+            filter=Q(overdue_since__isnull=False, state__in=list(workflow.OWNED_STATES)),
+        ),
+    )

@@ -128,13 +128,17 @@ def _move(
     note: str = "",
     owner: Organisation | None = None,
     due_at: datetime | None = None,
+    due_in: timedelta | None = None,
 ) -> StageChange:
     """Check the table, move the (locked) suggestion, write its one StageChange row.
 
     The caller has locked the row with select_for_update and set any fields the move carries.
+    The new stage is due at `due_at`, or `due_in` from now.
     """
     move = workflow.move_for(action, State(suggestion.state), actor)
     now = timezone.now()
+    if due_in is not None:
+        due_at = now + due_in
     from_state = suggestion.state
     suggestion.state = move.target
     suggestion.version = F("version") + 1
@@ -189,14 +193,16 @@ def suggestion_transition(
     suggestion = (
         Suggestion.objects.select_for_update().select_related("child").get(pk=suggestion.pk)
     )
+    # A stale form first: after someone else's move the user may no longer own it, and
+    # "it moved meanwhile" is the answer they need.
+    if expected_version is not None and suggestion.version != expected_version:
+        raise StaleSuggestion
     actor = actor_for(user, suggestion)
     if actor is None:
         logger.warning(
             "user %s refused action %s on suggestion %s: not theirs", user.pk, action, suggestion.pk
         )
         raise NotAllowed
-    if expected_version is not None and suggestion.version != expected_version:
-        raise StaleSuggestion
     move = workflow.move_for(action, State(suggestion.state), actor)
     note = note.strip()
     if "note" in move.needs:
@@ -367,8 +373,8 @@ def suggestion_route(*, job_id: int) -> str:
         _notify(_admins(), suggestion, NotificationKind.NEEDS_ADMIN, email=True)
         logger.warning("suggestion %s: no owner found for stage %s", suggestion.pk, stage)
         return "flagged"
-    due_at = timezone.now() + timedelta(days=deadline_days(stage))
-    _move(suggestion, f"route_to_{stage}", Actor.ROUTER, None, owner=owner, due_at=due_at)
+    due_in = timedelta(days=deadline_days(stage))
+    _move(suggestion, f"route_to_{stage}", Actor.ROUTER, None, owner=owner, due_in=due_in)
     _notify(_staff_of(owner.pk), suggestion, NotificationKind.NEW_IN_INBOX, email=True)
     _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.MOVED)
     return "routed"

@@ -10,6 +10,7 @@ from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
 # A seeder is idempotent: a second run changes nothing.
 SEEDERS = [
     "groups.demo.seed",
+    "suggestions.demo.seed",
 ]
 
 

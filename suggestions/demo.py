@@ -1,0 +1,371 @@
+"""Demo data for the pipeline: over 500 suggestions in every state, with the outcomes of the
+programme text (175 children's parking lots, stroller lanes in scenic areas, fitness stations,
+metro safety, mother-and-baby rooms …) and 12 from the Yangliujun community group.
+
+Each suggestion's history is built move by move along the workflow table (each move checked
+with `workflow.move_for`), then written with bulk inserts: the services would write the same
+rows, one query at a time, and the demo must load in seconds. Idempotent: it does nothing if
+the demo suggestions are there already.
+"""
+
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from groups.models import (
+    Child,
+    FocusArea,
+    GroupLevel,
+    Membership,
+    ObservationGroup,
+    Organisation,
+    StaffMember,
+)
+
+from . import workflow
+from .models import Outcome, ParticipationRole, RoutingRule, StageChange, Suggestion
+from .services import DEFAULT_DEADLINE_DAYS
+from .workflow import Actor, Stage, State
+
+SUGGESTIONS = 520
+YANGLIU_SUGGESTIONS = 12
+YEAR_START = datetime(2026, 1, 5, 9, 0)
+
+# focus area code → department code (city-wide), and a district exception
+RULES = {
+    "living-environment": "urban-management",
+    "cultural-venues": "culture",
+    "transport": "transport",
+    "parks": "parks",
+    "public-safety": "public-security",
+    "education": "education",
+    "public-facilities": "urban-management",
+}
+DISTRICT_RULES = [("transport", "xihu", "metro")]
+
+# Titles and ideas per focus area: (title, what I noticed, what I suggest)
+IDEAS = {
+    "living-environment": [
+        (
+            "小区里没有儿童停车场",
+            "小区里的自行车和滑板车到处乱放，挡住了路。",
+            "在小区门口划出儿童停车场，放自行车和滑板车。",
+        ),
+        ("楼道灯太暗", "晚上放学回家，楼道里很黑，有点害怕。", "换上感应灯，让楼道更亮。"),
+        ("垃圾分类桶太高", "分类垃圾桶的投放口太高，小朋友够不着。", "在垃圾桶旁边加一个小台阶。"),
+    ],
+    "cultural-venues": [
+        (
+            "图书馆的书架太高",
+            "少儿阅览室的书架上层拿不到书。",
+            "把少儿书放在低一点的书架上，加几个阶梯凳。",
+        ),
+        (
+            "博物馆讲解听不懂",
+            "博物馆的讲解词太难，小朋友听不懂。",
+            "出一份儿童版讲解，用图画和故事讲。",
+        ),
+    ],
+    "transport": [
+        ("学校门口需要斑马线", "放学时车很多，过马路很危险。", "在校门口画斑马线，设置护学岗。"),
+        ("公交站没有座位", "等公交车的时候没有地方坐，书包很重。", "在公交站加几个座位和遮雨棚。"),
+        (
+            "地铁站台缝隙太宽",
+            "地铁站台和车厢之间的缝隙很宽，小朋友容易踩空。",
+            "在站台边贴提示，加装防踏空胶条。",
+        ),
+    ],
+    "parks": [
+        ("景区里推婴儿车很难", "西湖边有些路是台阶，推婴儿车的家长很辛苦。", "修一条婴儿车通道。"),
+        ("公园缺少儿童健身站", "公园里的健身器材都是给大人用的。", "建一个适合儿童的健身站。"),
+    ],
+    "public-safety": [
+        (
+            "小区门口的店铺要防诈骗",
+            "有人在小区门口推销可疑的理财。",
+            "和社区一起在店铺开展反诈宣传。",
+        ),
+        ("河边没有护栏", "小河边有一段没有护栏，很危险。", "加装护栏和警示牌。"),
+    ],
+    "education": [
+        (
+            "午休没有地方躺",
+            "中午在课桌上趴着睡，醒来手都麻了。",
+            "学校提供午休床垫，让大家能躺着午休。",
+        ),
+        ("校服浪费", "长高了校服就不能穿了，很浪费。", "开展校服回收计划，旧校服给需要的同学。"),
+    ],
+    "public-facilities": [
+        (
+            "商场没有母婴室",
+            "商场里没有母婴室，带弟弟妹妹的妈妈不方便。",
+            "在商场和地铁站设置母婴室。",
+        ),
+        ("洗手台太高", "公共厕所的洗手台太高，小朋友够不着。", "加装儿童洗手台。"),
+    ],
+}
+
+# Outcomes of implemented suggestions: (focus area, description, unit, total quantity, count).
+# The totals are the programme's own figures.
+OUTCOMES = [
+    ("living-environment", "在小区和学校周边建成儿童停车场。", "个儿童停车场", 175, 25),
+    ("parks", "在西湖等景区修建婴儿车通道。", "条婴儿车通道", 12, 6),
+    ("parks", "在公园建成儿童健身站。", "个健身站", 18, 9),
+    ("transport", "地铁站台加装防踏空胶条和安全提示。", "个地铁站", 40, 10),
+    ("public-facilities", "在商场和地铁站设置母婴室。", "间母婴室", 30, 10),
+    ("transport", "开通“知识公交”线路。", "条知识公交线路", 717, 3),
+    ("education", "中小学推行“午休躺睡”。", "名学生午休", 190000, 4),
+]
+
+# The share of the other suggestions ending in each state (the rest of 520).
+OPEN_MIX = [
+    (State.IN_PROGRESS, 70),
+    (State.AT_DEPARTMENT, 65),
+    (State.AT_COMMUNITY, 45),
+    (State.AT_SCHOOL, 70),
+    (State.RETURNED, 15),
+    (State.DECLINED, 75),
+    (State.MERGED, 15),
+    (State.WITHDRAWN, 12),
+    (State.DRAFT, 30),
+]
+IMPLEMENTED_LOCALLY = 49  # resolved by the community, outcome without a programme figure
+
+# The main road through the table, and where each end state leaves it.
+ROAD = [
+    ("submit", Actor.CHILD),
+    ("route_to_school", Actor.ROUTER),
+    ("collect", Actor.SCHOOL),
+    ("route_to_community", Actor.ROUTER),
+    ("forward", Actor.COMMUNITY),
+    ("route_to_department", Actor.ROUTER),
+    ("accept", Actor.DEPARTMENT),
+    ("mark_implemented", Actor.DEPARTMENT),
+]
+PATHS = {
+    State.DRAFT: [],
+    State.AT_SCHOOL: ROAD[:2],
+    State.RETURNED: [*ROAD[:2], ("return", Actor.SCHOOL)],
+    State.MERGED: [*ROAD[:2], ("merge", Actor.SCHOOL)],
+    State.WITHDRAWN: [*ROAD[:2], ("withdraw", Actor.CHILD)],
+    State.AT_COMMUNITY: ROAD[:4],
+    State.AT_DEPARTMENT: ROAD[:6],
+    State.IN_PROGRESS: ROAD[:7],
+    State.IMPLEMENTED: ROAD,
+    State.DECLINED: [*ROAD[:6], ("decline", Actor.DEPARTMENT)],
+    "local": [*ROAD[:4], ("resolve_locally", Actor.COMMUNITY)],
+}
+DECLINE_REASONS = [
+    "这条路由省里管理，我们已把你的建议转告省交通厅。",
+    "这里地下有管线，暂时不能施工。我们会在明年改造时考虑。",
+    "附近两百米已经有同样的设施了，欢迎你去看看。",
+]
+
+
+def _aware(moment):
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _owners(child, focus_area, rules):
+    school = child.school
+    department = rules.get((focus_area.code, school.district_id)) or rules[(focus_area.code, None)]
+    return {Stage.SCHOOL: school, Stage.COMMUNITY: school.community, Stage.DEPARTMENT: department}
+
+
+def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None):
+    """One suggestion with its history along the path to `end`, dated within the year."""
+    title, noticed, proposal = rng.choice(IDEAS[focus_area.code])
+    if end in workflow.FINAL_STATES or end == "local":
+        created = _aware(YEAR_START + timedelta(days=rng.randint(0, 280), minutes=index))
+    else:
+        # Still open: written in the last weeks, so that most are within their deadlines.
+        created = now - timedelta(days=rng.randint(5, 50), minutes=index)
+    suggestion = Suggestion(
+        child=child,
+        title=title,
+        noticed=noticed,
+        proposal=proposal,
+        place=f"{child.community.name}附近",
+        focus_area=focus_area,
+        role=rng.choice(ParticipationRole.values),
+        group=group,
+        created_at=created,
+    )
+    owners = _owners(child, focus_area, rules)
+    changes, moment, state = [], created, State.DRAFT
+    for action, actor in PATHS[end]:
+        move = workflow.move_for(action, state, actor)
+        moment = min(moment + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8)), now)
+        owner, due_at = None, None
+        if actor == Actor.ROUTER:
+            stage = workflow.ROUTING[state][1]
+            owner = owners[stage]
+            due_at = moment + timedelta(days=DEFAULT_DEADLINE_DAYS[stage])
+        elif action == "accept":
+            owner = owners[Stage.DEPARTMENT]
+            suggestion.planned_on = (moment + timedelta(days=rng.randint(20, 120))).date()
+            due_at = _aware(datetime.combine(suggestion.planned_on, time(23, 59)))
+        note = ""
+        if action == "return":
+            note = "能说说具体是哪个位置吗？"
+        elif action == "decline":
+            note = rng.choice(DECLINE_REASONS)
+        elif action == "accept":
+            note = "我们会尽快安排。"
+        user = (
+            child.user
+            if actor == Actor.CHILD
+            else None
+            if actor == Actor.ROUTER
+            else staff_of.get(suggestion.owner.pk if suggestion.owner else None)
+        )
+        changes.append(
+            StageChange(
+                action=action,
+                from_state=state,
+                to_state=move.target,
+                actor=user,
+                owner=owner,
+                note=note,
+                due_at=due_at,
+                created_at=moment,
+            )
+        )
+        state = move.target
+        suggestion.owner, suggestion.due_at = owner, due_at
+        suggestion.stage_started_at = moment if owner else None
+        if action == "submit":
+            suggestion.submitted_at = moment
+        if note and action in ("decline", "return"):
+            suggestion.answer = note
+    suggestion.state = state
+    suggestion.version = len(changes)
+    if state in workflow.FINAL_STATES:
+        suggestion.closed_at = moment
+    if suggestion.due_at and suggestion.due_at < now and state in workflow.OWNED_STATES:
+        suggestion.overdue_since = suggestion.due_at + timedelta(hours=1)
+    if state == State.IN_PROGRESS:
+        suggestion.progress = rng.choice([10, 30, 50, 70, 90])
+    return suggestion, changes, moment
+
+
+@transaction.atomic
+def seed() -> None:
+    if Suggestion.objects.exists():
+        return
+    rng = random.Random(2026)  # noqa: S311 - the same demo every time, not a secret
+    now = timezone.now()
+    focus_areas = {area.code: area for area in FocusArea.objects.all()}
+    departments = {o.code: o for o in Organisation.objects.filter(kind="department")}
+    districts = {o.code: o for o in Organisation.objects.filter(kind="district")}
+    for area_code, department_code in RULES.items():
+        RoutingRule.objects.get_or_create(
+            focus_area=focus_areas[area_code],
+            district=None,
+            defaults={"department": departments[department_code]},
+        )
+    for area_code, district_code, department_code in DISTRICT_RULES:
+        RoutingRule.objects.get_or_create(
+            focus_area=focus_areas[area_code],
+            district=districts[district_code],
+            defaults={"department": departments[department_code]},
+        )
+    rules = {
+        (rule.focus_area.code, rule.district_id): rule.department
+        for rule in RoutingRule.objects.select_related("focus_area", "department")
+    }
+    staff_of = {
+        staff.organisation_id: staff.user
+        for staff in StaffMember.objects.select_related("user").order_by("-user__username")
+    }
+    children = list(
+        Child.objects.filter(memberships__sub_team__isnull=False)
+        .select_related("school__community", "community", "user")
+        .order_by("pk")
+    )
+    demo_child = next(child for child in children if child.user_id)
+
+    plan = []  # (child, focus area code, end state, outcome or None, group)
+    for area_code, description, unit, total, count in OUTCOMES:
+        share, rest = divmod(total, count)
+        for n in range(count):
+            quantity = share + (1 if n < rest else 0)
+            plan.append((area_code, State.IMPLEMENTED, (description, unit, quantity)))
+    for _ in range(IMPLEMENTED_LOCALLY):
+        plan.append((rng.choice(list(IDEAS)), "local", ("社区自己动手完成了。", "", None)))
+    for state, count in OPEN_MIX:
+        plan += [(rng.choice(list(IDEAS)), state, None) for _ in range(count)]
+    plan = plan[: SUGGESTIONS - YANGLIU_SUGGESTIONS]
+    rng.shuffle(plan)
+
+    # The Yangliujun community group: 12 suggestions by children of a school in that community.
+    yangliu = ObservationGroup.objects.get(
+        level=GroupLevel.ALLIANCE_MEMBER, organisation__code="yangliujun"
+    )
+    yangliu_children = [c for c in children if c.school.community.code == "yangliujun"]
+    for child in yangliu_children:
+        Membership.objects.get_or_create(
+            child=child, group=yangliu, ends_on=None, defaults={"starts_on": yangliu.founded_on}
+        )
+
+    built = []
+    for index, (area_code, end, outcome) in enumerate(plan):
+        # The demo child wrote the first few, so that the demo login has some to follow.
+        child = demo_child if index < 6 else children[index % len(children)]
+        built.append(
+            (*_build(rng, index, child, focus_areas[area_code], end, rules, staff_of, now), outcome)
+        )
+    yangliu_ends = [State.IMPLEMENTED] * 4 + [State.IN_PROGRESS] * 4 + [State.AT_DEPARTMENT] * 4
+    for n, end in enumerate(yangliu_ends):
+        child = yangliu_children[n % len(yangliu_children)]
+        area = ["living-environment", "parks", "transport", "public-facilities"][n % 4]
+        outcome = (
+            ("杨柳郡未来社区建成儿童友好设施。", "个健身站", 1)
+            if end == State.IMPLEMENTED
+            else None
+        )
+        built.append(
+            (
+                *_build(
+                    rng, 10_000 + n, child, focus_areas[area], end, rules, staff_of, now, yangliu
+                ),
+                outcome,
+            )
+        )
+
+    # bulk_create stamps auto_now_add fields with the present: keep the planned dates aside
+    # and put them back.
+    planned = {id(s): s.created_at for s, *_ in built}
+    planned.update({id(c): c.created_at for _s, changes, *_ in built for c in changes})
+    # A merged suggestion must name one that goes on: insert those after the others.
+    others = [s for s, *_ in built if s.state != State.MERGED]
+    Suggestion.objects.bulk_create(others)
+    merge_targets = [s for s in others if s.state in workflow.OWNED_STATES]
+    merged = [s for s, *_ in built if s.state == State.MERGED]
+    for suggestion in merged:
+        suggestion.merged_into = rng.choice(merge_targets)
+    Suggestion.objects.bulk_create(merged)
+    history = []
+    for suggestion, changes, _done, _outcome in built:
+        for change in changes:
+            change.suggestion = suggestion
+            history.append(change)
+    StageChange.objects.bulk_create(history)
+    for row in [s for s, *_ in built] + history:
+        row.created_at = planned[id(row)]
+    Suggestion.objects.bulk_update([s for s, *_ in built], ["created_at"], batch_size=500)
+    StageChange.objects.bulk_update(history, ["created_at"], batch_size=500)
+    Outcome.objects.bulk_create(
+        Outcome(
+            suggestion=suggestion,
+            description=outcome[0],
+            unit=outcome[1],
+            quantity=Decimal(outcome[2]) if outcome[2] is not None else None,
+            completed_on=done.date(),
+        )
+        for suggestion, _changes, done, outcome in built
+        if suggestion.state == State.IMPLEMENTED
+    )
