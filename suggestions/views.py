@@ -143,9 +143,19 @@ def _action_forms(suggestion, actions, bound=None):
     return forms
 
 
+def _unsent(form) -> list[tuple[str, str]]:
+    """What the user typed into a form that could not be sent, to show it back to them."""
+    return [
+        (field.label, form.data.get(field.html_name))
+        for field in form.visible_fields()
+        if form.data.get(field.html_name)
+    ]
+
+
 def _render_detail(request, suggestion, bound=None, status=200):
     suggestion = selectors.suggestion_detail(pk=suggestion.pk)
     actions = _actions(request.user, suggestion)
+    unsent = _unsent(bound[1]) if bound and bound[0] not in actions else []
     return render(
         request,
         "suggestions/detail.html",
@@ -153,6 +163,7 @@ def _render_detail(request, suggestion, bound=None, status=200):
             "suggestion": suggestion,
             "actor": services.actor_for(request.user, suggestion),
             "action_forms": _action_forms(suggestion, actions, bound),
+            "unsent": unsent,
         },
         status=status,
     )

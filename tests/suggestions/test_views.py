@@ -1,0 +1,322 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+from PIL import Image
+
+from suggestions.models import StageChange, Suggestion
+from suggestions.services import suggestion_transition
+from suggestions.workflow import State
+from tests.suggestions.factories import Pipeline, SuggestionFactory, route_pending
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pipe():
+    return Pipeline()
+
+
+def url(name, language="en", **kwargs):
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
+def form_data(pipe, **overrides):
+    return {
+        "title": "学校门口需要斑马线",
+        "noticed": "放学时车很多。",
+        "proposal": "画一条斑马线。",
+        "place": "文三街小学南门",
+        "focus_area": pipe.focus_area.pk,
+        "role": "safety_promoter",
+        **overrides,
+    }
+
+
+def photo_bytes(format="JPEG", size=(40, 30), exif=True):
+    image = Image.new("RGB", size, "orange")
+    out = io.BytesIO()
+    kwargs = {}
+    if exif:
+        data = Image.Exif()
+        data[0x8825] = {2: (30, 15, 0), 4: (120, 10, 0)}  # GPSInfo: latitude, longitude
+        data[0x010F] = "PhoneMaker"
+        kwargs["exif"] = data
+    image.save(out, format=format, **kwargs)
+    return out.getvalue()
+
+
+def test_a_child_saves_a_draft_then_sends_it_and_it_reaches_the_school(
+    client, pipe, django_capture_on_commit_callbacks
+):
+    client.force_login(pipe.child_user)
+
+    response = client.post(url("suggestion_new"), {**form_data(pipe), "save": "1"})
+    suggestion = Suggestion.objects.get()
+    assert response.status_code == 302
+    assert suggestion.state == State.DRAFT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("suggestion_edit", pk=suggestion.pk),
+            {**form_data(pipe), "submit": "1", "version": suggestion.version},
+        )
+
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.AT_SCHOOL
+    page = client.get(url("suggestion_detail", pk=suggestion.pk)).text
+    assert f"It arrived at {pipe.school.name}" in page
+    assert "will answer by" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"title": ""}, "This field is required."),
+        ({"title": "长" * 81}, "Ensure this value has at most 80 characters"),
+        ({"noticed": "x" * 2001}, "Ensure this value has at most 2000 characters"),
+        ({"role": "king"}, "Select a valid choice"),
+    ],
+)
+def test_bad_input_on_the_childs_form_is_explained_and_what_was_typed_is_kept(
+    client, pipe, overrides, message
+):
+    client.force_login(pipe.child_user)
+
+    response = client.post(url("suggestion_new"), {**form_data(pipe, **overrides), "submit": "1"})
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert "文三街小学南门" in response.text, "the rest of the input is kept"
+    assert not Suggestion.objects.exists()
+
+
+def test_the_form_speaks_chinese_by_default(client, pipe):
+    client.force_login(pipe.child_user)
+
+    response = client.post(
+        url("suggestion_new", "zh-hans"), {**form_data(pipe, title=""), "submit": "1"}
+    )
+
+    assert "该字段是必填项。" in response.text
+
+
+def test_a_file_that_is_not_an_image_is_refused(client, pipe):
+    client.force_login(pipe.child_user)
+    fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+
+    response = client.post(url("suggestion_new"), {**form_data(pipe), "photo": fake, "submit": "1"})
+
+    assert response.status_code == 200
+    assert "This file is not a photo" in response.text or "Upload a valid image" in response.text
+    assert not Suggestion.objects.exists()
+
+
+def test_a_photo_too_big_is_refused_with_the_limit(client, pipe, settings):
+    settings.SUGGESTIONS_PHOTO_MAX_BYTES = 1000
+    client.force_login(pipe.child_user)
+    big = SimpleUploadedFile("p.jpg", photo_bytes(size=(400, 400)), content_type="image/jpeg")
+
+    response = client.post(url("suggestion_new"), {**form_data(pipe), "photo": big, "submit": "1"})
+
+    assert "The photo is too big" in response.text
+    assert not Suggestion.objects.exists()
+
+
+def test_a_photo_is_kept_without_its_location_and_only_shown_to_those_who_may_see_it(
+    client, pipe, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(pipe.child_user)
+    upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
+    assert Image.open(io.BytesIO(photo_bytes())).getexif(), "the test photo has EXIF"
+
+    client.post(url("suggestion_new"), {**form_data(pipe), "photo": upload, "save": "1"})
+
+    suggestion = Suggestion.objects.get()
+    stored = Image.open(suggestion.photo.path)
+    assert not stored.getexif()
+    assert "exif" not in stored.info
+    response = client.get(url("suggestion_photo", pk=suggestion.pk))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    client.force_login(pipe.other_department_staff)
+    assert client.get(url("suggestion_photo", pk=suggestion.pk)).status_code == 403
+
+
+def test_the_school_sees_it_in_its_inbox_and_collects_it(client, pipe):
+    suggestion = pipe.draft()
+    suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    client.force_login(pipe.school_staff)
+
+    inbox = client.get(url("inbox"))
+    assert suggestion.title in inbox.text
+    detail = client.get(url("suggestion_detail", pk=suggestion.pk))
+    assert "Collect and pass on to the community" in detail.text
+    assert "Mark as implemented" not in detail.text
+
+    suggestion.refresh_from_db()
+    response = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="collect"),
+        {"collect-version": suggestion.version},
+    )
+
+    assert response.status_code == 302
+    suggestion.refresh_from_db()
+    assert suggestion.state in (State.COLLECTED, State.AT_COMMUNITY)
+
+
+def test_a_stale_form_says_someone_moved_it_and_keeps_what_was_typed(client, pipe):
+    suggestion = pipe.draft()
+    suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    suggestion.refresh_from_db()
+    seen = suggestion.version
+    suggestion_transition(suggestion=suggestion, action="collect", user=pipe.school_staff)
+    client.force_login(pipe.school_staff)
+
+    response = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="return"),
+        {"return-version": seen, "return-note": "是哪个校门？"},
+    )
+
+    assert response.status_code == 409
+    assert "Someone else moved this suggestion" in response.text
+    assert "是哪个校门？" in response.text
+    assert StageChange.objects.filter(suggestion=suggestion, action="return").count() == 0
+
+
+def test_declining_without_a_reason_is_explained_and_changes_nothing(client, pipe):
+    suggestion = pipe.draft()
+    suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    suggestion.refresh_from_db()
+    client.force_login(pipe.school_staff)
+
+    response = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="decline"),
+        {"decline-version": suggestion.version, "decline-note": ""},
+    )
+
+    assert response.status_code == 200
+    assert "This field is required" in response.text
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.AT_SCHOOL
+
+
+def test_acting_on_another_organisations_suggestion_is_403_and_logged(client, pipe, caplog):
+    suggestion = pipe.draft()
+    suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    client.force_login(pipe.other_department_staff)
+
+    response = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="collect"), {"collect-version": 2}
+    )
+
+    assert response.status_code == 403
+    assert f"refused suggestion {suggestion.pk}" in caplog.text
+    assert client.get(url("suggestion_detail", pk=suggestion.pk)).status_code == 403
+
+
+def test_an_unknown_action_is_a_404(client, pipe):
+    suggestion = pipe.draft()
+    client.force_login(pipe.child_user)
+
+    assert (
+        client.post(url("suggestion_act", pk=suggestion.pk, action="teleport")).status_code == 404
+    )
+
+
+def test_the_department_marks_it_implemented_and_the_child_reads_the_answer(client, pipe):
+    suggestion = pipe.draft()
+    suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    for action, user in [("collect", pipe.school_staff), ("forward", pipe.community_staff)]:
+        suggestion.refresh_from_db()
+        suggestion_transition(suggestion=suggestion, action=action, user=user)
+        route_pending()
+    suggestion.refresh_from_db()
+    suggestion_transition(
+        suggestion=suggestion,
+        action="accept",
+        user=pipe.department_staff,
+        planned_on=timezone.localdate() + timedelta(days=30),
+    )
+    suggestion.refresh_from_db()
+    client.force_login(pipe.department_staff)
+
+    bad = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="mark_implemented"),
+        {
+            "mark_implemented-version": suggestion.version,
+            "mark_implemented-description": "建成儿童停车场",
+            "mark_implemented-quantity": "-3",
+            "mark_implemented-unit": "个儿童停车场",
+            "mark_implemented-completed_on": str(timezone.localdate()),
+        },
+    )
+    assert "建成儿童停车场" in bad.text, "input kept"
+    good = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="mark_implemented"),
+        {
+            "mark_implemented-version": suggestion.version,
+            "mark_implemented-description": "建成儿童停车场",
+            "mark_implemented-quantity": "7",
+            "mark_implemented-unit": "个儿童停车场",
+            "mark_implemented-completed_on": str(timezone.localdate()),
+        },
+    )
+    assert good.status_code == 302
+
+    client.force_login(pipe.child_user)
+    page = client.get(url("suggestion_detail", pk=suggestion.pk)).text
+    assert "It was done!" in page
+    assert "建成儿童停车场" in page
+    notices = client.get(url("notifications")).text
+    assert "Your suggestion has an answer" in notices
+
+
+def test_the_public_page_shows_implemented_suggestions_by_pseudonym_only(client, pipe):
+    from groups.models import ChildPersonalData
+
+    ChildPersonalData.objects.create(child=pipe.child, real_name="王雨桐")
+    suggestion = pipe.draft()
+    Suggestion.objects.filter(pk=suggestion.pk).update(
+        state=State.IMPLEMENTED, closed_at=timezone.now()
+    )
+    from suggestions.models import Outcome
+
+    Outcome.objects.create(
+        suggestion=suggestion, description="建成儿童停车场", completed_on=timezone.localdate()
+    )
+    SuggestionFactory(title="还在路上的建议")
+
+    response = client.get(url("implemented"))
+
+    assert "建成儿童停车场" in response.text
+    assert "小白鹭" in response.text
+    assert "王雨桐" not in response.text
+    assert "还在路上的建议" not in response.text
+    assert client.get(url("implemented") + "?district=abc").status_code == 200
+
+
+def test_the_inbox_filters_by_overdue_and_pins_its_query_count(
+    client, pipe, django_assert_max_num_queries
+):
+    for _ in range(3):
+        suggestion = pipe.draft()
+        suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    Suggestion.objects.filter(pk=suggestion.pk).update(overdue_since=timezone.now())
+    client.force_login(pipe.school_staff)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(url("inbox") + "?overdue=yes")
+
+    assert response.text.count("Overdue</span>") == 1
