@@ -86,7 +86,7 @@ def test_the_whole_journey_from_child_to_department_with_one_history_row_per_mov
 
 
 def test_routing_gives_each_stage_its_owner_and_due_date(pipe):
-    StageDeadline.objects.filter(stage="school").update(days=3)
+    StageDeadline.objects.update_or_create(stage="school", defaults={"days": 3})
 
     s = at(pipe, State.AT_SCHOOL)
 
