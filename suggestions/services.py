@@ -191,7 +191,9 @@ def suggestion_transition(
     records the move; raises NotAllowed, IllegalMove, StaleSuggestion or ValidationError, in
     which case nothing has changed."""
     suggestion = (
-        Suggestion.objects.select_for_update().select_related("child").get(pk=suggestion.pk)
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("child")
+        .get(pk=suggestion.pk)
     )
     # A stale form first: after someone else's move the user may no longer own it, and
     # "it moved meanwhile" is the answer they need.
@@ -357,7 +359,8 @@ def suggestion_route(*, job_id: int) -> str:
     if job is None or job.done_at is not None:
         return "done_already"
     suggestion = (
-        Suggestion.objects.select_for_update()
+        # Lock the suggestion row only (its joins may be outer joins, which cannot be locked).
+        Suggestion.objects.select_for_update(of=("self",))
         .select_related("child__school__community", "child__user")
         .get(pk=job.suggestion_id)
     )

@@ -114,13 +114,15 @@ def celery_worker_process(settings):
         cwd=BASE_DIR,
         env=env,
     )
-    eager = app.conf.task_always_eager
+    eager, default_queue = app.conf.task_always_eager, app.conf.task_default_queue
+    # Every task this process sends (also from the live server's thread) goes to this worker.
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
 
     try:
         yield SimpleNamespace(queue=queue, hostname=hostname, process=process)
     finally:
-        app.conf.task_always_eager = eager
+        app.conf.task_always_eager, app.conf.task_default_queue = eager, default_queue
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)

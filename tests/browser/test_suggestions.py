@@ -1,0 +1,135 @@
+import re
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from groups.models import User
+from suggestions.models import Suggestion
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(portal):
+    call_command("seed_demo")
+    return portal
+
+
+def _pages():
+    child_suggestion = Suggestion.objects.filter(child__user__username="child").first()
+    at_department = Suggestion.objects.filter(
+        owner__staff__user__username="department", state="at_department"
+    ).first()
+    return {
+        "my suggestions": ("child", "/suggestions/"),
+        "new suggestion": ("child", "/suggestions/new/"),
+        "suggestion, child": ("child", f"/suggestions/{child_suggestion.pk}/"),
+        "guardian's children's suggestions": ("guardian", "/suggestions/"),
+        "inbox, school": ("school", "/inbox/"),
+        "inbox, department": ("department", "/inbox/?overdue=yes"),
+        "suggestion, department": ("department", f"/suggestions/{at_department.pk}/"),
+        "notifications": ("child", "/notifications/"),
+        "you said, we did": (None, "/you-said-we-did/"),
+    }
+
+
+PAGE_NAMES = [
+    "my suggestions",
+    "new suggestion",
+    "suggestion, child",
+    "guardian's children's suggestions",
+    "inbox, school",
+    "inbox, department",
+    "suggestion, department",
+    "notifications",
+    "you said, we did",
+]
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_every_suggestions_page_is_accessible_in_both_languages_and_fits_a_phone(demo, name):
+    username, path = _pages()[name]
+    if username:
+        demo.log_in_as(User.objects.get(username=username))
+
+    assert demo.problems(path) == []
+
+
+def _log_in(portal, user):
+    portal.log_in_as(user)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.worker
+def test_the_whole_journey_with_a_real_worker(portal, celery_worker_process):
+    """A child submits through the form; the worker routes it to the school; the school
+    collects; the community forwards; the department accepts and marks it implemented; the
+    child reads the answer."""
+    from tests.suggestions.factories import Pipeline
+
+    pipe = Pipeline()
+    page = portal.page
+
+    portal.log_in_as(pipe.child_user)
+    portal.goto("/en/suggestions/new/")
+    page.get_by_label("Title").fill("Our school gate needs a zebra crossing")
+    page.get_by_label("What I noticed").fill("Many cars at home time.")
+    page.get_by_label("What I suggest").fill("Paint a zebra crossing and have a crossing guard.")
+    page.get_by_label("Where").fill("South gate")
+    page.get_by_label("Focus area").select_option(label="Transport")
+    page.get_by_label("The role I made it in").select_option(label="Safety promoter")
+    page.get_by_role("button", name="Send it").click()
+    expect(page.get_by_text("Sent!")).to_be_visible()
+    suggestion = Suggestion.objects.get()
+
+    wait_for(lambda: Suggestion.objects.get(pk=suggestion.pk).state == "at_school")
+    page.reload()
+    expect(page.locator(".where-now")).to_contain_text(pipe.school.name)
+
+    def act(user, action_label, fill=None, state=None):
+        page.context.clear_cookies()
+        portal.log_in_as(user)
+        portal.goto("/en/inbox/")
+        page.get_by_role("link", name="Our school gate needs a zebra crossing").click()
+        page.locator("summary", has_text=action_label).click()
+        if fill:
+            fill()
+        page.locator("form", has=page.locator(f"button:has-text('{action_label}')")).locator(
+            "button[type=submit]"
+        ).click()
+        expect(page.get_by_text("Done.")).to_be_visible()
+        if state:
+            wait_for(lambda: Suggestion.objects.get(pk=suggestion.pk).state == state)
+
+    act(pipe.school_staff, "Collect and pass on to the community", state="at_community")
+    act(pipe.community_staff, "Forward to a city department", state="at_department")
+    act(
+        pipe.department_staff,
+        "Accept and plan",
+        fill=lambda: page.get_by_label("Planned to finish by").fill(
+            str(timezone.localdate().replace(year=timezone.localdate().year + 1))
+        ),
+        state="in_progress",
+    )
+
+    def outcome():
+        page.get_by_label("What was done").fill("A zebra crossing and a children's parking lot.")
+        page.get_by_label("Quantity").fill("1")
+        page.get_by_label("Unit").fill("children's parking lot")
+        page.get_by_label("Completed on").fill(str(timezone.localdate()))
+
+    act(pipe.department_staff, "Mark as implemented", fill=outcome, state="implemented")
+
+    page.context.clear_cookies()
+    portal.log_in_as(pipe.child_user)
+    portal.goto(f"/en/suggestions/{suggestion.pk}/")
+    expect(page.get_by_role("heading", name="The answer")).to_be_visible()
+    expect(page.locator(".answer")).to_contain_text(
+        "A zebra crossing and a children's parking lot."
+    )
+    expect(page.locator("ol.timeline")).to_contain_text(re.compile("It arrived at .*"))
+    assert portal.foreign_requests() == []
