@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format messages lock clean
+.PHONY: run test bench install lint format messages lock clean
 
 $(BIN)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: install
 ## worker; without them those tests are skipped (and fail when CI=true).
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks (bench/): need DATABASE_URL pointing at PostgreSQL.
+bench: install
+	$(BIN)/pytest bench -s $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

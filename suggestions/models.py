@@ -10,6 +10,9 @@ from groups.models import Child, FocusArea, ObservationGroup, Organisation, Orga
 
 from .workflow import Stage, State
 
+# What sits on an owner's desk (workflow.OWNED_STATES), spelled out for the index below.
+INBOX_STATES = [State.AT_SCHOOL, State.AT_COMMUNITY, State.AT_DEPARTMENT, State.IN_PROGRESS]
+
 
 class StateChoices(models.TextChoices):
     DRAFT = State.DRAFT, _("Draft")
@@ -118,6 +121,11 @@ class Suggestion(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # Inboxes: what an organisation owns now, soonest due first.
+            models.Index(
+                fields=["owner", "due_at"],
+                condition=Q(state__in=INBOX_STATES),
+                name="suggestion_inbox_open",
+            ),
             models.Index(fields=["owner", "state", "due_at"], name="suggestion_inbox"),
             models.Index(fields=["owner", "focus_area", "due_at"], name="suggestion_inbox_focus"),
             models.Index(

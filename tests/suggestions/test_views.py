@@ -320,3 +320,30 @@ def test_the_inbox_filters_by_overdue_and_pins_its_query_count(
         response = client.get(url("inbox") + "?overdue=yes")
 
     assert response.text.count("Overdue</span>") == 1
+
+
+@pytest.mark.parametrize("count", [10, 60])
+def test_the_inbox_takes_the_same_number_of_queries_for_any_number_of_suggestions(
+    client, pipe, count, django_assert_num_queries
+):
+    from suggestions.models import RoutingJob
+
+    for _ in range(count):
+        suggestion = pipe.draft()
+        suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
+    route_pending()
+    assert RoutingJob.objects.filter(done_at=None).count() == 0
+    Suggestion.objects.filter(pk=suggestion.pk).update(overdue_since=timezone.now())
+    client.force_login(pipe.school_staff)
+    client.get(url("inbox"))  # the session and the language settle on the first request
+
+    # session, user, staff, organisation, count, page, focus areas (the filter form), unread
+    # notices; and the chosen focus area, looked up to validate the filter.
+    for query, queries in [
+        ("", 8),
+        ("?overdue=yes", 8),
+        (f"?state=at_school&focus_area={pipe.focus_area.pk}", 9),
+    ]:
+        with django_assert_num_queries(queries):
+            response = client.get(url("inbox") + query)
+        assert response.status_code == 200

@@ -95,3 +95,9 @@ def test_actions_for_lists_what_the_school_may_do_at_school():
         "merge",
         "decline",
     ]
+
+
+def test_the_inbox_index_covers_exactly_the_states_on_a_desk():
+    from suggestions.models import INBOX_STATES
+
+    assert set(INBOX_STATES) == set(workflow.OWNED_STATES)
