@@ -169,7 +169,7 @@ def _answers(port):
         return False
 
 
-def start_worker(redis_url, queue):
+def start_worker(redis_url, queue, *, own_session=False):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.test",
@@ -180,7 +180,7 @@ def start_worker(redis_url, queue):
         [sys.executable, "-m", "celery", "-A", "hangzhou_cfc", "worker", "--queues", queue,
          "--hostname", f"{queue}@localhost", "--concurrency", "1", "--without-mingle",
          "--without-gossip", "--loglevel", "WARNING"],
-        cwd=BASE_DIR, env=env,
+        cwd=BASE_DIR, env=env, start_new_session=own_session,
     )  # fmt: skip
 
 
@@ -236,3 +236,57 @@ def test_a_suggestion_sent_while_the_broker_is_down_is_routed_once_it_is_back(br
 
     wait_for(lambda: Suggestion.objects.get(pk=s.pk).state == "at_school", timeout=60)
     assert StageChange.objects.filter(suggestion=s, action="route_to_school").count() == 1
+
+
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_worker_killed_in_the_middle_of_routing_leaves_it_to_be_routed_once(broker, settings):
+    """The worker is killed (SIGKILL, its whole process group) inside the routing transaction,
+    while it waits for the job's row lock; the sweeper then hands the job to a live worker."""
+    from django.db import transaction
+
+    settings.SUGGESTIONS_ROUTING_STUCK_AFTER = 1
+    pipe = Pipeline()
+    s, job = waiting_for_the_router(pipe)
+    RoutingJob.objects.filter(pk=job.pk).update(sent_at=timezone.now(), sends=1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_job_row():
+        with transaction.atomic():
+            RoutingJob.objects.select_for_update().get(pk=job.pk)
+            holding.set()
+            release.wait(60)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_job_row)
+    holder.start()
+    assert holding.wait(10)
+    queue = f"doomed-{os.getpid()}"
+    doomed = start_worker(broker.url, queue, own_session=True)
+    # Publish only once the worker listens: a message to a queue nobody declared is dropped.
+    wait_for(lambda: app.control.ping([f"{queue}@localhost"], timeout=1), timeout=60)
+    route_suggestion.apply_async(args=[job.pk], queue=queue)
+
+    def a_worker_waits_for_the_lock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            return cursor.fetchone()[0] > 0
+
+    wait_for(a_worker_waits_for_the_lock, timeout=60)
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=20)
+    release.set()
+    holder.join()
+
+    job.refresh_from_db()
+    assert job.done_at is None, "the killed worker's transaction left nothing behind"
+    assert Suggestion.objects.get(pk=s.pk).state == "submitted"
+    time.sleep(1.5)
+    assert services.routing_jobs_resend() == 1  # to the fixture's live worker
+
+    wait_for(lambda: Suggestion.objects.get(pk=s.pk).state == "at_school", timeout=60)
+    assert StageChange.objects.filter(suggestion=s, action="route_to_school").count() == 1
+    assert services.routing_jobs_resend() == 0, "nothing left to re-send"
