@@ -38,6 +38,7 @@ class SuggestionAdmin(ConstraintSafeAdmin):
     raw_id_fields = ("child", "merged_into")
     # The state and its owner change only through the workflow (suggestions/services.py).
     readonly_fields = (
+        "photo",  # only through the child's form, which strips its metadata
         "state",
         "owner",
         "stage_started_at",

@@ -346,7 +346,8 @@ def seed() -> None:
     merge_targets = [s for s in others if s.state in workflow.OWNED_STATES]
     merged = [s for s, *_ in built if s.state == State.MERGED]
     for suggestion in merged:
-        suggestion.merged_into = rng.choice(merge_targets)
+        same_school = [t for t in merge_targets if t.child.school_id == suggestion.child.school_id]
+        suggestion.merged_into = rng.choice(same_school or merge_targets)
     Suggestion.objects.bulk_create(merged)
     history = []
     for suggestion, changes, _done, _outcome in built:

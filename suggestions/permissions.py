@@ -50,6 +50,21 @@ def mentors_its_author(user, suggestion):
 
 
 @rules.predicate
+def one_of_theirs_was_merged_into_it(user, suggestion):
+    """The answer to a merged suggestion links here: its author, guardians and owners follow."""
+    if not user.is_authenticated:
+        return False
+    merged = suggestion.merged_from.all()
+    child = _child_of(user)
+    staff = getattr(user, "staff", None)
+    return (
+        (child is not None and merged.filter(child=child).exists())
+        or merged.filter(child__guardians__user=user).exists()
+        or (staff is not None and merged.filter(history__owner_id=staff.organisation_id).exists())
+    )
+
+
+@rules.predicate
 def is_child_observer(user):
     return _child_of(user) is not None and user.role == Role.CHILD
 
@@ -65,7 +80,12 @@ def works_in_the_pipeline(user):
 
 rules.add_perm(
     "suggestions.see_suggestion",
-    is_admin | wrote_it | guards_its_author | owns_or_owned_it | mentors_its_author,
+    is_admin
+    | wrote_it
+    | guards_its_author
+    | owns_or_owned_it
+    | mentors_its_author
+    | one_of_theirs_was_merged_into_it,
 )
 rules.add_perm("suggestions.write_suggestion", is_child_observer)
 rules.add_perm("suggestions.see_inbox", works_in_the_pipeline)

@@ -67,6 +67,8 @@ def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
 
 
 def _staff_of(organisation_id) -> list[User]:
+    if organisation_id is None:
+        return []
     return list(User.objects.filter(staff__organisation_id=organisation_id, is_active=True))
 
 
@@ -209,6 +211,11 @@ def suggestion_transition(
     note = note.strip()
     if "note" in move.needs:
         _require(bool(note), _("Please write a few words for the child."))
+    if action == "merge" and merged_into is not None:
+        # Lock the one that goes on too, so that A into B and B into A cannot both happen.
+        merged_into = (
+            Suggestion.objects.select_for_update(of=("self",)).filter(pk=merged_into.pk).first()
+        )
     if action == "merge":
         _require(
             merged_into is not None
@@ -243,6 +250,10 @@ def suggestion_transition(
         owner, due_at = suggestion.owner, _end_of(planned_on)
     _move(suggestion, action, actor, user, note=note, owner=owner, due_at=due_at)
 
+    if move.target in workflow.FINAL_STATES and move.target != State.MERGED:
+        # Suggestions merged into this one share its answer.
+        for merged in suggestion.merged_from.select_related("child__user"):
+            _notify(_child_and_guardians(merged), merged, NotificationKind.ANSWERED)
     if move.target in workflow.FINAL_STATES or move.target == State.RETURNED:
         kind = (
             NotificationKind.RETURNED

@@ -213,7 +213,12 @@ def suggestion_act(request, pk, action):
         raise PermissionDenied from None
     except services.StaleSuggestion:
         messages.error(request, STALE_MESSAGE)
-        return _render_detail(request, suggestion, bound=(action, form), status=409)
+        # Keep what they typed, against the version they now see, so that they can send it.
+        data = request.POST.copy()
+        data[f"{action}-version"] = Suggestion.objects.get(pk=pk).version
+        refreshed = form_for(action)(data, **kwargs)
+        refreshed.is_valid()
+        return _render_detail(request, suggestion, bound=(action, refreshed), status=409)
     except IllegalMove:
         messages.error(request, ILLEGAL_MOVE_MESSAGE)
         return _render_detail(request, suggestion, bound=(action, form), status=409)
@@ -237,7 +242,12 @@ def suggestion_photo(request, pk):
     content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(extension)
     if content_type is None:
         raise Http404
-    response = FileResponse(suggestion.photo.open("rb"), content_type=content_type)
+    try:
+        photo = suggestion.photo.open("rb")
+    except FileNotFoundError:
+        logger.warning("suggestion %s: its photo file is missing", pk)
+        raise Http404 from None
+    response = FileResponse(photo, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "inline"
     return response

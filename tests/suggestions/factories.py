@@ -60,4 +60,4 @@ class Pipeline:
         self.admin = UserFactory(role=Role.ADMIN)
 
     def draft(self, **kwargs):
-        return SuggestionFactory(child=self.child, focus_area=self.focus_area, **kwargs)
+        return SuggestionFactory(**{"child": self.child, "focus_area": self.focus_area, **kwargs})

@@ -347,3 +347,84 @@ def test_the_inbox_takes_the_same_number_of_queries_for_any_number_of_suggestion
         with django_assert_num_queries(queries):
             response = client.get(url("inbox") + query)
         assert response.status_code == 200
+
+
+def walked_to_school(pipe, child=None):
+    suggestion = pipe.draft(**({"child": child} if child else {}))
+    user = child.user if child else pipe.child_user
+    suggestion_transition(suggestion=suggestion, action="submit", user=user)
+    route_pending()
+    suggestion.refresh_from_db()
+    return suggestion
+
+
+def test_staff_who_may_see_it_but_no_longer_own_it_get_403_for_a_move(client, pipe, caplog):
+    suggestion = walked_to_school(pipe)
+    suggestion_transition(suggestion=suggestion, action="collect", user=pipe.school_staff)
+    route_pending()
+    suggestion.refresh_from_db()
+    client.force_login(pipe.school_staff)
+
+    assert client.get(url("suggestion_detail", pk=suggestion.pk)).status_code == 200
+    response = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="decline"),
+        {"decline-version": suggestion.version, "decline-note": "不行"},
+    )
+
+    assert response.status_code == 403
+    assert f"refused action decline on suggestion {suggestion.pk}" in caplog.text
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.AT_COMMUNITY
+
+
+def test_a_child_whose_suggestion_was_merged_can_open_the_one_that_goes_on(client, pipe):
+    from tests.groups.factories import ChildUserFactory
+
+    other_child = ChildUserFactory(child__school=pipe.school).child
+    goes_on = walked_to_school(pipe, child=other_child)
+    mine = walked_to_school(pipe)
+    suggestion_transition(
+        suggestion=mine, action="merge", user=pipe.school_staff, merged_into=goes_on
+    )
+    client.force_login(pipe.child_user)
+
+    assert client.get(url("suggestion_detail", pk=goes_on.pk)).status_code == 200
+    client.force_login(ChildUserFactory())
+    assert client.get(url("suggestion_detail", pk=goes_on.pk)).status_code == 403
+
+
+def test_after_a_stale_form_the_kept_words_can_be_sent_with_the_next_click(client, pipe):
+    suggestion = walked_to_school(pipe)
+    seen = suggestion.version
+    Suggestion.objects.filter(pk=suggestion.pk).update(version=seen + 1)  # moved meanwhile
+    client.force_login(pipe.school_staff)
+    data = {"return-version": seen, "return-note": "是哪个校门？"}
+
+    first = client.post(url("suggestion_act", pk=suggestion.pk, action="return"), data)
+    assert first.status_code == 409
+    assert f'value="{seen + 1}"' in first.text, "the kept form now carries the current version"
+    data["return-version"] = seen + 1
+    second = client.post(url("suggestion_act", pk=suggestion.pk, action="return"), data)
+
+    assert second.status_code == 302
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.RETURNED
+
+
+def test_a_form_without_its_version_asks_to_reload(client, pipe):
+    suggestion = walked_to_school(pipe)
+    client.force_login(pipe.school_staff)
+
+    response = client.post(url("suggestion_act", pk=suggestion.pk, action="collect"), {})
+
+    assert "This page is out of date" in response.text
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.AT_SCHOOL
+
+
+def test_a_missing_photo_file_is_a_404_not_a_500(client, pipe):
+    suggestion = pipe.draft()
+    Suggestion.objects.filter(pk=suggestion.pk).update(photo="suggestions/gone.jpg")
+    client.force_login(pipe.child_user)
+
+    assert client.get(url("suggestion_photo", pk=suggestion.pk)).status_code == 404
