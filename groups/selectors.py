@@ -236,7 +236,14 @@ def _child_home(user):
     sub_team = None
     if membership:
         sub_team = sub_teams_with_leadership(SubTeam.objects.filter(pk=membership.sub_team_id))[0]
-    return {"child": child, "membership": membership, "sub_team": sub_team}
+    from suggestions.selectors import suggestion_counts_of_child
+
+    return {
+        "child": child,
+        "membership": membership,
+        "sub_team": sub_team,
+        "suggestion_counts": suggestion_counts_of_child(child),
+    }
 
 
 def _guardian_home(user):
@@ -276,9 +283,12 @@ def _staff_home(user):
     staff = getattr(user, "staff", None)
     if staff is None:
         return {"profile_missing": True}
+    from suggestions.selectors import inbox_summary
+
     return {
         "staff": staff,
         "organisation": organisation_detail(organisation_id=staff.organisation_id),
+        "inbox": inbox_summary(staff.organisation_id),
     }
 
 

@@ -109,3 +109,19 @@ def needing_the_office() -> dict:
             filter=Q(overdue_since__isnull=False, state__in=list(workflow.OWNED_STATES)),
         ),
     )
+
+
+def inbox_summary(organisation_id: int) -> dict:
+    """For a staff member's home: how much is on the desk, and how much of it is late."""
+    return Suggestion.objects.filter(
+        owner_id=organisation_id, state__in=list(workflow.OWNED_STATES)
+    ).aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(overdue_since__isnull=False)))
+
+
+def suggestion_counts_of_child(child: Child) -> dict:
+    """For a child's home: their suggestions on the way, answered, and waiting for them."""
+    return Suggestion.objects.filter(child=child).aggregate(
+        on_the_way=Count("pk", filter=Q(state__in=list(workflow.OPEN_STATES))),
+        answered=Count("pk", filter=Q(state__in=list(workflow.FINAL_STATES))),
+        waiting_for_me=Count("pk", filter=Q(state__in=[State.DRAFT, State.RETURNED])),
+    )

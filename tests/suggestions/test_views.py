@@ -428,3 +428,31 @@ def test_a_missing_photo_file_is_a_404_not_a_500(client, pipe):
     client.force_login(pipe.child_user)
 
     assert client.get(url("suggestion_photo", pk=suggestion.pk)).status_code == 404
+
+
+def test_the_child_home_invites_a_new_suggestion_and_counts_theirs(client, pipe):
+    from groups.models import Membership
+    from tests.groups.factories import SubTeamFactory
+
+    Membership.objects.create(
+        child=pipe.child, sub_team=SubTeamFactory(), starts_on=pipe.child.joined_on
+    )
+    walked_to_school(pipe)
+    pipe.draft()
+    client.force_login(pipe.child_user)
+
+    response = client.get(url("home"))
+
+    assert reverse("suggestion_new") in response.text
+    assert "1 suggestion is on its way" in response.text
+    assert "1 is waiting for you" in response.text
+
+
+def test_the_staff_home_leads_to_the_inbox_with_its_count(client, pipe):
+    walked_to_school(pipe)
+    walked_to_school(pipe)
+    client.force_login(pipe.school_staff)
+
+    response = client.get(url("home"))
+
+    assert "Your inbox: 2 suggestions" in response.text
