@@ -236,6 +236,7 @@ def _child_home(user):
     sub_team = None
     if membership:
         sub_team = sub_teams_with_leadership(SubTeam.objects.filter(pk=membership.sub_team_id))[0]
+    from activities.selectors import training_of_child
     from suggestions.selectors import suggestion_counts_of_child
 
     return {
@@ -243,6 +244,7 @@ def _child_home(user):
         "membership": membership,
         "sub_team": sub_team,
         "suggestion_counts": suggestion_counts_of_child(child),
+        "training": list(training_of_child(child)),
     }
 
 
@@ -251,7 +253,9 @@ def _guardian_home(user):
     if guardian is None:
         return {"profile_missing": True}
     children = list(
-        guardian.children.select_related("school").prefetch_related(
+        guardian.children.select_related("school")
+        .annotate(training_count=Count("attendances", distinct=True))
+        .prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.current()

@@ -14,6 +14,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("groups.urls")),
     path("", include("suggestions.urls")),
+    path("", include("activities.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

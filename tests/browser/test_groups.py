@@ -83,6 +83,9 @@ def _demo_pages():
         "alliance group": ("admin", f"/groups/{alliance_group.pk}/"),
         "alliance": ("guardian", "/alliance/"),
         "organisation": ("school", f"/organisations/{school.pk}/"),
+        "training, mentor": ("mentor", f"/sub-teams/{mentor_team.pk}/training/"),
+        "training form, mentor": ("mentor", f"/sub-teams/{mentor_team.pk}/training/new/"),
+        "training, child": ("child", f"/sub-teams/{child_team.pk}/training/"),
     }
 
 
@@ -94,6 +97,9 @@ PAGE_NAMES = [
     "alliance group",
     "alliance",
     "organisation",
+    "training, mentor",
+    "training form, mentor",
+    "training, child",
 ]
 
 

@@ -1,0 +1,93 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from groups.models import Child, Membership, SubTeam
+
+from . import selectors, services
+from .forms import TrainingSessionForm
+from .models import TrainingSession
+
+
+def _members(sub_teams):
+    return list(
+        Child.objects.filter(
+            pk__in=Membership.objects.current()
+            .members()
+            .filter(sub_team__in=sub_teams)
+            .values("child_id")
+        ).order_by("pseudonym")
+    )
+
+
+def _errors_to_form(form, error):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@login_required
+def sub_team_training(request, pk):
+    sub_team = get_object_or_404(SubTeam, pk=pk)
+    if not request.user.has_perm("groups.see_sub_team", sub_team):
+        raise PermissionDenied
+    context = selectors.training_of_sub_team(sub_team)
+    context.update(
+        sub_team=sub_team,
+        may_log=services._mentored(request.user, [sub_team]),
+        may_correct={s.pk for s in context["sessions"] if services.may_correct(request.user, s)},
+    )
+    return render(request, "activities/training_list.html", context)
+
+
+@login_required
+def training_new(request, pk):
+    sub_team = get_object_or_404(SubTeam, pk=pk)
+    if not services._mentored(request.user, [sub_team]):
+        raise PermissionDenied
+    members = _members([sub_team])
+    form = TrainingSessionForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_session_log(
+                user=request.user, sub_teams=[sub_team], **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The session is logged."))
+            return redirect("sub_team_training", pk=pk)
+    return render(request, "activities/training_form.html", {"form": form, "sub_team": sub_team})
+
+
+@login_required
+def training_edit(request, pk):
+    session = get_object_or_404(TrainingSession, pk=pk)
+    if not services.may_correct(request.user, session):
+        raise PermissionDenied
+    session = selectors.session_for_edit(pk)
+    sub_teams = list(session.sub_teams.all())
+    initial = {
+        "held_on": session.held_on,
+        "topic": session.topic,
+        "hours": session.hours,
+        "notes": session.notes,
+        "attendees": [a.child_id for a in session.attendances.all()],
+    }
+    form = TrainingSessionForm(request.POST or None, initial=initial, members=_members(sub_teams))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_session_correct(
+                session=session, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The session is corrected."))
+            return redirect("sub_team_training", pk=sub_teams[0].pk)
+    return render(
+        request,
+        "activities/training_form.html",
+        {"form": form, "sub_team": sub_teams[0], "session": session},
+    )
