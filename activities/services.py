@@ -29,7 +29,8 @@ def may_correct(user: User, session: TrainingSession) -> bool:
     )
 
 
-def _mentored(user: User, sub_teams: list[SubTeam]) -> bool:
+def may_log(user: User, sub_teams: list[SubTeam]) -> bool:
+    """Admins, and mentors of every one of these sub-teams, may log their sessions."""
     if user.is_superuser or user.role == Role.ADMIN:
         return True
     mentor = getattr(user, "mentor", None)
@@ -72,7 +73,7 @@ def training_session_log(
     notes: str = "",
 ) -> TrainingSession:
     """A mentor logs a session they ran for their sub-team(s), with who attended."""
-    if not _mentored(user, sub_teams):
+    if not may_log(user, sub_teams):
         raise NotAllowed
     _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
     session = TrainingSession.objects.create(

@@ -35,7 +35,7 @@ def sub_team_training(request, pk):
     context = selectors.training_of_sub_team(sub_team)
     context.update(
         sub_team=sub_team,
-        may_log=services._mentored(request.user, [sub_team]),
+        may_log=services.may_log(request.user, [sub_team]),
         may_correct={s.pk for s in context["sessions"] if services.may_correct(request.user, s)},
     )
     return render(request, "activities/training_list.html", context)
@@ -44,7 +44,7 @@ def sub_team_training(request, pk):
 @login_required
 def training_new(request, pk):
     sub_team = get_object_or_404(SubTeam, pk=pk)
-    if not services._mentored(request.user, [sub_team]):
+    if not services.may_log(request.user, [sub_team]):
         raise PermissionDenied
     members = _members([sub_team])
     form = TrainingSessionForm(request.POST or None, members=members)

@@ -298,10 +298,10 @@ def _staff_home(user):
 
 def _admin_home(user):
     from reports.selectors import worker_status
+    from suggestions.selectors import needing_the_office
 
     sub_teams = sub_teams_with_leadership()
     municipal = ObservationGroup.objects.filter(level=GroupLevel.MUNICIPAL).first()
-    from suggestions.selectors import needing_the_office
 
     return {
         "figures": programme_figures(),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.models import Child, FocusArea, ObservationGroup, Organisation, OrganisationKind
 
-from .workflow import Stage, State
+from .workflow import FINAL_STATES, Stage, State, stage_of
 
 # What sits on an owner's desk (workflow.OWNED_STATES), spelled out for the index below.
 INBOX_STATES = [State.AT_SCHOOL, State.AT_COMMUNITY, State.AT_DEPARTMENT, State.IN_PROGRESS]
@@ -154,14 +154,10 @@ class Suggestion(models.Model):
 
     @property
     def stage(self):
-        from .workflow import stage_of
-
         return stage_of(State(self.state))
 
     @property
     def is_final(self):
-        from .workflow import FINAL_STATES
-
         return State(self.state) in FINAL_STATES
 
 
