@@ -420,6 +420,13 @@ class Guardianship(models.Model):
     guardian = models.ForeignKey(Guardian, verbose_name=_("guardian"), on_delete=models.CASCADE)
     child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE)
     relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    # The guardian agreed that the child may appear in photos of activities' reports.
+    photo_consent_on = models.DateField(
+        _("photo consent given on"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the child must not appear in any photo."),
+    )
 
     class Meta:
         verbose_name = _("guardianship")

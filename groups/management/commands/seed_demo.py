@@ -11,6 +11,7 @@ from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
 SEEDERS = [
     "groups.demo.seed",
     "suggestions.demo.seed",
+    "activities.demo_directory.seed",
     "activities.demo.seed",
 ]
 

@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 
 from groups.models import Child, Membership, SubTeam
 
-from . import selectors, services
-from .forms import TrainingSessionForm
-from .models import TrainingSession
+from .. import selectors, services
+from ..forms import TrainingSessionForm
+from ..models import TrainingSession
 
 
 def _members(sub_teams):
