@@ -1,9 +1,36 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Child
+from groups.models import Child, Organisation
+from suggestions.models import ParticipationRole, Suggestion
+
+from .models import ActivityKind, PracticeBase, Programme, TrainingMaterial
 
 TOPIC_EXAMPLES = ["建言技能", "观察技能", "调研方法", "公众表达", "安全宣传"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+def _child_choices(children, label=None):
+    return [(child.pk, label(child) if label else child.pseudonym) for child in children]
 
 
 class TrainingSessionForm(forms.Form):
@@ -14,6 +41,12 @@ class TrainingSessionForm(forms.Form):
         help_text=_("e.g. advising skills, observation skills"),
     )
     hours = forms.DecimalField(label=_("Hours"), max_digits=4, decimal_places=1)
+    sub_teams = forms.ModelMultipleChoiceField(
+        label=_("Sub-teams"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose the sub-team.")},
+    )
     attendees = forms.ModelMultipleChoiceField(
         label=_("Who attended"),
         queryset=Child.objects.none(),
@@ -23,10 +56,156 @@ class TrainingSessionForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
     )
+    materials = MultipleFileField(
+        label=_("Materials"),
+        required=False,
+        help_text=_(
+            "Optional: PDF, Word, Excel, PowerPoint, OpenDocument or text files, "
+            "at most 10 MB each. After an error, choose them again."
+        ),
+    )
+    remove_materials = forms.ModelMultipleChoiceField(
+        label=_("Remove these materials"),
+        queryset=TrainingMaterial.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, sub_teams, members, session=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sub_teams"].queryset = sub_teams
         # Any child may be posted: the service refuses those outside the sub-team with a message.
         self.fields["attendees"].queryset = Child.objects.all()
-        if members is not None:
-            self.fields["attendees"].choices = [(c.pk, c.pseudonym) for c in members]
+        self.fields["attendees"].choices = [
+            (child.pk, f"{child.pseudonym} · {team}") for child, team in members
+        ]
+        if session is None:
+            del self.fields["remove_materials"]
+        else:
+            self.fields["remove_materials"].queryset = session.materials.all()
+            if not self.fields["remove_materials"].queryset.exists():
+                del self.fields["remove_materials"]
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=ParticipationRole.choices,
+        help_text=_("The role the children took: one of the three."),
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    practice_base = forms.ModelChoiceField(
+        label=_("Practice base"),
+        queryset=PracticeBase.objects.select_related("district"),
+        required=False,
+        empty_label=_("— none —"),
+    )
+    place = forms.CharField(
+        label=_("Place"),
+        max_length=200,
+        required=False,
+        help_text=_("Where, if not at a practice base (or where at the base)."),
+    )
+    sub_teams = forms.ModelMultipleChoiceField(
+        label=_("Sub-teams taking part"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: the whole group."),
+    )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partners"),
+        queryset=Organisation.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    children_count = forms.IntegerField(label=_("Children taking part"), min_value=0)
+    adults_count = forms.IntegerField(label=_("Adults taking part"), min_value=0, initial=0)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Registered children who came"),
+        queryset=Child.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Programme or brand"),
+        queryset=Programme.objects.all(),
+        required=False,
+        empty_label=_("— none —"),
+    )
+    suggestion_numbers = forms.CharField(
+        label=_("Suggestions that came out of it"),
+        required=False,
+        max_length=400,
+        help_text=_("Their numbers, separated by commas, e.g. 12, 45."),
+    )
+    report = forms.CharField(
+        label=_("Short report"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        required=False,
+    )
+
+    def __init__(self, *args, group, sub_teams, partners, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        if sub_teams.exists():
+            self.fields["sub_teams"].queryset = sub_teams
+        else:
+            del self.fields["sub_teams"]
+        self.fields["partners"].choices = [(org.pk, str(org)) for org in partners]
+        self.fields["attendees"].choices = _child_choices(members)
+        self.group = group
+
+    def clean_suggestion_numbers(self):
+        text = self.cleaned_data["suggestion_numbers"]
+        # Full-width digits and commas, as typed with a Chinese input method, are fine too.
+        numbers = [int(n) for n in re.findall(r"\d+", text)]
+        if re.sub(r"[\d\s,，、#＃;；]", "", text):
+            raise forms.ValidationError(_("Write only numbers, separated by commas."))
+        found = {s.pk: s for s in Suggestion.objects.filter(pk__in=numbers)}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("There is no suggestion %(numbers)s.")
+                % {"numbers": ", ".join(f"#{n}" for n in missing)}
+            )
+        return [found[n] for n in dict.fromkeys(numbers)]
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["suggestions"] = data.pop("suggestion_numbers")
+        data.setdefault("sub_teams", [])
+        return data
+
+
+class ActivityPhotoForm(forms.Form):
+    image = forms.FileField(label=_("Photo"), help_text=_("JPEG, PNG or WebP."))
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+    children_shown = forms.ModelMultipleChoiceField(
+        label=_("Registered children who can be recognised in it"),
+        queryset=Child.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Only children whose guardian agreed to photos may be shown."),
+    )
+    nobody_else = forms.BooleanField(
+        label=_("No other child can be recognised in this photo."),
+        error_messages={
+            "required": _("Confirm that no other child can be recognised, or leave this photo out.")
+        },
+    )
+
+    def __init__(self, *args, attendees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children_shown"].choices = _child_choices(attendees)
+        if not attendees:
+            del self.fields["children_shown"]

@@ -1,8 +1,9 @@
 from django.db.models import Count, Prefetch, QuerySet
 
-from groups.models import Child, Membership, SubTeam
+from groups.models import Child, Membership, ObservationGroup, Organisation, Role, SubTeam
+from suggestions.models import Suggestion
 
-from .models import Attendance, TrainingSession
+from .models import PARTNER_KINDS, Activity, ActivityPhoto, Attendance, TrainingSession
 
 
 def training_of_sub_team(sub_team: SubTeam) -> dict:
@@ -11,7 +12,7 @@ def training_of_sub_team(sub_team: SubTeam) -> dict:
     sessions = list(
         TrainingSession.objects.filter(sub_teams=sub_team)
         .annotate(present=Count("attendances", distinct=True))
-        .prefetch_related("mentors__user")
+        .prefetch_related("mentors__user", "materials")
         .order_by("-held_on", "-pk")
     )
     members = Membership.objects.current().members().filter(sub_team=sub_team).count()
@@ -31,5 +32,69 @@ def training_of_child(child: Child) -> QuerySet[TrainingSession]:
 
 def session_for_edit(pk: int) -> TrainingSession:
     return TrainingSession.objects.prefetch_related(
-        "sub_teams", Prefetch("attendances", queryset=Attendance.objects.select_related("child"))
+        "sub_teams",
+        "materials",
+        Prefetch("attendances", queryset=Attendance.objects.select_related("child")),
     ).get(pk=pk)
+
+
+def activity_list() -> QuerySet[Activity]:
+    return Activity.objects.select_related("group", "practice_base", "programme").order_by(
+        "-starts_at", "-pk"
+    )
+
+
+def activity_detail(pk: int) -> Activity:
+    return (
+        Activity.objects.select_related("group", "practice_base__district", "programme")
+        .prefetch_related(
+            "sub_teams",
+            "partners",
+            Prefetch("attendees", queryset=Child.objects.order_by("pseudonym")),
+            Prefetch("suggestions", queryset=Suggestion.objects.select_related("child")),
+            Prefetch("photos", queryset=ActivityPhoto.objects.prefetch_related("consents")),
+        )
+        .get(pk=pk)
+    )
+
+
+def group_members(group: ObservationGroup) -> list[Child]:
+    """The group's current members by pseudonym: those who can be named at its activities."""
+    return list(
+        Child.objects.filter(
+            pk__in=Membership.objects.current().members().of_group(group).values("child_id")
+        ).order_by("pseudonym")
+    )
+
+
+def members_with_sub_team(sub_teams) -> list[tuple[Child, SubTeam]]:
+    rows = (
+        Membership.objects.current()
+        .members()
+        .filter(sub_team__in=sub_teams)
+        .select_related("child", "sub_team")
+        .order_by("sub_team__focus_area__position", "child__pseudonym")
+    )
+    return [(row.child, row.sub_team) for row in rows]
+
+
+def partner_organisations() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind__in=PARTNER_KINDS).order_by("kind", "name")
+
+
+def participation_of_child(child: Child) -> dict:
+    """What a child took part in, newest first: training sessions and activities."""
+    return {
+        "training": list(training_of_child(child).prefetch_related("sub_teams")),
+        "activities": list(
+            child.activities.select_related("group", "practice_base").order_by("-starts_at")
+        ),
+    }
+
+
+def sub_teams_for_logging(user) -> QuerySet[SubTeam]:
+    """The sub-teams a user may log training sessions for: all for admins, else their own."""
+    if user.is_superuser or user.role == Role.ADMIN:
+        return SubTeam.objects.all()
+    mentor = getattr(user, "mentor", None)
+    return mentor.sub_teams.all() if mentor else SubTeam.objects.none()

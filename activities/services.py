@@ -2,16 +2,30 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import Child, Membership, Role, SubTeam, User
+from groups.models import Child, Guardianship, Membership, ObservationGroup, Role, SubTeam, User
+from suggestions.models import Suggestion
+from suggestions.photos import clean_photo
 
-from .models import Attendance, TrainingSession
+from .documents import clean_document
+from .models import (
+    PARTNER_KINDS,
+    Activity,
+    ActivityPhoto,
+    Attendance,
+    PhotoConsent,
+    TrainingMaterial,
+    TrainingSession,
+)
 
 # A mentor may correct a session this many days after it was held; after that, an admin.
 CORRECTION_DAYS = 14
+MAX_MATERIALS = 10
+MAX_PHOTOS = 12
 
 
 class NotAllowed(PermissionDenied):
@@ -36,6 +50,37 @@ def may_log(user: User, sub_teams: list[SubTeam]) -> bool:
     mentor = getattr(user, "mentor", None)
     ids = {team.pk for team in sub_teams}
     return mentor is not None and ids <= set(mentor.sub_teams.values_list("pk", flat=True))
+
+
+def _check_materials(materials: list[UploadedFile], already: int = 0) -> list[tuple]:
+    """Each upload with its safe name and content type; every refusal at once."""
+    if already + len(materials) > MAX_MATERIALS:
+        raise ValidationError(
+            {"materials": _("A session has at most %(n)d materials.") % {"n": MAX_MATERIALS}}
+        )
+    checked, problems = [], []
+    for upload in materials:
+        try:
+            checked.append((upload, *clean_document(upload)))
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError({"materials": problems})
+    return checked
+
+
+def _attach(session: TrainingSession, user: User, checked: list[tuple]) -> None:
+    for upload, name, content_type in checked:
+        material = TrainingMaterial(
+            session=session,
+            name=name,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=user,
+        )
+        # The stored file name is the portal's own; the original name is only shown.
+        material.file.save(f"material.{name.rsplit('.', 1)[-1].lower()}", upload, save=False)
+        material.save()
 
 
 def _validate(*, held_on: date, hours: Decimal, sub_teams, attendees: list[Child]) -> None:
@@ -71,11 +116,13 @@ def training_session_log(
     sub_teams: list[SubTeam],
     attendees: list[Child],
     notes: str = "",
+    materials: list[UploadedFile] = (),
 ) -> TrainingSession:
     """A mentor logs a session they ran for their sub-team(s), with who attended."""
     if not may_log(user, sub_teams):
         raise NotAllowed
     _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
+    checked = _check_materials(list(materials))
     session = TrainingSession.objects.create(
         held_on=held_on, topic=topic.strip(), hours=hours, notes=notes.strip(), logged_by=user
     )
@@ -84,6 +131,7 @@ def training_session_log(
     if mentor is not None:
         session.mentors.add(mentor)
     Attendance.objects.bulk_create(Attendance(session=session, child=c) for c in attendees)
+    _attach(session, user, checked)
     return session
 
 
@@ -96,21 +144,214 @@ def training_session_correct(
     topic: str,
     hours: Decimal,
     attendees: list[Child],
+    sub_teams: list[SubTeam],
     notes: str = "",
+    materials: list[UploadedFile] = (),
+    remove_materials: list[TrainingMaterial] = (),
 ) -> TrainingSession:
     """Correct a session: its mentors within CORRECTION_DAYS of the day it was held, admins
-    at any time."""
+    at any time. A mentor may move it only among sub-teams they mentor."""
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if not may_correct(user, session):
         raise NotAllowed
-    sub_teams = list(session.sub_teams.all())
+    if set(sub_teams) != set(session.sub_teams.all()) and not may_log(user, sub_teams):
+        raise NotAllowed
     _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
+    removing = {m.pk for m in remove_materials if m.session_id == session.pk}
+    kept = session.materials.exclude(pk__in=removing).count()
+    checked = _check_materials(list(materials), already=kept)
     session.held_on, session.topic, session.hours = held_on, topic.strip(), hours
     session.notes = notes.strip()
     session.save()
+    session.sub_teams.set(sub_teams)
+    for material in session.materials.filter(pk__in=removing):
+        # The row goes now; the file once the transaction has committed.
+        transaction.on_commit(lambda f=material.file: f.delete(save=False))
+        material.delete()
+    _attach(session, user, checked)
     session.attendances.exclude(child__in=attendees).delete()
     present = set(session.attendances.values_list("child_id", flat=True))
     Attendance.objects.bulk_create(
         Attendance(session=session, child=c) for c in attendees if c.pk not in present
     )
     return session
+
+
+def may_log_activity(user: User, group: ObservationGroup) -> bool:
+    return user.has_perm("activities.log_activity", group)
+
+
+def _validate_activity(*, user, group, fields: dict, suggestions: list[Suggestion]) -> None:
+    errors = {}
+    starts_at, ends_at = fields["starts_at"], fields["ends_at"]
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("An activity must end after it starts.")
+    if not fields["place"].strip() and fields["practice_base"] is None:
+        errors["place"] = _("Give the place or choose the practice base.")
+    foreign = [team for team in fields["sub_teams"] if team.group_id != group.pk]
+    if foreign:
+        errors["sub_teams"] = _("Not a sub-team of %(group)s: %(names)s.") % {
+            "group": group,
+            "names": ", ".join(str(team) for team in foreign),
+        }
+    not_partners = [org for org in fields["partners"] if org.kind not in PARTNER_KINDS]
+    if not_partners:
+        errors["partners"] = _("Not a partner organisation: %(names)s.") % {
+            "names": ", ".join(str(org) for org in not_partners)
+        }
+    attendees = fields["attendees"]
+    members = set(
+        Membership.objects.current()
+        .members()
+        .of_group(group)
+        .filter(child__in=attendees)
+        .values_list("child_id", flat=True)
+    )
+    outsiders = [child.pseudonym for child in attendees if child.pk not in members]
+    if outsiders:
+        errors["attendees"] = _("Not a member of %(group)s: %(names)s.") % {
+            "group": group,
+            "names": ", ".join(outsiders),
+        }
+    if fields["children_count"] < len(attendees):
+        errors["children_count"] = _(
+            "At least the %(n)d registered children took part: count them too."
+        ) % {"n": len(attendees)}
+    unseen = [s.pk for s in suggestions if not user.has_perm("suggestions.see_suggestion", s)]
+    if unseen:
+        errors["suggestions"] = _("You cannot link suggestion %(numbers)s.") % {
+            "numbers": ", ".join(f"#{n}" for n in unseen)
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+ACTIVITY_FIELDS = (
+    "title",
+    "kind",
+    "role",
+    "starts_at",
+    "ends_at",
+    "place",
+    "practice_base",
+    "children_count",
+    "adults_count",
+    "programme",
+    "report",
+)
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    user: User,
+    group: ObservationGroup,
+    suggestions: list[Suggestion] = (),
+    **fields,
+) -> Activity:
+    """Log an activity of a group: what, when, where, with whom, how many, what came of it."""
+    if not may_log_activity(user, group):
+        raise NotAllowed
+    fields = _activity_defaults(fields)
+    _validate_activity(user=user, group=group, fields=fields, suggestions=list(suggestions))
+    activity = Activity(group=group, logged_by=user)
+    _apply(activity, fields, suggestions)
+    return activity
+
+
+@transaction.atomic
+def activity_change(
+    *, activity: Activity, user: User, suggestions: list[Suggestion] = (), **fields
+) -> Activity:
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if not user.has_perm("activities.change_activity", activity):
+        raise NotAllowed
+    fields = _activity_defaults(fields)
+    _validate_activity(user=user, group=activity.group, fields=fields, suggestions=suggestions)
+    _apply(activity, fields, suggestions)
+    return activity
+
+
+def _activity_defaults(fields: dict) -> dict:
+    unknown = set(fields) - set(ACTIVITY_FIELDS) - {"sub_teams", "partners", "attendees"}
+    if unknown:
+        raise TypeError(f"unknown activity fields: {sorted(unknown)}")
+    return {
+        "place": "",
+        "practice_base": None,
+        "adults_count": 0,
+        "programme": None,
+        "report": "",
+        "sub_teams": [],
+        "partners": [],
+        "attendees": [],
+        **fields,
+    }
+
+
+def _apply(activity: Activity, fields: dict, suggestions) -> None:
+    for name in ACTIVITY_FIELDS:
+        value = fields[name]
+        setattr(activity, name, value.strip() if isinstance(value, str) else value)
+    activity.save()
+    activity.sub_teams.set(fields["sub_teams"])
+    activity.partners.set(fields["partners"])
+    activity.attendees.set(fields["attendees"])
+    activity.suggestions.set(suggestions)
+
+
+@transaction.atomic
+def activity_photo_add(
+    *,
+    activity: Activity,
+    user: User,
+    image: UploadedFile,
+    caption: str = "",
+    children_shown: list[Child] = (),
+) -> ActivityPhoto:
+    """Add a photo to an activity's report. It is re-encoded without its metadata; every child
+    shown must have been at the activity and have a guardian's photo consent, which is recorded
+    with the photo."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if not user.has_perm("activities.change_activity", activity):
+        raise NotAllowed
+    errors = {}
+    if activity.photos.count() >= MAX_PHOTOS:
+        errors["image"] = _("An activity has at most %(n)d photos.") % {"n": MAX_PHOTOS}
+    try:
+        cleaned = clean_photo(image)
+    except ValidationError as error:
+        errors["image"] = error.messages
+    present = set(activity.attendees.values_list("pk", flat=True))
+    absent = [child.pseudonym for child in children_shown if child.pk not in present]
+    consents = {}
+    for guardianship in (
+        Guardianship.objects.filter(child__in=children_shown, photo_consent_on__isnull=False)
+        .order_by("child_id", "photo_consent_on")
+        .select_related("guardian")
+    ):
+        consents.setdefault(guardianship.child_id, guardianship)
+    unconsented = [c.pseudonym for c in children_shown if c.pk not in consents]
+    if absent:
+        errors["children_shown"] = _("Not registered at this activity: %(names)s.") % {
+            "names": ", ".join(absent)
+        }
+    elif unconsented:
+        errors["children_shown"] = _(
+            "No guardian has agreed to photos of %(names)s: leave this photo out."
+        ) % {"names": ", ".join(unconsented)}
+    if errors:
+        raise ValidationError(errors)
+    photo = ActivityPhoto(activity=activity, caption=caption.strip(), uploaded_by=user)
+    photo.image.save(cleaned.name, cleaned, save=False)
+    photo.save()
+    PhotoConsent.objects.bulk_create(
+        PhotoConsent(
+            photo=photo,
+            child=child,
+            guardian=consents[child.pk].guardian,
+            consent_given_on=consents[child.pk].photo_consent_on,
+        )
+        for child in children_shown
+    )
+    return photo

@@ -7,6 +7,11 @@ urlpatterns = [
     path("sub-teams/<int:pk>/training/", training.sub_team_training, name="sub_team_training"),
     path("sub-teams/<int:pk>/training/new/", training.training_new, name="training_new"),
     path("training/<int:pk>/edit/", training.training_edit, name="training_edit"),
+    path(
+        "children/<int:pk>/participation/",
+        activities.child_participation,
+        name="child_participation",
+    ),
     path("training/materials/<int:pk>/", activities.training_material, name="training_material"),
     # Activities of every kind.
     path("activities/", activities.activity_list, name="activity_list"),

@@ -4,25 +4,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from groups.models import Child, Membership, SubTeam
+from groups.models import SubTeam
 
 from .. import selectors, services
 from ..forms import TrainingSessionForm
 from ..models import TrainingSession
 
 
-def _members(sub_teams):
-    return list(
-        Child.objects.filter(
-            pk__in=Membership.objects.current()
-            .members()
-            .filter(sub_team__in=sub_teams)
-            .values("child_id")
-        ).order_by("pseudonym")
-    )
-
-
-def _errors_to_form(form, error):
+def errors_to_form(form, error):
     for field, messages_ in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages_)
 
@@ -41,20 +30,29 @@ def sub_team_training(request, pk):
     return render(request, "activities/training_list.html", context)
 
 
+def _form(request, offered, **kwargs):
+    return TrainingSessionForm(
+        request.POST or None,
+        request.FILES or None,
+        sub_teams=offered,
+        members=selectors.members_with_sub_team(offered),
+        **kwargs,
+    )
+
+
 @login_required
 def training_new(request, pk):
     sub_team = get_object_or_404(SubTeam, pk=pk)
     if not services.may_log(request.user, [sub_team]):
         raise PermissionDenied
-    members = _members([sub_team])
-    form = TrainingSessionForm(request.POST or None, members=members)
+    form = _form(
+        request, selectors.sub_teams_for_logging(request.user), initial={"sub_teams": [pk]}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.training_session_log(
-                user=request.user, sub_teams=[sub_team], **form.cleaned_data
-            )
+            services.training_session_log(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The session is logged."))
             return redirect("sub_team_training", pk=pk)
@@ -68,24 +66,28 @@ def training_edit(request, pk):
         raise PermissionDenied
     session = selectors.session_for_edit(pk)
     sub_teams = list(session.sub_teams.all())
+    offered = selectors.sub_teams_for_logging(request.user) | SubTeam.objects.filter(
+        pk__in=[team.pk for team in sub_teams]
+    )
     initial = {
         "held_on": session.held_on,
         "topic": session.topic,
         "hours": session.hours,
         "notes": session.notes,
+        "sub_teams": [team.pk for team in sub_teams],
         "attendees": [a.child_id for a in session.attendances.all()],
     }
-    form = TrainingSessionForm(request.POST or None, initial=initial, members=_members(sub_teams))
+    form = _form(request, offered.distinct(), initial=initial, session=session)
     if request.method == "POST" and form.is_valid():
         try:
             services.training_session_correct(
                 session=session, user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The session is corrected."))
-            return redirect("sub_team_training", pk=sub_teams[0].pk)
+            return redirect("sub_team_training", pk=form.cleaned_data["sub_teams"][0].pk)
     return render(
         request,
         "activities/training_form.html",

@@ -1,13 +1,16 @@
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from activities import services
-from activities.models import Attendance, TrainingSession
+from activities.models import Attendance, TrainingMaterial, TrainingSession
 from groups.models import Role
 from tests.groups.factories import (
     AdminFactory,
@@ -58,6 +61,7 @@ def test_a_mentor_logs_a_session_with_attendance_and_the_list_shows_the_rate(cli
             "held_on": str(timezone.localdate()),
             "topic": "建言技能",
             "hours": "2",
+            "sub_teams": [sub_team.pk],
             "attendees": [c.pk for c in children[:3]],
         },
     )
@@ -96,6 +100,7 @@ def test_attendance_of_a_child_outside_the_sub_team_is_refused_by_name(client, t
             "held_on": str(timezone.localdate()),
             "topic": "建言技能",
             "hours": "2",
+            "sub_teams": [sub_team.pk],
             "attendees": [children[0].pk, outsider.pk],
         },
     )
@@ -117,7 +122,7 @@ def test_a_mentor_of_another_sub_team_gets_403(client, team):
 
 
 def test_a_mentor_corrects_within_14_days_then_only_an_admin(client, team):
-    _sub_team, children, mentor = team
+    sub_team, children, mentor = team
     session = log(team, held_on=timezone.localdate() - timedelta(days=10))
     services.training_session_correct(
         session=session,
@@ -126,6 +131,7 @@ def test_a_mentor_corrects_within_14_days_then_only_an_admin(client, team):
         topic="观察技能（更正）",
         hours=Decimal("3"),
         attendees=children,
+        sub_teams=[sub_team],
     )
     assert Attendance.objects.filter(session=session).count() == 4
 
@@ -133,11 +139,11 @@ def test_a_mentor_corrects_within_14_days_then_only_an_admin(client, team):
     with pytest.raises(services.NotAllowed):
         services.training_session_correct(
             session=old, user=mentor, held_on=old.held_on, topic="x", hours=Decimal(1),
-            attendees=[],
+            attendees=[], sub_teams=[sub_team],
         )  # fmt: skip
     services.training_session_correct(
         session=old, user=AdminFactory(), held_on=old.held_on, topic="x", hours=Decimal(1),
-        attendees=[],
+        attendees=[], sub_teams=[sub_team],
     )  # fmt: skip
     assert Attendance.objects.filter(session=old).count() == 0
 
@@ -162,3 +168,145 @@ def test_children_outside_the_sub_team_cannot_see_its_training(client, team):
     client.force_login(stranger.user)
 
     assert client.get(url("sub_team_training", pk=sub_team.pk)).status_code == 403
+
+
+def docx_bytes(extra_member=None):
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+        if extra_member:
+            archive.writestr(extra_member, b"macro")
+    return buffer.getvalue()
+
+
+def test_a_mentor_logs_one_session_for_two_of_their_sub_teams_with_both_teams_children(
+    client, team
+):
+    sub_team, children, mentor = team
+    second, second_children = sub_team_with_members(2)
+    mentor.mentor.sub_teams.add(second)
+    client.force_login(mentor)
+
+    form = client.get(url("training_new", pk=sub_team.pk)).text
+    assert second_children[0].pseudonym in form
+    response = client.post(
+        url("training_new", pk=sub_team.pk),
+        {
+            "held_on": str(timezone.localdate()),
+            "topic": "联合培训",
+            "hours": "2",
+            "sub_teams": [sub_team.pk, second.pk],
+            "attendees": [children[0].pk, second_children[0].pk],
+        },
+    )
+
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    assert set(session.sub_teams.all()) == {sub_team, second}
+    assert session.attendances.count() == 2
+    assert "联合培训" in client.get(url("sub_team_training", pk=second.pk)).text
+
+
+def test_a_mentor_cannot_log_a_session_for_a_sub_team_they_do_not_mentor(team):
+    other = sub_team_with_members(1)[0]
+    with pytest.raises(services.NotAllowed):
+        log(team, sub_teams=[team[0], other])
+    assert not TrainingSession.objects.exists()
+
+
+def test_materials_are_attached_and_downloaded_by_the_sub_teams_people_only(
+    client, team, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    sub_team, _children, mentor = team
+    client.force_login(mentor)
+    pdf = SimpleUploadedFile("讲义 1.pdf", b"%PDF-1.7\n...", content_type="application/pdf")
+    docx = SimpleUploadedFile("worksheet.docx", docx_bytes())
+
+    response = client.post(
+        url("training_new", pk=sub_team.pk),
+        {
+            "held_on": str(timezone.localdate()),
+            "topic": "观察技能",
+            "hours": "2",
+            "sub_teams": [sub_team.pk],
+            "materials": [pdf, docx],
+        },
+    )
+
+    assert response.status_code == 302
+    material = TrainingMaterial.objects.get(name="讲义_1.pdf")
+    assert TrainingMaterial.objects.count() == 2
+    download = client.get(url("training_material", pk=material.pk))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    client.force_login(ChildFactory(user=UserFactory(role=Role.CHILD)).user)
+    assert client.get(url("training_material", pk=material.pk)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("page.html", b"<script>alert(1)</script>"),
+        ("setup.exe", b"MZ\x90\x00"),
+        ("slides.pdf", b"MZ not really a pdf"),
+        ("macros.docx", docx_bytes(extra_member="word/vbaProject.bin")),
+        ("notes.txt", b"\xff\xfe\x00binary"),
+    ],
+)
+def test_a_document_of_a_forbidden_type_is_refused_with_its_name_and_the_form_kept(
+    client, team, settings, tmp_path, name, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    sub_team, _children, mentor = team
+    client.force_login(mentor)
+
+    response = client.post(
+        url("training_new", "zh-hans", pk=sub_team.pk),
+        {
+            "held_on": str(timezone.localdate()),
+            "topic": "建言技能",
+            "hours": "2",
+            "sub_teams": [sub_team.pk],
+            "materials": [SimpleUploadedFile(name, content)],
+        },
+    )
+
+    assert response.status_code == 200
+    assert "不能作为材料上传" in response.text
+    assert "建言技能" in response.text
+    assert not TrainingSession.objects.exists()
+    assert not TrainingMaterial.objects.exists()
+
+
+def test_a_document_over_the_size_limit_is_refused(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.TRAINING_MATERIAL_MAX_BYTES = 10
+    with pytest.raises(ValidationError) as refused:
+        log(team, materials=[SimpleUploadedFile("big.pdf", b"%PDF-" + b"x" * 20)])
+    assert "materials" in refused.value.message_dict
+    assert not TrainingSession.objects.exists()
+
+
+def test_a_correction_removes_and_adds_materials(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    sub_team, children, mentor = team
+    session = log(team, materials=[SimpleUploadedFile("a.pdf", b"%PDF-1")])
+    old = session.materials.get()
+
+    services.training_session_correct(
+        session=session,
+        user=mentor,
+        held_on=session.held_on,
+        topic=session.topic,
+        hours=session.hours,
+        attendees=children[:1],
+        sub_teams=[sub_team],
+        materials=[SimpleUploadedFile("b.txt", "提纲".encode())],
+        remove_materials=[old],
+    )
+
+    assert [m.name for m in session.materials.all()] == ["b.txt"]
