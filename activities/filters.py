@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import GroupLevel, Organisation, OrganisationKind
@@ -30,13 +31,15 @@ class ActivityFilter(django_filters.FilterSet):
         empty_label=_("Any district"),
         method="filter_district",
     )
+    # Set by the links from a group's page ("its activities"), not shown in the form.
+    group = django_filters.NumberFilter(field_name="group", widget=HiddenInput)
     year = django_filters.NumberFilter(
         label=_("Year"), field_name="starts_at", lookup_expr="year", min_value=2000, max_value=2100
     )
 
     class Meta:
         model = Activity
-        fields = ["kind", "role", "level", "programme", "district", "year"]
+        fields = ["kind", "role", "level", "programme", "district", "year", "group"]
 
     def filter_district(self, queryset, name, value):
         """Held at a practice base of the district, or organised by a group from there."""

@@ -34,7 +34,10 @@ def group_detail(request, pk):
     group = get_object_or_404(ObservationGroup.objects.select_related("fostered_by"), pk=pk)
     _require(request, "groups.see_group", group)
     group = selectors.group_detail(group_id=pk)
-    context = {"group": group}
+    context = {
+        "group": group,
+        "may_log_activity": request.user.has_perm("activities.log_activity", group),
+    }
     if group.level == GroupLevel.MUNICIPAL:
         context.update(selectors.municipal_group_parts(group))
     return render(request, "groups/group_detail.html", context)

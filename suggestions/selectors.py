@@ -49,6 +49,9 @@ def suggestion_detail(*, pk: int) -> Suggestion:
                 ),
             ),
             "updates",
+            # Where it came from: the activities and discussion topics it came out of.
+            "activities",
+            "discussion_topics__partner",
         )
         .get(pk=pk)
     )

@@ -24,7 +24,13 @@ def activity_list(request):
     """Public: what the groups did, filterable."""
     filters = ActivityFilter(request.GET or None, queryset=selectors.activity_list())
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "activities/activity_list.html", {"filters": filters, "page": page})
+    group_id = filters.form.cleaned_data.get("group") if filters.is_bound else None
+    group = ObservationGroup.objects.filter(pk=group_id).first() if group_id else None
+    return render(
+        request,
+        "activities/activity_list.html",
+        {"filters": filters, "page": page, "group": group},
+    )
 
 
 def activity_detail(request, pk):
