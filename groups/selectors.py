@@ -297,6 +297,7 @@ def _staff_home(user):
 
 
 def _admin_home(user):
+    from activities.directory import practice_base_expiry_counts
     from reports.selectors import worker_status
     from suggestions.selectors import needing_the_office
 
@@ -308,5 +309,6 @@ def _admin_home(user):
         "municipal_group": municipal,
         "leaderless": [t for t in sub_teams if t.leadership.current is None],
         "suggestions": needing_the_office(),
+        "practice_bases": practice_base_expiry_counts(),
         "worker": worker_status(),
     }

@@ -167,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         # on a day with nothing due changes nothing.
         "schedule": crontab(minute=5),
     },
+    "warn-expiring-practice-bases": {
+        "task": "activities.tasks.practice_bases_warn_expiring",
+        # Once a day, in office hours (CELERY_TIMEZONE); each expiry date is warned about once.
+        "schedule": crontab(hour=8, minute=30),
+    },
 }
 
 # --- The suggestion pipeline ---------------------------------------------------------------
@@ -175,6 +180,7 @@ CELERY_BEAT_SCHEDULE = {
 SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", default=300)
 # Photos on suggestions: larger files are refused with a message.
 SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)
 # Links in e-mails point here.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # A request body (forms with a photo) larger than this is refused before it is read.

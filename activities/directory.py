@@ -1,0 +1,340 @@
+"""The public directory: practice bases, programmes and brands, discussion topics.
+
+Reads (the lists behind the pages, each with its joins and a pinned query count), the two
+FilterSets, and one write: the warning to the programme office about certifications that
+expire soon.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import django_filters
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+
+from groups.models import ObservationGroup, Organisation, OrganisationKind, Role, User
+from suggestions.models import StateChoices, Suggestion
+
+from .models import (
+    Activity,
+    DiscussionTopic,
+    PracticeBase,
+    PracticeBaseKind,
+    Programme,
+)
+
+logger = logging.getLogger(__name__)
+
+# A certification is "expiring" from this many days before its expiry date.
+EXPIRY_WARNING_DAYS = 60
+
+
+class Expiry:
+    """A base's certification status, as the `status` filter and the `expiry` annotation
+    name it."""
+
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+
+
+def _expired(today: date) -> Q:
+    # A certification is valid up to and including its expiry date.
+    return Q(expires_on__lt=today)
+
+
+def _expiring(today: date) -> Q:
+    return Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
+
+
+def _needs_renewal(today: date) -> Q:
+    return Q(expires_on__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
+
+
+# --- Practice bases --------------------------------------------------------------------------
+
+
+class PracticeBaseFilter(django_filters.FilterSet):
+    district = django_filters.ModelChoiceFilter(
+        label=_lazy("District"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.DISTRICT).order_by("name"),
+        empty_label=_lazy("Any district"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_lazy("Kind of base"),
+        choices=PracticeBaseKind.choices,
+        empty_label=_lazy("Any kind"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_lazy("Certification"),
+        choices=[
+            (Expiry.EXPIRING, _lazy("Expires within 60 days")),
+            (Expiry.EXPIRED, _lazy("Expired")),
+        ],
+        empty_label=_lazy("Any"),
+        method="filter_status",
+    )
+
+    class Meta:
+        model = PracticeBase
+        fields = ["district", "kind", "status"]
+
+    def filter_status(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == Expiry.EXPIRING:
+            return queryset.filter(_expiring(today))
+        if value == Expiry.EXPIRED:
+            return queryset.filter(_expired(today))
+        return queryset
+
+
+@dataclass
+class PracticeBaseDirectory:
+    rows: QuerySet[PracticeBase]
+    totals: dict
+
+
+def practice_base_directory(bases: QuerySet[PracticeBase], *, today: date) -> PracticeBaseDirectory:
+    """The filtered bases, each with `participants_this_year` and `expiry` ("expired",
+    "expiring" or ""), and the totals of the whole filtered set: `bases`, `participants` and
+    `emergency_safety` (participants at emergency-safety venues), all for today's year.
+
+    The totals cost one query; the rows are a lazy queryset for the paginator (a count and a
+    page: two more).
+    """
+    this_year = Q(years__year=today.year)
+    totals = bases.aggregate(
+        # The join to the years repeats a base once per year it reported.
+        bases=Count("pk", distinct=True),
+        participants=Coalesce(Sum("years__participants", filter=this_year), 0),
+        emergency_safety=Coalesce(
+            Sum(
+                "years__participants",
+                filter=this_year & Q(kind=PracticeBaseKind.EMERGENCY_SAFETY),
+            ),
+            0,
+        ),
+    )
+    rows = (
+        bases.select_related("district")
+        .annotate(
+            participants_this_year=Sum("years__participants", filter=this_year),
+            expiry=Case(
+                When(_expired(today), then=Value(Expiry.EXPIRED)),
+                When(_expiring(today), then=Value(Expiry.EXPIRING)),
+                default=Value(""),
+            ),
+        )
+        .order_by("district__name", "name", "pk")
+    )
+    return PracticeBaseDirectory(rows=rows, totals=totals)
+
+
+def practice_base_expiry_counts(*, today: date | None = None) -> dict:
+    """For the office's home: how many bases expire within 60 days, and how many have
+    expired (one query)."""
+    today = today or timezone.localdate()
+    return PracticeBase.objects.aggregate(
+        expiring=Count("pk", filter=_expiring(today)),
+        expired=Count("pk", filter=_expired(today)),
+    )
+
+
+def _admin_addresses() -> list[str]:
+    """Each address once, though two logins may share it."""
+    return sorted(
+        set(
+            User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def _expiry_message(bases: list[PracticeBase], today: date) -> tuple[str, str]:
+    subject = ngettext(
+        "The certification of %(count)d practice base needs renewing",
+        "The certifications of %(count)d practice bases need renewing",
+        len(bases),
+    ) % {"count": len(bases)}
+    lines = []
+    for base in bases:
+        template = (
+            _("%(base)s (%(district)s): expired on %(date)s")
+            if base.expires_on < today
+            else _("%(base)s (%(district)s): expires on %(date)s")
+        )
+        lines.append(
+            "- "
+            + template
+            % {
+                "base": base.localized_name,
+                "district": base.district.localized_name,
+                "date": base.expires_on.isoformat(),
+            }
+        )
+    link = settings.PORTAL_BASE_URL + reverse("practice_base_list")
+    body = "\n\n".join(
+        [
+            _(
+                "The certification of these child-friendly practice bases expires within "
+                "%(days)d days, or has expired:"
+            )
+            % {"days": EXPIRY_WARNING_DAYS},
+            "\n".join(lines),
+            _(
+                "Arrange their renewal, then record the new expiry date in the administration "
+                "pages. The directory: %(link)s"
+            )
+            % {"link": link},
+        ]
+    )
+    return subject, body
+
+
+@transaction.atomic
+def practice_bases_warn_expiring(*, today: date | None = None) -> int:
+    """E-mail every active admin one message listing the bases whose certification expires
+    within 60 days or has expired and that they have not yet been warned about; return how
+    many bases it listed.
+
+    Each expiry date is warned about once: the bases are locked and marked with the date
+    warned about (`expiry_warned_for`) in the same transaction, so that a second run, or two
+    runs at once, send nothing more, and a base renewed with a new expiry date is warned about
+    again. The mail is sent before the transaction commits: if sending fails, nothing is
+    marked and the task's retry sends it again (a warning may go twice, never not at all).
+    With no admin to write to, nothing is marked either.
+    """
+    today = today or timezone.localdate()
+    bases = list(
+        PracticeBase.objects.select_for_update(of=("self",))
+        .select_related("district")
+        .filter(_needs_renewal(today))
+        .filter(Q(expiry_warned_for__isnull=True) | ~Q(expiry_warned_for=F("expires_on")))
+        .order_by("expires_on", "pk")
+    )
+    if not bases:
+        return 0
+    addresses = _admin_addresses()
+    if not addresses:
+        logger.warning("%d practice bases expire soon and no admin has an e-mail", len(bases))
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = _expiry_message(bases, today)
+    for base in bases:
+        base.expiry_warned_for = base.expires_on
+    PracticeBase.objects.bulk_update(bases, ["expiry_warned_for"])
+    # One message per admin, so that no admin sees the others' addresses.
+    send_mass_mail([(subject, body, None, [address]) for address in addresses])
+    logger.info("warned %d admins about %d expiring practice bases", len(addresses), len(bases))
+    return len(bases)
+
+
+# --- Programmes and brands -------------------------------------------------------------------
+
+
+def _with_totals(programmes: QuerySet[Programme]) -> QuerySet[Programme]:
+    """Each programme's own activities: how many, and the children and adults taking part."""
+    return programmes.annotate(
+        activity_count=Count("activities"),
+        children=Coalesce(Sum("activities__children_count"), 0),
+        adults=Coalesce(Sum("activities__adults_count"), 0),
+    )
+
+
+def programme_list() -> list[Programme]:
+    """The programmes that are part of no other, each with `.subprogrammes` (its parts, in
+    name order), the totals of `_with_totals` and its figures; two queries in all. A part's
+    own parts are on that part's page."""
+    programmes = list(
+        _with_totals(Programme.objects.select_related("run_by"))
+        .prefetch_related("figures")
+        .order_by("name", "pk")
+    )
+    parts = defaultdict(list)
+    for programme in programmes:
+        parts[programme.part_of_id].append(programme)
+    for programme in programmes:
+        programme.subprogrammes = parts[programme.pk]
+    return parts[None]
+
+
+def programme_detail(*, programme_id: int) -> Programme:
+    """One programme with its totals, figures, parts (with their totals), who runs it and what
+    it is part of. Raises Programme.DoesNotExist."""
+    return (
+        _with_totals(Programme.objects.select_related("run_by", "part_of"))
+        .prefetch_related(
+            "figures",
+            Prefetch(
+                "parts", queryset=_with_totals(Programme.objects.all()).order_by("name", "pk")
+            ),
+        )
+        .get(pk=programme_id)
+    )
+
+
+def programme_activities(programme: Programme) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(programme=programme)
+        .select_related("group")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+# --- Discussion topics -----------------------------------------------------------------------
+
+
+class DiscussionTopicFilter(django_filters.FilterSet):
+    partner = django_filters.ModelChoiceFilter(
+        label=_lazy("Partner"),
+        queryset=Organisation.objects.filter(
+            kind__in=[OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS]
+        ).order_by("kind", "name"),
+        empty_label=_lazy("Any partner"),
+    )
+    group = django_filters.ModelChoiceFilter(
+        label=_lazy("Group"),
+        queryset=ObservationGroup.objects.filter(
+            pk__in=DiscussionTopic.objects.values("group_id")
+        ).order_by("name"),
+        empty_label=_lazy("Any group"),
+    )
+
+    class Meta:
+        model = DiscussionTopic
+        fields = ["partner", "group"]
+
+
+def discussion_topics(topics: QuerySet[DiscussionTopic]) -> QuerySet[DiscussionTopic]:
+    """Topics with their partner, group and the suggestions they produced (not drafts: a
+    draft is the child's own until they send it). Two queries a page."""
+    return (
+        topics.select_related("partner", "group")
+        .prefetch_related(
+            Prefetch(
+                "suggestions",
+                queryset=Suggestion.objects.exclude(state=StateChoices.DRAFT).order_by("pk"),
+            )
+        )
+        .order_by("-raised_on", "pk")
+    )
+
+
+def suggestions_visible_to(user, topics) -> set[int]:
+    """The ids of the topics' suggestions that the user may open."""
+    return {
+        suggestion.pk
+        for topic in topics
+        for suggestion in topic.suggestions.all()
+        if user.has_perm("suggestions.see_suggestion", suggestion)
+    }
