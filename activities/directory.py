@@ -19,8 +19,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from groups.models import ObservationGroup, Organisation, OrganisationKind, Role, User
 from suggestions.models import StateChoices, Suggestion
@@ -65,22 +64,22 @@ def _needs_renewal(today: date) -> Q:
 
 class PracticeBaseFilter(django_filters.FilterSet):
     district = django_filters.ModelChoiceFilter(
-        label=_lazy("District"),
+        label=gettext_lazy("District"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.DISTRICT).order_by("name"),
-        empty_label=_lazy("Any district"),
+        empty_label=gettext_lazy("Any district"),
     )
     kind = django_filters.ChoiceFilter(
-        label=_lazy("Kind of base"),
+        label=gettext_lazy("Kind of base"),
         choices=PracticeBaseKind.choices,
-        empty_label=_lazy("Any kind"),
+        empty_label=gettext_lazy("Any kind"),
     )
     status = django_filters.ChoiceFilter(
-        label=_lazy("Certification"),
+        label=gettext_lazy("Certification"),
         choices=[
-            (Expiry.EXPIRING, _lazy("Expires within 60 days")),
-            (Expiry.EXPIRED, _lazy("Expired")),
+            (Expiry.EXPIRING, gettext_lazy("Expires within 60 days")),
+            (Expiry.EXPIRED, gettext_lazy("Expired")),
         ],
-        empty_label=_lazy("Any"),
+        empty_label=gettext_lazy("Any"),
         method="filter_status",
     )
 
@@ -296,18 +295,18 @@ def programme_activities(programme: Programme) -> QuerySet[Activity]:
 
 class DiscussionTopicFilter(django_filters.FilterSet):
     partner = django_filters.ModelChoiceFilter(
-        label=_lazy("Partner"),
+        label=gettext_lazy("Partner"),
         queryset=Organisation.objects.filter(
             kind__in=[OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS]
         ).order_by("kind", "name"),
-        empty_label=_lazy("Any partner"),
+        empty_label=gettext_lazy("Any partner"),
     )
     group = django_filters.ModelChoiceFilter(
-        label=_lazy("Group"),
+        label=gettext_lazy("Group"),
         queryset=ObservationGroup.objects.filter(
             pk__in=DiscussionTopic.objects.values("group_id")
         ).order_by("name"),
-        empty_label=_lazy("Any group"),
+        empty_label=gettext_lazy("Any group"),
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 2000
@@ -20,7 +20,7 @@ FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
-NOT_A_PHOTO = _lazy("This file is not a photo. Choose a JPEG, PNG or WebP image.")
+NOT_A_PHOTO = gettext_lazy("This file is not a photo. Choose a JPEG, PNG or WebP image.")
 
 
 def clean_photo(upload) -> SimpleUploadedFile:

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import selectors, services, workflow
@@ -22,11 +22,11 @@ PAGE_SIZE = 25
 OUTCOME_FIELDS = ("description", "quantity", "unit", "completed_on")
 STAFF = (Actor.SCHOOL, Actor.COMMUNITY, Actor.DEPARTMENT)
 
-ILLEGAL_MOVE_MESSAGE = _lazy(
+ILLEGAL_MOVE_MESSAGE = gettext_lazy(
     "This step is not possible now: the suggestion is no longer where this page showed it. "
     "Here it is as it stands."
 )
-STALE_MESSAGE = _lazy(
+STALE_MESSAGE = gettext_lazy(
     "Someone else moved this suggestion while you had it open, so nothing was changed. "
     "Here it is as it stands now; what you wrote is kept below."
 )

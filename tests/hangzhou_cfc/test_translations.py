@@ -4,6 +4,7 @@ The .mo is committed so that a machine without GNU gettext shows Chinese.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,3 +62,17 @@ def test_every_marked_string_in_the_code_is_in_the_po_file(tmp_path):
     committed = {e.msgid for e in polib.pofile(str(PO))}
     extracted = {e.msgid for e in polib.pofile(str(copy / PO.relative_to(BASE_DIR)))}
     assert extracted - committed == set(), "marked strings missing: run `make messages`"
+
+
+def test_no_module_renames_a_translation_function():
+    """makemessages (xgettext) knows the functions by name: `gettext_lazy as _lazy` hides
+    every string marked with `_lazy(...)` from it, and they stay untranslated."""
+    renamed = re.compile(r"from django\.utils\.translation import .*\b(\w*gettext\w*) as (?!_\b)")
+    offenders = [
+        f"{path.relative_to(BASE_DIR)}: {line.strip()}"
+        for path in BASE_DIR.glob("*/**/*.py")
+        if ".venv" not in path.parts and "tests" not in path.parts
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if renamed.search(line)
+    ]
+    assert offenders == []
