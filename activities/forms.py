@@ -8,7 +8,31 @@ from suggestions.models import ParticipationRole, Suggestion
 
 from .models import ActivityKind, PracticeBase, Programme, TrainingMaterial
 
-TOPIC_EXAMPLES = ["建言技能", "观察技能", "调研方法", "公众表达", "安全宣传"]
+
+def parse_suggestion_numbers(text: str) -> list[Suggestion]:
+    """The suggestions behind "12, 45": full-width digits and commas, as typed with a Chinese
+    input method, are fine too."""
+    if re.sub(r"[\d\s,，、#＃;；]", "", text):
+        raise forms.ValidationError(_("Write only numbers, separated by commas."))
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    # A number beyond any database id is simply not found (and never sent to the database).
+    found = {s.pk: s for s in Suggestion.objects.filter(pk__in=[n for n in numbers if n < 2**31])}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        raise forms.ValidationError(
+            _("There is no suggestion %(numbers)s.")
+            % {"numbers": ", ".join(f"#{n}" for n in missing)}
+        )
+    return [found[n] for n in dict.fromkeys(numbers)]
+
+
+def suggestion_field():
+    return forms.CharField(
+        label=_("Suggestions that came out of it"),
+        required=False,
+        max_length=400,
+        help_text=_("Their numbers, separated by commas, e.g. 12, 45."),
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -142,12 +166,7 @@ class ActivityForm(forms.Form):
         required=False,
         empty_label=_("— none —"),
     )
-    suggestion_numbers = forms.CharField(
-        label=_("Suggestions that came out of it"),
-        required=False,
-        max_length=400,
-        help_text=_("Their numbers, separated by commas, e.g. 12, 45."),
-    )
+    suggestion_numbers = suggestion_field()
     report = forms.CharField(
         label=_("Short report"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -166,19 +185,7 @@ class ActivityForm(forms.Form):
         self.group = group
 
     def clean_suggestion_numbers(self):
-        text = self.cleaned_data["suggestion_numbers"]
-        # Full-width digits and commas, as typed with a Chinese input method, are fine too.
-        numbers = [int(n) for n in re.findall(r"\d+", text)]
-        if re.sub(r"[\d\s,，、#＃;；]", "", text):
-            raise forms.ValidationError(_("Write only numbers, separated by commas."))
-        found = {s.pk: s for s in Suggestion.objects.filter(pk__in=numbers)}
-        missing = [n for n in numbers if n not in found]
-        if missing:
-            raise forms.ValidationError(
-                _("There is no suggestion %(numbers)s.")
-                % {"numbers": ", ".join(f"#{n}" for n in missing)}
-            )
-        return [found[n] for n in dict.fromkeys(numbers)]
+        return parse_suggestion_numbers(self.cleaned_data["suggestion_numbers"])
 
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
@@ -209,3 +216,35 @@ class ActivityPhotoForm(forms.Form):
         self.fields["children_shown"].choices = _child_choices(attendees)
         if not attendees:
             del self.fields["children_shown"]
+
+
+class DiscussionTopicForm(forms.Form):
+    name = forms.CharField(label=_("Topic"), max_length=120)
+    name_en = forms.CharField(
+        label=_("Topic in English (optional)"), max_length=120, required=False
+    )
+    partner = forms.ModelChoiceField(
+        label=_("Partner university or business"), queryset=Organisation.objects.all()
+    )
+    raised_on = forms.DateField(
+        label=_("Raised on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+    )
+    suggestion_numbers = suggestion_field()
+
+    def __init__(self, *args, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [("", "—"), *((org.pk, str(org)) for org in partners)]
+
+    def clean_suggestion_numbers(self):
+        return parse_suggestion_numbers(self.cleaned_data["suggestion_numbers"])
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["suggestions"] = data.pop("suggestion_numbers")
+        return data

@@ -1,6 +1,14 @@
 from django.db.models import Count, Prefetch, QuerySet
 
-from groups.models import Child, Membership, ObservationGroup, Organisation, Role, SubTeam
+from groups.models import (
+    Child,
+    Membership,
+    ObservationGroup,
+    Organisation,
+    OrganisationKind,
+    Role,
+    SubTeam,
+)
 from suggestions.models import Suggestion
 
 from .models import PARTNER_KINDS, Activity, ActivityPhoto, Attendance, TrainingSession
@@ -98,3 +106,9 @@ def sub_teams_for_logging(user) -> QuerySet[SubTeam]:
         return SubTeam.objects.all()
     mentor = getattr(user, "mentor", None)
     return mentor.sub_teams.all() if mentor else SubTeam.objects.none()
+
+
+def topic_partners() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        kind__in=[OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS]
+    ).order_by("kind", "name")

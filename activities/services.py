@@ -7,7 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import Child, Guardianship, Membership, ObservationGroup, Role, SubTeam, User
+from groups.models import (
+    Child,
+    Guardianship,
+    Membership,
+    ObservationGroup,
+    Organisation,
+    OrganisationKind,
+    Role,
+    SubTeam,
+    User,
+)
 from suggestions.models import Suggestion
 from suggestions.photos import clean_photo
 
@@ -17,6 +27,7 @@ from .models import (
     Activity,
     ActivityPhoto,
     Attendance,
+    DiscussionTopic,
     PhotoConsent,
     TrainingMaterial,
     TrainingSession,
@@ -355,3 +366,73 @@ def activity_photo_add(
         for child in children_shown
     )
     return photo
+
+
+TOPIC_PARTNER_KINDS = (OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS)
+
+
+def _validate_topic(*, user, partner, raised_on, suggestions) -> None:
+    errors = {}
+    if partner.kind not in TOPIC_PARTNER_KINDS:
+        errors["partner"] = _("Choose a university or a business.")
+    if raised_on > timezone.localdate():
+        errors["raised_on"] = _("A topic cannot be raised in the future.")
+    unseen = [s.pk for s in suggestions if not user.has_perm("suggestions.see_suggestion", s)]
+    if unseen:
+        errors["suggestions"] = _("You cannot link suggestion %(numbers)s.") % {
+            "numbers": ", ".join(f"#{n}" for n in unseen)
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def discussion_topic_record(
+    *,
+    user: User,
+    group: ObservationGroup,
+    name: str,
+    partner: Organisation,
+    raised_on: date,
+    name_en: str = "",
+    summary: str = "",
+    suggestions: list[Suggestion] = (),
+) -> DiscussionTopic:
+    """Record a topic the group discussed with a university or a business, and what came of
+    it. Those who log the group's activities record its topics."""
+    if not may_log_activity(user, group):
+        raise NotAllowed
+    _validate_topic(user=user, partner=partner, raised_on=raised_on, suggestions=suggestions)
+    topic = DiscussionTopic.objects.create(
+        group=group,
+        name=name.strip(),
+        name_en=name_en.strip(),
+        partner=partner,
+        raised_on=raised_on,
+        summary=summary.strip(),
+    )
+    topic.suggestions.set(suggestions)
+    return topic
+
+
+@transaction.atomic
+def discussion_topic_change(
+    *,
+    topic: DiscussionTopic,
+    user: User,
+    name: str,
+    partner: Organisation,
+    raised_on: date,
+    name_en: str = "",
+    summary: str = "",
+    suggestions: list[Suggestion] = (),
+) -> DiscussionTopic:
+    topic = DiscussionTopic.objects.select_for_update().get(pk=topic.pk)
+    if not may_log_activity(user, topic.group):
+        raise NotAllowed
+    _validate_topic(user=user, partner=partner, raised_on=raised_on, suggestions=suggestions)
+    topic.name, topic.name_en, topic.summary = name.strip(), name_en.strip(), summary.strip()
+    topic.partner, topic.raised_on = partner, raised_on
+    topic.save()
+    topic.suggestions.set(suggestions)
+    return topic

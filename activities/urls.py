@@ -31,4 +31,6 @@ urlpatterns = [
     path("programmes/", directory.programme_list, name="programme_list"),
     path("programmes/<int:pk>/", directory.programme_detail, name="programme_detail"),
     path("discussion-topics/", directory.topic_list, name="topic_list"),
+    path("groups/<int:pk>/discussion-topics/new/", activities.topic_new, name="topic_new"),
+    path("discussion-topics/<int:pk>/edit/", activities.topic_edit, name="topic_edit"),
 ]

@@ -6,14 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Child, ObservationGroup, SubTeam
 
 from .. import selectors, services
 from ..filters import ActivityFilter
-from ..forms import ActivityForm, ActivityPhotoForm
-from ..models import Activity, ActivityPhoto, TrainingMaterial
+from ..forms import ActivityForm, ActivityPhotoForm, DiscussionTopicForm
+from ..models import Activity, ActivityPhoto, DiscussionTopic, TrainingMaterial
 from .training import errors_to_form
 
 logger = logging.getLogger(__name__)
@@ -204,3 +206,59 @@ def child_participation(request, pk):
     context = selectors.participation_of_child(child)
     context["child"] = child
     return render(request, "activities/participation.html", context)
+
+
+def _topic_form(request, **kwargs):
+    return DiscussionTopicForm(request.POST or None, partners=selectors.topic_partners(), **kwargs)
+
+
+@login_required
+def topic_new(request, pk):
+    group = get_object_or_404(ObservationGroup, pk=pk)
+    if not services.may_log_activity(request.user, group):
+        raise PermissionDenied
+    form = _topic_form(request, initial={"raised_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discussion_topic_record(
+                user=request.user, group=group, **form.service_arguments()
+            )
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("The discussion topic is recorded."))
+            return redirect(f"{reverse('topic_list')}?group={group.pk}")
+    return render(request, "activities/topic_form.html", {"form": form, "group": group})
+
+
+@login_required
+def topic_edit(request, pk):
+    topic = get_object_or_404(DiscussionTopic.objects.select_related("group"), pk=pk)
+    if not services.may_log_activity(request.user, topic.group):
+        raise PermissionDenied
+    initial = {
+        "name": topic.name,
+        "name_en": topic.name_en,
+        "partner": topic.partner_id,
+        "raised_on": topic.raised_on,
+        "summary": topic.summary,
+        "suggestion_numbers": ", ".join(
+            str(n) for n in topic.suggestions.order_by("pk").values_list("pk", flat=True)
+        ),
+    }
+    form = _topic_form(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discussion_topic_change(
+                topic=topic, user=request.user, **form.service_arguments()
+            )
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("The discussion topic is saved."))
+            return redirect(f"{reverse('topic_list')}?group={topic.group_id}")
+    return render(
+        request,
+        "activities/topic_form.html",
+        {"form": form, "group": topic.group, "topic": topic},
+    )

@@ -71,5 +71,10 @@ def topic_list(request):
             "filters": filters,
             "page": page,
             "may_open": directory.suggestions_visible_to(request.user, page.object_list),
+            "may_edit_groups": {
+                group.pk
+                for group in {topic.group for topic in page.object_list}
+                if request.user.has_perm("activities.log_activity", group)
+            },
         },
     )

@@ -9,12 +9,13 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from activities import services
-from activities.models import Activity, ActivityKind, PhotoConsent
+from activities.models import Activity, ActivityKind, DiscussionTopic, PhotoConsent
 from groups.models import GroupLevel, ObservationGroup, OrganisationKind, Role
 from suggestions.models import ParticipationRole
 from tests.groups.factories import (
     AdminFactory,
     ChildFactory,
+    CommunityFactory,
     DistrictFactory,
     GuardianshipFactory,
     MentorFactory,
@@ -357,3 +358,96 @@ def test_the_child_their_guardian_and_their_mentor_see_what_the_child_took_part_
     assert client.get(page).status_code == 403
     client.force_login(MentorFactory(sub_teams=[sub_team_with_members(1)[0]]).user)
     assert client.get(page).status_code == 403
+
+
+@pytest.fixture
+def yangliu():
+    community = CommunityFactory()
+    alliance_with_members(community, fostered=0)
+    group = ObservationGroup.objects.get(organisation=community)
+    staff = StaffFactory(organisation=community, user__role=Role.COMMUNITY).user
+    university = DistrictFactory(
+        kind=OrganisationKind.UNIVERSITY, name="浙江工业大学", district=None
+    )
+    return group, staff, university
+
+
+def topic_data(university, **overrides):
+    return {
+        "name": "社区健身站怎么建",
+        "partner": university.pk,
+        "raised_on": str(timezone.localdate()),
+        "summary": "和大学生一起调研。",
+        **overrides,
+    }
+
+
+def test_community_staff_record_a_discussion_topic_with_its_suggestions(client, yangliu):
+    group, staff, university = yangliu
+    suggestion = SuggestionFactory()  # of a child elsewhere: not the staff's to link
+    client.force_login(staff)
+    assert client.get(url("topic_new", pk=group.pk)).status_code == 200
+
+    response = client.post(url("topic_new", pk=group.pk), topic_data(university))
+
+    assert response.status_code == 302
+    topic = DiscussionTopic.objects.get()
+    assert (topic.group, topic.partner) == (group, university)
+    listing = client.get(url("topic_list") + f"?group={group.pk}").text
+    assert "社区健身站怎么建" in listing
+    assert url("topic_edit", pk=topic.pk) in listing
+    refused = client.post(
+        url("topic_edit", pk=topic.pk),
+        topic_data(university, suggestion_numbers=str(suggestion.pk)),
+    )
+    assert f"You cannot link suggestion #{suggestion.pk}" in refused.text
+    assert not topic.suggestions.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"raised_on": "2999-01-01"}, "A topic cannot be raised in the future."),
+        ({"name": ""}, "This field is required."),
+        ({"suggestion_numbers": "99999999999999999999"}, "There is no suggestion"),
+    ],
+)
+def test_bad_discussion_topics_are_refused_and_nothing_is_written(
+    client, yangliu, overrides, message
+):
+    group, staff, university = yangliu
+    client.force_login(staff)
+
+    response = client.post(url("topic_new", pk=group.pk), topic_data(university, **overrides))
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert not DiscussionTopic.objects.exists()
+
+
+def test_a_partner_that_is_not_a_university_or_business_is_refused(yangliu):
+    group, staff, _university = yangliu
+    with pytest.raises(ValidationError) as refused:
+        services.discussion_topic_record(
+            user=staff,
+            group=group,
+            name="议题",
+            partner=SchoolFactory(),
+            raised_on=timezone.localdate(),
+        )
+    assert "partner" in refused.value.message_dict
+
+
+def test_others_cannot_record_or_edit_a_groups_topics(client, yangliu, team):
+    group, staff, university = yangliu
+    client.force_login(staff)
+    client.post(url("topic_new", pk=group.pk), topic_data(university))
+    topic = DiscussionTopic.objects.get()
+
+    for user in (team[2], StaffFactory(user__role=Role.SCHOOL).user, UserFactory(role=Role.CHILD)):
+        client.force_login(user)
+        assert client.get(url("topic_new", pk=group.pk)).status_code == 403
+        assert (
+            client.post(url("topic_edit", pk=topic.pk), topic_data(university)).status_code == 403
+        )
+        assert url("topic_edit", pk=topic.pk) not in client.get(url("topic_list")).text
