@@ -14,7 +14,7 @@ import django_filters
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, Max, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +29,7 @@ from .models import (
     DiscussionTopic,
     PracticeBase,
     PracticeBaseKind,
+    PracticeBaseYear,
     Programme,
 )
 
@@ -102,15 +103,24 @@ class PracticeBaseDirectory:
     totals: dict
 
 
-def practice_base_directory(bases: QuerySet[PracticeBase], *, today: date) -> PracticeBaseDirectory:
-    """The filtered bases, each with `participants_this_year` and `expiry` ("expired",
-    "expiring" or ""), and the totals of the whole filtered set: `bases`, `participants` and
-    `emergency_safety` (participants at emergency-safety venues), all for today's year.
+def latest_reported_year(today: date) -> int:
+    """The latest year (up to this one) for which any base reported its participants: in
+    January, last year's counts are the ones to show."""
+    latest = PracticeBaseYear.objects.filter(year__lte=today.year).aggregate(year=Max("year"))
+    return latest["year"] or today.year
+
+
+def practice_base_directory(
+    bases: QuerySet[PracticeBase], *, today: date, year: int
+) -> PracticeBaseDirectory:
+    """The filtered bases, each with `participants_this_year` (of `year`) and `expiry`
+    ("expired", "expiring" or ""), and the totals of the whole filtered set: `bases`,
+    `participants` and `emergency_safety` (participants at emergency-safety venues) in `year`.
 
     The totals cost one query; the rows are a lazy queryset for the paginator (a count and a
     page: two more).
     """
-    this_year = Q(years__year=today.year)
+    this_year = Q(years__year=year)
     totals = bases.aggregate(
         # The join to the years repeats a base once per year it reported.
         bases=Count("pk", distinct=True),

@@ -5,7 +5,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -49,10 +49,20 @@ def _is_zip_with(upload, kind: DocumentType) -> bool:
             names = set(archive.namelist())
             if kind.member not in names:
                 return False
+            # Documents with macros are refused: Office keeps them in vbaProject parts,
+            # OpenDocument under Basic/ or Scripts/.
+            if any(
+                name.endswith("vbaProject.bin") or name.startswith(("Basic/", "Scripts/"))
+                for name in names
+            ):
+                return False
             if kind.mimetype:
-                return archive.read("mimetype").decode("ascii", "replace").strip() == kind.mimetype
-            # Word, Excel and PowerPoint files with macros declare vbaProject parts: refused.
-            return not any(name.endswith("vbaProject.bin") for name in names)
+                # The mimetype member is a few bytes; a bigger one is not a real document.
+                info = archive.getinfo("mimetype")
+                if info.file_size > 100:
+                    return False
+                return archive.read(info).decode("ascii", "replace").strip() == kind.mimetype
+            return True
     except (zipfile.BadZipFile, KeyError, OSError):
         return False
 
@@ -66,9 +76,23 @@ def _is_text(upload) -> bool:
     return b"\x00" not in data
 
 
+def _safe_name(raw: str) -> str:
+    """The file's own name, made safe to show and to send back in a download; a name with
+    nothing usable in it (say "###.pdf") becomes "file.pdf"."""
+    raw = raw.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    extension = raw.rsplit(".", 1)[-1].lower() if "." in raw else ""
+    try:
+        name = get_valid_filename(raw)
+    except SuspiciousFileOperation:
+        name = ""
+    if not name or name.startswith("."):
+        name = f"file.{extension}" if extension else "file"
+    return name[-120:]
+
+
 def clean_document(upload) -> tuple[str, str]:
     """Return (a safe file name, the content type to serve it with), or raise ValidationError."""
-    name = get_valid_filename(upload.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[-120:] or "file"
+    name = _safe_name(upload.name)
     limit = settings.TRAINING_MATERIAL_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(

@@ -32,7 +32,9 @@ class ActivityFilter(django_filters.FilterSet):
         method="filter_district",
     )
     # Set by the links from a group's page ("its activities"), not shown in the form.
-    group = django_filters.NumberFilter(field_name="group", widget=HiddenInput)
+    group = django_filters.NumberFilter(
+        field_name="group", widget=HiddenInput, min_value=1, max_value=2**31 - 1
+    )
     year = django_filters.NumberFilter(
         label=_("Year"), field_name="starts_at", lookup_expr="year", min_value=2000, max_value=2100
     )

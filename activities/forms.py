@@ -98,10 +98,14 @@ class TrainingSessionForm(forms.Form):
     def __init__(self, *args, sub_teams, members, session=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sub_teams"].queryset = sub_teams
-        # Any child may be posted: the service refuses those outside the sub-team with a message.
-        self.fields["attendees"].queryset = Child.objects.all()
+        # Only the children offered can be posted: another id gets "Select a valid choice"
+        # and never the pseudonym behind it.
+        self.fields["attendees"].queryset = Child.objects.filter(
+            pk__in=[child.pk for child, _team in members]
+        )
         self.fields["attendees"].choices = [
-            (child.pk, f"{child.pseudonym} · {team}") for child, team in members
+            (child.pk, f"{child.pseudonym} · {team or _('no longer in the sub-team')}")
+            for child, team in members
         ]
         if session is None:
             del self.fields["remove_materials"]
@@ -180,7 +184,9 @@ class ActivityForm(forms.Form):
             self.fields["sub_teams"].queryset = sub_teams
         else:
             del self.fields["sub_teams"]
+        self.fields["partners"].queryset = partners
         self.fields["partners"].choices = [(org.pk, str(org)) for org in partners]
+        self.fields["attendees"].queryset = Child.objects.filter(pk__in=[c.pk for c in members])
         self.fields["attendees"].choices = _child_choices(members)
         self.group = group
 
@@ -213,6 +219,9 @@ class ActivityPhotoForm(forms.Form):
 
     def __init__(self, *args, attendees, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["children_shown"].queryset = Child.objects.filter(
+            pk__in=[c.pk for c in attendees]
+        )
         self.fields["children_shown"].choices = _child_choices(attendees)
         if not attendees:
             del self.fields["children_shown"]

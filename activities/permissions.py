@@ -14,7 +14,14 @@ rules.add_perm("activities.log_activity", may_log_for_group)
 
 @rules.predicate
 def organises(user, activity):
-    return may_log_for_group.test(user, activity.group)
+    """Admins and the group's staff; of the municipal group's mentors, those of a sub-team
+    taking part (any of them when the whole group took part)."""
+    if (is_admin | works_for_group).test(user, activity.group):
+        return True
+    if not mentors_in_group.test(user, activity.group):
+        return False
+    teams = activity.sub_teams.all()
+    return not teams or teams.filter(mentors__user=user).exists()
 
 
 @rules.predicate

@@ -1,8 +1,9 @@
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groups.models import (
     Child,
     Membership,
+    MembershipRole,
     ObservationGroup,
     Organisation,
     OrganisationKind,
@@ -16,10 +17,14 @@ from .models import PARTNER_KINDS, Activity, ActivityPhoto, Attendance, Training
 
 def training_of_sub_team(sub_team: SubTeam) -> dict:
     """The sub-team's sessions, each with its attendance, and the overall attendance rate
-    (attendances over members × sessions, with today's members)."""
+    (attendances over members × sessions, with today's members). A session shared with other
+    sub-teams counts only this sub-team's children."""
+    own = Q(attendances__child__memberships__sub_team=sub_team) & Q(
+        attendances__child__memberships__role=MembershipRole.MEMBER
+    )
     sessions = list(
         TrainingSession.objects.filter(sub_teams=sub_team)
-        .annotate(present=Count("attendances", distinct=True))
+        .annotate(present=Count("attendances", filter=own, distinct=True))
         .prefetch_related("mentors__user", "materials")
         .order_by("-held_on", "-pk")
     )
@@ -66,16 +71,21 @@ def activity_detail(pk: int) -> Activity:
     )
 
 
-def group_members(group: ObservationGroup) -> list[Child]:
-    """The group's current members by pseudonym: those who can be named at its activities."""
-    return list(
+def group_members(group: ObservationGroup, also=()) -> list[Child]:
+    """The group's current members by pseudonym (those who can be named at its activities),
+    then any of `also` (an activity's attendees who have left since)."""
+    members = list(
         Child.objects.filter(
             pk__in=Membership.objects.current().members().of_group(group).values("child_id")
         ).order_by("pseudonym")
     )
+    listed = {child.pk for child in members}
+    return members + [child for child in also if child.pk not in listed]
 
 
-def members_with_sub_team(sub_teams) -> list[tuple[Child, SubTeam]]:
+def members_with_sub_team(sub_teams, also=()) -> list[tuple[Child, SubTeam | None]]:
+    """The sub-teams' current members with their sub-team, then any of `also` (a session's
+    attendees who have left since) with none."""
     rows = (
         Membership.objects.current()
         .members()
@@ -83,7 +93,9 @@ def members_with_sub_team(sub_teams) -> list[tuple[Child, SubTeam]]:
         .select_related("child", "sub_team")
         .order_by("sub_team__focus_area__position", "child__pseudonym")
     )
-    return [(row.child, row.sub_team) for row in rows]
+    pairs = [(row.child, row.sub_team) for row in rows]
+    listed = {child.pk for child, _team in pairs}
+    return pairs + [(child, None) for child in also if child.pk not in listed]
 
 
 def partner_organisations() -> QuerySet[Organisation]:

@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from groups.models import (
 )
 from suggestions.models import Suggestion
 from suggestions.photos import clean_photo
+from suggestions.workflow import State
 
 from .documents import clean_document
 from .models import (
@@ -43,8 +45,12 @@ class NotAllowed(PermissionDenied):
     pass
 
 
+def _is_admin(user: User) -> bool:
+    return user.is_superuser or user.role == Role.ADMIN
+
+
 def may_correct(user: User, session: TrainingSession) -> bool:
-    if user.is_superuser or user.role == Role.ADMIN:
+    if _is_admin(user):
         return True
     mentor = getattr(user, "mentor", None)
     return (
@@ -54,9 +60,21 @@ def may_correct(user: User, session: TrainingSession) -> bool:
     )
 
 
+def correctable(user: User, sub_team: SubTeam, sessions: list[TrainingSession]) -> set[int]:
+    """Which of a sub-team's sessions the user may correct (may_correct for each, in one
+    query at most)."""
+    if _is_admin(user):
+        return {session.pk for session in sessions}
+    mentor = getattr(user, "mentor", None)
+    if mentor is None or not mentor.sub_teams.filter(pk=sub_team.pk).exists():
+        return set()
+    today = timezone.localdate()
+    return {s.pk for s in sessions if (today - s.held_on).days <= CORRECTION_DAYS}
+
+
 def may_log(user: User, sub_teams: list[SubTeam]) -> bool:
     """Admins, and mentors of every one of these sub-teams, may log their sessions."""
-    if user.is_superuser or user.role == Role.ADMIN:
+    if _is_admin(user):
         return True
     mentor = getattr(user, "mentor", None)
     ids = {team.pk for team in sub_teams}
@@ -80,7 +98,20 @@ def _check_materials(materials: list[UploadedFile], already: int = 0) -> list[tu
     return checked
 
 
-def _attach(session: TrainingSession, user: User, checked: list[tuple]) -> None:
+@contextmanager
+def _files_removed_on_failure():
+    """Collects the files a write saves; if the write fails, they are removed again (a rolled
+    back transaction leaves no row pointing at them)."""
+    saved = []
+    try:
+        yield saved
+    except BaseException:
+        for field_file in saved:
+            field_file.delete(save=False)
+        raise
+
+
+def _attach(session: TrainingSession, user: User, checked: list[tuple], saved: list) -> None:
     for upload, name, content_type in checked:
         material = TrainingMaterial(
             session=session,
@@ -91,7 +122,14 @@ def _attach(session: TrainingSession, user: User, checked: list[tuple]) -> None:
         )
         # The stored file name is the portal's own; the original name is only shown.
         material.file.save(f"material.{name.rsplit('.', 1)[-1].lower()}", upload, save=False)
+        saved.append(material.file)
         material.save()
+
+
+def _members_on(day: date, **where) -> set[int]:
+    return set(
+        Membership.objects.members().on(day).filter(**where).values_list("child_id", flat=True)
+    )
 
 
 def _validate(*, held_on: date, hours: Decimal, sub_teams, attendees: list[Child]) -> None:
@@ -102,22 +140,17 @@ def _validate(*, held_on: date, hours: Decimal, sub_teams, attendees: list[Child
         errors["hours"] = _("A session lasts more than 0 and at most 24 hours.")
     if not sub_teams:
         errors["sub_teams"] = _("Choose the sub-team.")
-    members = set(
-        Membership.objects.current()
-        .members()
-        .filter(sub_team__in=sub_teams)
-        .values_list("child_id", flat=True)
-    )
+    # Members on the day it was held: a child who has left since still attended.
+    members = _members_on(held_on, sub_team__in=sub_teams)
     outsiders = [child.pseudonym for child in attendees if child.pk not in members]
     if outsiders:
-        errors["attendees"] = _("Not in this sub-team: %(names)s.") % {
+        errors["attendees"] = _("Not in the sub-team on that day: %(names)s.") % {
             "names": ", ".join(outsiders)
         }
     if errors:
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def training_session_log(
     *,
     user: User,
@@ -133,20 +166,47 @@ def training_session_log(
     if not may_log(user, sub_teams):
         raise NotAllowed
     _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
+    # The documents are read before the transaction, which then holds its lock only briefly.
     checked = _check_materials(list(materials))
-    session = TrainingSession.objects.create(
-        held_on=held_on, topic=topic.strip(), hours=hours, notes=notes.strip(), logged_by=user
-    )
-    session.sub_teams.set(sub_teams)
-    mentor = getattr(user, "mentor", None)
-    if mentor is not None:
-        session.mentors.add(mentor)
-    Attendance.objects.bulk_create(Attendance(session=session, child=c) for c in attendees)
-    _attach(session, user, checked)
+    with _files_removed_on_failure() as saved, transaction.atomic():
+        session = TrainingSession.objects.create(
+            held_on=held_on, topic=topic.strip(), hours=hours, notes=notes.strip(), logged_by=user
+        )
+        session.sub_teams.set(sub_teams)
+        mentor = getattr(user, "mentor", None)
+        if mentor is not None:
+            session.mentors.add(mentor)
+        Attendance.objects.bulk_create(Attendance(session=session, child=c) for c in attendees)
+        _attach(session, user, checked, saved)
     return session
 
 
-@transaction.atomic
+def _check_mentors_correction(user, session, *, held_on, sub_teams, attendees) -> None:
+    """A mentor corrects their own part: a date within the correction window, their own
+    sub-teams, their own sub-teams' children. Admins correct anything."""
+    if _is_admin(user):
+        return
+    before = set(session.sub_teams.all())
+    if not may_log(user, list(before ^ set(sub_teams))):
+        raise NotAllowed
+    errors = {}
+    if (timezone.localdate() - held_on).days > CORRECTION_DAYS:
+        errors["held_on"] = _(
+            "A mentor may date a session at most %(days)d days back; ask the programme office."
+        ) % {"days": CORRECTION_DAYS}
+    present = set(session.attendances.values_list("child_id", flat=True))
+    changed = present ^ {child.pk for child in attendees}
+    own = _members_on(session.held_on, sub_team__mentors=user.mentor) | _members_on(
+        held_on, sub_team__mentors=user.mentor
+    )
+    if changed - own:
+        errors["attendees"] = _(
+            "You may change the attendance of your own sub-teams' children only."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 def training_session_correct(
     *,
     session: TrainingSession,
@@ -160,31 +220,38 @@ def training_session_correct(
     materials: list[UploadedFile] = (),
     remove_materials: list[TrainingMaterial] = (),
 ) -> TrainingSession:
-    """Correct a session: its mentors within CORRECTION_DAYS of the day it was held, admins
-    at any time. A mentor may move it only among sub-teams they mentor."""
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    """Correct a session: its mentors within CORRECTION_DAYS of the day it was held (and not
+    moving it out of that window), admins at any time."""
     if not may_correct(user, session):
         raise NotAllowed
-    if set(sub_teams) != set(session.sub_teams.all()) and not may_log(user, sub_teams):
-        raise NotAllowed
-    _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
-    removing = {m.pk for m in remove_materials if m.session_id == session.pk}
-    kept = session.materials.exclude(pk__in=removing).count()
-    checked = _check_materials(list(materials), already=kept)
-    session.held_on, session.topic, session.hours = held_on, topic.strip(), hours
-    session.notes = notes.strip()
-    session.save()
-    session.sub_teams.set(sub_teams)
-    for material in session.materials.filter(pk__in=removing):
-        # The row goes now; the file once the transaction has committed.
-        transaction.on_commit(lambda f=material.file: f.delete(save=False))
-        material.delete()
-    _attach(session, user, checked)
-    session.attendances.exclude(child__in=attendees).delete()
-    present = set(session.attendances.values_list("child_id", flat=True))
-    Attendance.objects.bulk_create(
-        Attendance(session=session, child=c) for c in attendees if c.pk not in present
-    )
+    unchecked = list(materials)
+    checked = _check_materials(unchecked) if unchecked else []
+    with _files_removed_on_failure() as saved, transaction.atomic():
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if not may_correct(user, session):
+            raise NotAllowed
+        _check_mentors_correction(
+            user, session, held_on=held_on, sub_teams=sub_teams, attendees=attendees
+        )
+        _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
+        removing = {m.pk for m in remove_materials if m.session_id == session.pk}
+        kept = session.materials.exclude(pk__in=removing).count()
+        if kept + len(checked) > MAX_MATERIALS:
+            raise ValidationError(
+                {"materials": _("A session has at most %(n)d materials.") % {"n": MAX_MATERIALS}}
+            )
+        session.held_on, session.topic, session.hours = held_on, topic.strip(), hours
+        session.notes = notes.strip()
+        session.save()
+        session.sub_teams.set(sub_teams)
+        for material in session.materials.filter(pk__in=removing):
+            material.delete()  # its file goes once the transaction has committed (files.py)
+        _attach(session, user, checked, saved)
+        session.attendances.exclude(child__in=attendees).delete()
+        present = set(session.attendances.values_list("child_id", flat=True))
+        Attendance.objects.bulk_create(
+            Attendance(session=session, child=c) for c in attendees if c.pk not in present
+        )
     return session
 
 
@@ -192,7 +259,27 @@ def may_log_activity(user: User, group: ObservationGroup) -> bool:
     return user.has_perm("activities.log_activity", group)
 
 
-def _validate_activity(*, user, group, fields: dict, suggestions: list[Suggestion]) -> None:
+def _check_links(user, suggestions, already: set[int] = frozenset()) -> str | None:
+    """What is wrong with linking these suggestions, if anything. Links made before stay even
+    if this user may not see their suggestion; a new link needs a suggestion the user may see
+    and that its child has sent (a draft is the child's own)."""
+    new = [s for s in suggestions if s.pk not in already]
+    drafts = [s.pk for s in new if s.state == State.DRAFT]
+    unseen = [s.pk for s in new if not user.has_perm("suggestions.see_suggestion", s)]
+    if unseen:
+        return _("You cannot link suggestion %(numbers)s.") % {
+            "numbers": ", ".join(f"#{n}" for n in unseen)
+        }
+    if drafts:
+        return _("Suggestion %(numbers)s has not been sent yet: link it once it is.") % {
+            "numbers": ", ".join(f"#{n}" for n in drafts)
+        }
+    return None
+
+
+def _validate_activity(
+    *, user, group, fields: dict, suggestions: list[Suggestion], already: set[int] = frozenset()
+) -> None:
     errors = {}
     starts_at, ends_at = fields["starts_at"], fields["ends_at"]
     if ends_at <= starts_at:
@@ -211,16 +298,18 @@ def _validate_activity(*, user, group, fields: dict, suggestions: list[Suggestio
             "names": ", ".join(str(org) for org in not_partners)
         }
     attendees = fields["attendees"]
+    # Members on the day it started: a child who has left since still came.
+    day = timezone.localdate(starts_at)
     members = set(
-        Membership.objects.current()
-        .members()
+        Membership.objects.members()
+        .on(day)
         .of_group(group)
         .filter(child__in=attendees)
         .values_list("child_id", flat=True)
     )
     outsiders = [child.pseudonym for child in attendees if child.pk not in members]
     if outsiders:
-        errors["attendees"] = _("Not a member of %(group)s: %(names)s.") % {
+        errors["attendees"] = _("Not a member of %(group)s on that day: %(names)s.") % {
             "group": group,
             "names": ", ".join(outsiders),
         }
@@ -228,11 +317,9 @@ def _validate_activity(*, user, group, fields: dict, suggestions: list[Suggestio
         errors["children_count"] = _(
             "At least the %(n)d registered children took part: count them too."
         ) % {"n": len(attendees)}
-    unseen = [s.pk for s in suggestions if not user.has_perm("suggestions.see_suggestion", s)]
-    if unseen:
-        errors["suggestions"] = _("You cannot link suggestion %(numbers)s.") % {
-            "numbers": ", ".join(f"#{n}" for n in unseen)
-        }
+    problem = _check_links(user, suggestions, already)
+    if problem:
+        errors["suggestions"] = problem
     if errors:
         raise ValidationError(errors)
 
@@ -278,7 +365,13 @@ def activity_change(
     if not user.has_perm("activities.change_activity", activity):
         raise NotAllowed
     fields = _activity_defaults(fields)
-    _validate_activity(user=user, group=activity.group, fields=fields, suggestions=suggestions)
+    _validate_activity(
+        user=user,
+        group=activity.group,
+        fields=fields,
+        suggestions=list(suggestions),
+        already=set(activity.suggestions.values_list("pk", flat=True)),
+    )
     _apply(activity, fields, suggestions)
     return activity
 
@@ -311,7 +404,6 @@ def _apply(activity: Activity, fields: dict, suggestions) -> None:
     activity.suggestions.set(suggestions)
 
 
-@transaction.atomic
 def activity_photo_add(
     *,
     activity: Activity,
@@ -320,21 +412,49 @@ def activity_photo_add(
     caption: str = "",
     children_shown: list[Child] = (),
 ) -> ActivityPhoto:
-    """Add a photo to an activity's report. It is re-encoded without its metadata; every child
-    shown must have been at the activity and have a guardian's photo consent, which is recorded
-    with the photo."""
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    """Add a photo to an activity's report. It is re-encoded without its metadata (before the
+    transaction: it takes a while); every child shown must have been at the activity and have
+    a guardian's photo consent, which is recorded with the photo."""
     if not user.has_perm("activities.change_activity", activity):
         raise NotAllowed
-    errors = {}
-    if activity.photos.count() >= MAX_PHOTOS:
-        errors["image"] = _("An activity has at most %(n)d photos.") % {"n": MAX_PHOTOS}
     try:
         cleaned = clean_photo(image)
     except ValidationError as error:
-        errors["image"] = error.messages
+        raise ValidationError({"image": error.messages}) from error
+    with _files_removed_on_failure() as saved, transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        consents = _photo_consents(activity, children_shown)
+        photo = ActivityPhoto(activity=activity, caption=caption.strip(), uploaded_by=user)
+        photo.image.save(cleaned.name, cleaned, save=False)
+        saved.append(photo.image)
+        photo.save()
+        PhotoConsent.objects.bulk_create(
+            PhotoConsent(
+                photo=photo,
+                child=child,
+                guardian=consents[child.pk].guardian,
+                consent_given_on=consents[child.pk].photo_consent_on,
+            )
+            for child in children_shown
+        )
+    return photo
+
+
+def _photo_consents(activity: Activity, children_shown) -> dict[int, Guardianship]:
+    """For each child shown, the guardianship whose photo consent covers them; or why not."""
+    if activity.photos.count() >= MAX_PHOTOS:
+        raise ValidationError(
+            {"image": _("An activity has at most %(n)d photos.") % {"n": MAX_PHOTOS}}
+        )
     present = set(activity.attendees.values_list("pk", flat=True))
     absent = [child.pseudonym for child in children_shown if child.pk not in present]
+    if absent:
+        raise ValidationError(
+            {
+                "children_shown": _("Not registered at this activity: %(names)s.")
+                % {"names": ", ".join(absent)}
+            }
+        )
     consents = {}
     for guardianship in (
         Guardianship.objects.filter(child__in=children_shown, photo_consent_on__isnull=False)
@@ -343,45 +463,30 @@ def activity_photo_add(
     ):
         consents.setdefault(guardianship.child_id, guardianship)
     unconsented = [c.pseudonym for c in children_shown if c.pk not in consents]
-    if absent:
-        errors["children_shown"] = _("Not registered at this activity: %(names)s.") % {
-            "names": ", ".join(absent)
-        }
-    elif unconsented:
-        errors["children_shown"] = _(
-            "No guardian has agreed to photos of %(names)s: leave this photo out."
-        ) % {"names": ", ".join(unconsented)}
-    if errors:
-        raise ValidationError(errors)
-    photo = ActivityPhoto(activity=activity, caption=caption.strip(), uploaded_by=user)
-    photo.image.save(cleaned.name, cleaned, save=False)
-    photo.save()
-    PhotoConsent.objects.bulk_create(
-        PhotoConsent(
-            photo=photo,
-            child=child,
-            guardian=consents[child.pk].guardian,
-            consent_given_on=consents[child.pk].photo_consent_on,
+    if unconsented:
+        raise ValidationError(
+            {
+                "children_shown": _(
+                    "No guardian has agreed to photos of %(names)s: leave this photo out."
+                )
+                % {"names": ", ".join(unconsented)}
+            }
         )
-        for child in children_shown
-    )
-    return photo
+    return consents
 
 
 TOPIC_PARTNER_KINDS = (OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS)
 
 
-def _validate_topic(*, user, partner, raised_on, suggestions) -> None:
+def _validate_topic(*, user, partner, raised_on, suggestions, already=frozenset()) -> None:
     errors = {}
     if partner.kind not in TOPIC_PARTNER_KINDS:
         errors["partner"] = _("Choose a university or a business.")
     if raised_on > timezone.localdate():
         errors["raised_on"] = _("A topic cannot be raised in the future.")
-    unseen = [s.pk for s in suggestions if not user.has_perm("suggestions.see_suggestion", s)]
-    if unseen:
-        errors["suggestions"] = _("You cannot link suggestion %(numbers)s.") % {
-            "numbers": ", ".join(f"#{n}" for n in unseen)
-        }
+    problem = _check_links(user, suggestions, already)
+    if problem:
+        errors["suggestions"] = problem
     if errors:
         raise ValidationError(errors)
 
@@ -430,7 +535,13 @@ def discussion_topic_change(
     topic = DiscussionTopic.objects.select_for_update().get(pk=topic.pk)
     if not may_log_activity(user, topic.group):
         raise NotAllowed
-    _validate_topic(user=user, partner=partner, raised_on=raised_on, suggestions=suggestions)
+    _validate_topic(
+        user=user,
+        partner=partner,
+        raised_on=raised_on,
+        suggestions=suggestions,
+        already=set(topic.suggestions.values_list("pk", flat=True)),
+    )
     topic.name, topic.name_en, topic.summary = name.strip(), name_en.strip(), summary.strip()
     topic.partner, topic.raised_on = partner, raised_on
     topic.save()

@@ -453,6 +453,10 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships in force now: those not ended."""
         return self.filter(ends_on__isnull=True)
 
+    def on(self, day):
+        """Memberships in force on that day (`ends_on` is the first day without it)."""
+        return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=day))
+
     def members(self):
         return self.filter(role=MembershipRole.MEMBER)
 

@@ -62,13 +62,13 @@ def activity_detail(request, pk):
     )
 
 
-def _activity_form(request, group, **kwargs):
+def _activity_form(request, group, also=(), **kwargs):
     return ActivityForm(
         request.POST or None,
         group=group,
         sub_teams=SubTeam.objects.filter(group=group),
         partners=selectors.partner_organisations(),
-        members=selectors.group_members(group),
+        members=selectors.group_members(group, also),
         **kwargs,
     )
 
@@ -116,7 +116,7 @@ def activity_edit(request, pk):
         ),
         "report": activity.report,
     }
-    form = _activity_form(request, activity.group, initial=initial)
+    form = _activity_form(request, activity.group, list(activity.attendees.all()), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_change(

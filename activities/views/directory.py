@@ -23,7 +23,8 @@ def _filtered(filters):
 def practice_base_list(request):
     today = timezone.localdate()
     filters = directory.PracticeBaseFilter(request.GET or None, queryset=PracticeBase.objects.all())
-    found = directory.practice_base_directory(_filtered(filters), today=today)
+    year = directory.latest_reported_year(today)
+    found = directory.practice_base_directory(_filtered(filters), today=today, year=year)
     page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -32,7 +33,7 @@ def practice_base_list(request):
             "filters": filters,
             "page": page,
             "totals": found.totals,
-            "year": today.year,
+            "year": year,
             "warning_days": directory.EXPIRY_WARNING_DAYS,
         },
     )

@@ -25,17 +25,17 @@ def sub_team_training(request, pk):
     context.update(
         sub_team=sub_team,
         may_log=services.may_log(request.user, [sub_team]),
-        may_correct={s.pk for s in context["sessions"] if services.may_correct(request.user, s)},
+        may_correct=services.correctable(request.user, sub_team, context["sessions"]),
     )
     return render(request, "activities/training_list.html", context)
 
 
-def _form(request, offered, **kwargs):
+def _form(request, offered, also=(), **kwargs):
     return TrainingSessionForm(
         request.POST or None,
         request.FILES or None,
         sub_teams=offered,
-        members=selectors.members_with_sub_team(offered),
+        members=selectors.members_with_sub_team(offered, also),
         **kwargs,
     )
 
@@ -77,7 +77,8 @@ def training_edit(request, pk):
         "sub_teams": [team.pk for team in sub_teams],
         "attendees": [a.child_id for a in session.attendances.all()],
     }
-    form = _form(request, offered.distinct(), initial=initial, session=session)
+    attended = [a.child for a in session.attendances.all()]
+    form = _form(request, offered.distinct(), attended, initial=initial, session=session)
     if request.method == "POST" and form.is_valid():
         try:
             services.training_session_correct(

@@ -12,6 +12,7 @@ from activities import services
 from activities.models import Activity, ActivityKind, DiscussionTopic, PhotoConsent
 from groups.models import GroupLevel, ObservationGroup, OrganisationKind, Role
 from suggestions.models import ParticipationRole
+from suggestions.workflow import State
 from tests.groups.factories import (
     AdminFactory,
     ChildFactory,
@@ -87,7 +88,7 @@ def photo_file(name="photo.jpg"):
 def test_a_mentor_logs_an_activity_and_it_links_both_ways_with_its_suggestions(client, team):
     sub_team, children, mentor = team
     partner = DistrictFactory(kind=OrganisationKind.UNIVERSITY, name="浙江大学", district=None)
-    suggestion = SuggestionFactory(child=children[0])
+    suggestion = SuggestionFactory(child=children[0], state=State.SUBMITTED)
     client.force_login(mentor)
 
     response = client.post(
@@ -451,3 +452,20 @@ def test_others_cannot_record_or_edit_a_groups_topics(client, yangliu, team):
             client.post(url("topic_edit", pk=topic.pk), topic_data(university)).status_code == 403
         )
         assert url("topic_edit", pk=topic.pk) not in client.get(url("topic_list")).text
+
+
+def test_a_mentor_changes_only_activities_of_their_own_sub_teams_or_the_whole_group(team):
+    _sub_team, _children, mentor = team
+    other_mentor = MentorFactory(sub_teams=[sub_team_with_members(1)[0]]).user
+    theirs = log(team)
+    whole_group = log(team, sub_teams=[], attendees=[])
+
+    assert mentor.has_perm("activities.change_activity", theirs)
+    assert not other_mentor.has_perm("activities.change_activity", theirs)
+    assert other_mentor.has_perm("activities.change_activity", whole_group)
+
+
+def test_an_out_of_range_group_filter_is_a_message_not_an_error(client):
+    response = client.get(url("activity_list") + "?group=99999999999999999999")
+
+    assert response.status_code == 200

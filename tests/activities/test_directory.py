@@ -208,11 +208,11 @@ def test_the_directory_takes_the_same_number_of_queries_for_any_number_of_bases(
             kind=PracticeBaseKind.EMERGENCY_SAFETY if n % 2 else PracticeBaseKind.NATURE,
         )
 
-    # the districts of the filter form, the totals, the count and the page; and the chosen
-    # district, looked up to validate the filter.
+    # the latest reported year, the districts of the filter form, the totals, the count and
+    # the page; and the chosen district, looked up to validate the filter.
     for query, queries in [
-        ({}, 4),
-        ({"district": district.pk, "kind": PracticeBaseKind.NATURE}, 5),
+        ({}, 5),
+        ({"district": district.pk, "kind": PracticeBaseKind.NATURE}, 6),
     ]:
         with django_assert_num_queries(queries):
             response = client.get(url("practice_base_list"), query)
@@ -638,3 +638,12 @@ def test_the_demo_bases_include_a_few_expiring_soon_and_one_expired_at_the_end_o
         2025,
         2026,
     }
+
+
+def test_in_january_the_directory_shows_last_years_counts(client):
+    base_with_participants(1234, year=timezone.localdate().year - 1)
+
+    response = client.get(url("practice_base_list"))
+
+    assert response.context["year"] == timezone.localdate().year - 1
+    assert response.context["totals"]["participants"] == 1234

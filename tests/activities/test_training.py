@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from activities import services
 from activities.models import Attendance, TrainingMaterial, TrainingSession
-from groups.models import Role
+from groups.models import Membership, Role
 from tests.groups.factories import (
     AdminFactory,
     ChildFactory,
@@ -89,7 +89,7 @@ def test_bad_sessions_are_refused_and_nothing_is_written(team, overrides, field)
     assert not TrainingSession.objects.exists()
 
 
-def test_attendance_of_a_child_outside_the_sub_team_is_refused_by_name(client, team):
+def test_attendance_of_a_child_outside_the_sub_team_is_refused_without_naming_them(client, team):
     sub_team, children, mentor = team
     outsider = MembershipFactory().child
     client.force_login(mentor)
@@ -106,9 +106,91 @@ def test_attendance_of_a_child_outside_the_sub_team_is_refused_by_name(client, t
     )
 
     assert response.status_code == 200
-    assert outsider.pseudonym in response.text
+    assert "有效的选项" in response.text
+    assert outsider.pseudonym not in response.text, "an id posted reveals no pseudonym"
     assert "建言技能" in response.text, "what was typed is kept"
     assert not TrainingSession.objects.exists()
+
+
+def test_a_child_of_the_mentors_other_sub_team_is_refused_by_name_for_this_one(team):
+    sub_team, _children, mentor = team
+    second, second_children = sub_team_with_members(1)
+    mentor.mentor.sub_teams.add(second)
+
+    with pytest.raises(ValidationError) as refused:
+        log(team, sub_teams=[sub_team], attendees=second_children)
+
+    assert second_children[0].pseudonym in refused.value.message_dict["attendees"][0]
+
+
+def correct(session, user, **overrides):
+    data = {
+        "session": session,
+        "user": user,
+        "held_on": session.held_on,
+        "topic": session.topic,
+        "hours": session.hours,
+        "attendees": [a.child for a in session.attendances.all()],
+        "sub_teams": list(session.sub_teams.all()),
+        **overrides,
+    }
+    return services.training_session_correct(**data)
+
+
+def test_a_correction_keeps_the_attendance_of_a_child_who_has_left_since(team):
+    _sub_team, children, mentor = team
+    session = log(team, held_on=timezone.localdate() - timedelta(days=3))
+    Membership.objects.filter(child=children[0]).update(ends_on=timezone.localdate())
+
+    correct(session, mentor, topic="观察技能（更正）")
+
+    assert session.attendances.filter(child=children[0]).exists()
+
+
+def test_a_mentor_cannot_take_another_mentors_sub_team_or_its_children_off_a_session(team):
+    sub_team, children, mentor = team
+    second, second_children = sub_team_with_members(2)
+    session = log(
+        team,
+        user=AdminFactory(),
+        sub_teams=[sub_team, second],
+        attendees=children[:1] + second_children,
+    )
+
+    with pytest.raises(services.NotAllowed):
+        correct(session, mentor, sub_teams=[sub_team], attendees=children[:1])
+    with pytest.raises(ValidationError) as refused:
+        correct(session, mentor, attendees=children[:1])
+    assert "attendees" in refused.value.message_dict
+    assert session.attendances.count() == 3
+
+
+def test_a_mentor_cannot_move_a_session_out_of_the_correction_window(team):
+    _sub_team, _children, mentor = team
+    session = log(team, held_on=timezone.localdate() - timedelta(days=13))
+
+    with pytest.raises(ValidationError) as refused:
+        correct(session, mentor, held_on=timezone.localdate() - timedelta(days=40))
+
+    assert "held_on" in refused.value.message_dict
+    correct(session, AdminFactory(), held_on=timezone.localdate() - timedelta(days=40))
+
+
+def test_a_joint_sessions_attendance_rate_counts_each_sub_teams_own_children(client, team):
+    sub_team, children, mentor = team
+    second, second_children = sub_team_with_members(2)
+    log(
+        team,
+        user=AdminFactory(),
+        sub_teams=[sub_team, second],
+        attendees=children[:2] + second_children,
+    )
+    client.force_login(mentor)
+
+    listing = client.get(url("sub_team_training", pk=sub_team.pk)).text
+
+    assert "2/4" in listing
+    assert "attendance 50%" in listing
 
 
 def test_a_mentor_of_another_sub_team_gets_403(client, team):
@@ -310,3 +392,43 @@ def test_a_correction_removes_and_adds_materials(team, settings, tmp_path):
     )
 
     assert [m.name for m in session.materials.all()] == ["b.txt"]
+
+
+def test_a_document_with_no_usable_name_is_kept_as_file(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    session = log(team, materials=[SimpleUploadedFile("『』###.pdf", b"%PDF-1.4")])
+
+    assert [m.name for m in session.materials.all()] == ["file.pdf"]
+
+
+def test_an_opendocument_with_macros_is_refused(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+        archive.writestr("Basic/Standard/Module1.xml", "macro")
+
+    with pytest.raises(ValidationError):
+        log(team, materials=[SimpleUploadedFile("macro.odt", buffer.getvalue())])
+    assert not TrainingSession.objects.exists()
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_the_training_list_links_each_sessions_materials_and_pins_its_queries(
+    client, team, settings, tmp_path, count, django_assert_num_queries
+):
+    settings.MEDIA_ROOT = tmp_path
+    sub_team, _children, mentor = team
+    for n in range(count):
+        log(team, topic=f"第{n}课", materials=[SimpleUploadedFile(f"lesson{n}.pdf", b"%PDF-1")])
+    client.force_login(mentor)
+    client.get(url("sub_team_training", pk=sub_team.pk))
+
+    # session, user, sub-team, mentor, may see it; sessions, their mentors and users, materials;
+    # members; may log, may correct; unread notices.
+    with django_assert_num_queries(13):
+        listing = client.get(url("sub_team_training", pk=sub_team.pk)).text
+
+    assert "lesson1.pdf" in listing
+    assert url("training_material", pk=TrainingMaterial.objects.first().pk) in listing
