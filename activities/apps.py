@@ -7,4 +7,6 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import files, permissions  # noqa: F401  (registers the rules)
+
+        files.connect()

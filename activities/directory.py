@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from groups.models import ObservationGroup, Organisation, OrganisationKind, Role, User
 from suggestions.models import StateChoices, Suggestion
+from suggestions.selectors import visible_to
 
 from .models import (
     Activity,
@@ -339,11 +340,24 @@ def discussion_topics(topics: QuerySet[DiscussionTopic]) -> QuerySet[DiscussionT
     )
 
 
-def suggestions_visible_to(user, topics) -> set[int]:
-    """The ids of the topics' suggestions that the user may open."""
-    return {
-        suggestion.pk
-        for topic in topics
-        for suggestion in topic.suggestions.all()
-        if user.has_perm("suggestions.see_suggestion", suggestion)
-    }
+def suggestions_shown(user, topics) -> None:
+    """On each topic, `shown`: the suggestions this user may read about here (implemented ones,
+    which are public, and those the user may open, marked `may_open`), and `not_shown`: how
+    many others it produced. Two queries at most, whatever the number of topics."""
+    linked = [s for topic in topics for s in topic.suggestions.all()]
+    openable = (
+        set(
+            visible_to(user, Suggestion.objects.filter(pk__in=[s.pk for s in linked])).values_list(
+                "pk", flat=True
+            )
+        )
+        if linked and user.is_authenticated
+        else set()
+    )
+    for topic in topics:
+        topic.shown = []
+        for suggestion in topic.suggestions.all():
+            suggestion.may_open = suggestion.pk in openable
+            if suggestion.may_open or suggestion.state == StateChoices.IMPLEMENTED:
+                topic.shown.append(suggestion)
+        topic.not_shown = len(topic.suggestions.all()) - len(topic.shown)

@@ -103,9 +103,9 @@ class TrainingSessionForm(forms.Form):
         self.fields["attendees"].queryset = Child.objects.filter(
             pk__in=[child.pk for child, _team in members]
         )
+        left = _("no longer in the sub-team")
         self.fields["attendees"].choices = [
-            (child.pk, f"{child.pseudonym} · {team or _('no longer in the sub-team')}")
-            for child, team in members
+            (child.pk, f"{child.pseudonym} · {team or left}") for child, team in members
         ]
         if session is None:
             del self.fields["remove_materials"]

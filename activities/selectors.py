@@ -10,6 +10,7 @@ from groups.models import (
     Role,
     SubTeam,
 )
+from suggestions import selectors as suggestion_selectors
 from suggestions.models import Suggestion
 
 from .models import PARTNER_KINDS, Activity, ActivityPhoto, Attendance, TrainingSession
@@ -64,7 +65,7 @@ def activity_detail(pk: int) -> Activity:
             "sub_teams",
             "partners",
             Prefetch("attendees", queryset=Child.objects.order_by("pseudonym")),
-            Prefetch("suggestions", queryset=Suggestion.objects.select_related("child")),
+            Prefetch("suggestions", queryset=Suggestion.objects.order_by("pk")),
             Prefetch("photos", queryset=ActivityPhoto.objects.prefetch_related("consents")),
         )
         .get(pk=pk)
@@ -124,3 +125,15 @@ def topic_partners() -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         kind__in=[OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS]
     ).order_by("kind", "name")
+
+
+def openable_suggestions(user, suggestions: list[Suggestion]) -> set[int]:
+    """The ids of these suggestions the user may open, in one query."""
+    if not suggestions or not user.is_authenticated:
+        return set()
+    ids = [s.pk for s in suggestions]
+    return set(
+        suggestion_selectors.visible_to(user, Suggestion.objects.filter(pk__in=ids)).values_list(
+            "pk", flat=True
+        )
+    )

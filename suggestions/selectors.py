@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from groups.models import Child, User
+from groups.models import Child, Membership, Role, User
 
 from . import workflow
 from .models import Notification, StageChange, Suggestion
@@ -128,3 +128,25 @@ def suggestion_counts_of_child(child: Child) -> dict:
         answered=Count("pk", filter=Q(state__in=list(workflow.FINAL_STATES))),
         waiting_for_me=Count("pk", filter=Q(state__in=[State.DRAFT, State.RETURNED])),
     )
+
+
+def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+    """Of these suggestions, those the user may open: the rule `suggestions.see_suggestion`
+    as one query, for lists that would otherwise ask it once per row. A test holds the two
+    to the same answers."""
+    if not user.is_authenticated:
+        return suggestions.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return suggestions
+    seen = Q(child__user=user) | Q(child__guardians__user=user)
+    seen |= Q(merged_from__child__user=user) | Q(merged_from__child__guardians__user=user)
+    staff = getattr(user, "staff", None)
+    if staff is not None:
+        organisation = staff.organisation_id
+        seen |= Q(owner_id=organisation) | Q(history__owner_id=organisation)
+        seen |= Q(merged_from__history__owner_id=organisation)
+    mentor = getattr(user, "mentor", None)
+    if mentor is not None:
+        mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
+        seen |= Q(child__in=mentored.values("child_id"))
+    return suggestions.filter(pk__in=Suggestion.objects.filter(seen).values("pk"))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Child, ObservationGroup, SubTeam
+from suggestions.workflow import State
 
 from .. import selectors, services
 from ..filters import ActivityFilter
@@ -44,9 +45,11 @@ def activity_detail(request, pk):
     photos = [
         photo for photo in activity.photos.all() if may_see_people or not photo.consents.all()
     ]
+    linked = list(activity.suggestions.all())
+    openable = selectors.openable_suggestions(request.user, linked)
+    # Implemented suggestions are public; the others only for those who may open them.
     suggestions = [
-        (s, request.user.has_perm("suggestions.see_suggestion", s))
-        for s in activity.suggestions.all()
+        (s, s.pk in openable) for s in linked if s.pk in openable or s.state == State.IMPLEMENTED
     ]
     return render(
         request,
@@ -58,6 +61,7 @@ def activity_detail(request, pk):
             "photos": photos,
             "hidden_photos": len(activity.photos.all()) - len(photos),
             "suggestions": suggestions,
+            "suggestions_not_shown": len(linked) - len(suggestions),
         },
     )
 

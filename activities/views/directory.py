@@ -65,13 +65,13 @@ def topic_list(request):
     page = Paginator(directory.discussion_topics(_filtered(filters)), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    directory.suggestions_shown(request.user, page.object_list)
     return render(
         request,
         "activities/topic_list.html",
         {
             "filters": filters,
             "page": page,
-            "may_open": directory.suggestions_visible_to(request.user, page.object_list),
             "may_edit_groups": {
                 group.pk
                 for group in {topic.group for topic in page.object_list}

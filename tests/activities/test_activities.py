@@ -1,5 +1,6 @@
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -469,3 +470,93 @@ def test_an_out_of_range_group_filter_is_a_message_not_an_error(client):
     response = client.get(url("activity_list") + "?group=99999999999999999999")
 
     assert response.status_code == 200
+
+
+def test_the_public_activity_page_names_only_implemented_suggestions(client, team):
+    _sub_team, children, _mentor = team
+    done = SuggestionFactory(child=children[0], state=State.IMPLEMENTED, title="儿童停车场")
+    on_its_way = SuggestionFactory(child=children[1], state=State.AT_SCHOOL, title="楼道的灯")
+    activity = log(team, suggestions=[done, on_its_way])
+
+    public = client.get(url("activity_detail", pk=activity.pk)).text
+    client.force_login(team[2])
+    mentors = client.get(url("activity_detail", pk=activity.pk)).text
+
+    assert "儿童停车场" in public
+    assert "楼道的灯" not in public
+    assert "and 1 more, still on its way" in public
+    assert "楼道的灯" in mentors
+
+
+def test_a_draft_cannot_be_linked_to_an_activity(team):
+    _sub_team, children, _mentor = team
+    draft = SuggestionFactory(child=children[0])
+
+    with pytest.raises(ValidationError) as refused:
+        log(team, suggestions=[draft])
+
+    assert "has not been sent yet" in refused.value.message_dict["suggestions"][0]
+
+
+def test_an_edit_keeps_a_link_the_editor_may_not_open(team):
+    _sub_team, _children, mentor = team
+    admin = AdminFactory()
+    elsewhere = SuggestionFactory(state=State.AT_SCHOOL)
+    activity = services.activity_log(
+        user=admin,
+        group=team[0].group,
+        title="圆桌会",
+        kind=ActivityKind.ROUND_TABLE,
+        role=ParticipationRole.WELFARE_SUPERVISOR,
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() - timedelta(hours=20),
+        place="市民中心",
+        children_count=3,
+        sub_teams=[team[0]],
+        suggestions=[elsewhere],
+    )
+
+    services.activity_change(
+        activity=activity,
+        user=mentor,
+        title="圆桌会（更正）",
+        kind=ActivityKind.ROUND_TABLE,
+        role=ParticipationRole.WELFARE_SUPERVISOR,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        place="市民中心",
+        children_count=3,
+        sub_teams=[team[0]],
+        suggestions=[elsewhere],
+    )
+
+    assert list(activity.suggestions.all()) == [elsewhere]
+
+
+def test_a_deleted_photo_or_activity_takes_its_file_with_it(
+    team, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    _sub_team, _children, mentor = team
+    activity = log(team)
+    photo = services.activity_photo_add(activity=activity, user=mentor, image=photo_file())
+    path = Path(photo.image.path)
+    assert path.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        activity.delete()
+
+    assert not path.exists()
+
+
+def test_a_photo_that_fails_its_checks_leaves_no_file(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    _sub_team, children, mentor = team
+    activity = log(team)
+
+    with pytest.raises(ValidationError):
+        services.activity_photo_add(
+            activity=activity, user=mentor, image=photo_file(), children_shown=children[:1]
+        )
+
+    assert not list(tmp_path.rglob("*.jpg"))

@@ -37,7 +37,7 @@ from tests.activities.factories import (
     ProgrammeFigureFactory,
     base_with_participants,
 )
-from tests.groups.factories import AdminFactory, DistrictFactory, UserFactory
+from tests.groups.factories import AdminFactory, DistrictFactory, StaffFactory, UserFactory
 from tests.suggestions.factories import SuggestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -526,6 +526,16 @@ def test_the_topic_list_shows_partner_group_date_summary_and_the_suggestions_wit
     assert "孩子们和专家一起实地查看。" in text
     assert "社区儿童停车场" in text
     assert "Implemented" in text
+    # Only implemented suggestions are public: the others are counted, not shown.
+    assert "楼道感应灯" not in text
+    assert "and 1 more, still on its way" in text
+
+
+def test_those_who_may_open_a_suggestion_still_on_its_way_see_it_on_the_topic(client, topic):
+    client.force_login(AdminFactory())
+
+    text = client.get(url("topic_list")).text
+
     assert "楼道感应灯" in text
     assert "Being built" in text
 
@@ -575,11 +585,19 @@ def test_the_topic_list_takes_the_same_number_of_queries_for_any_number_of_topic
     client, count, django_assert_num_queries
 ):
     group = CommunityGroupFactory()
-    for _ in range(count):
-        DiscussionTopicFactory(group=group, suggestions=[SuggestionFactory(group=group)])
+    for n in range(count):
+        state = "implemented" if n % 2 else "at_school"
+        DiscussionTopicFactory(
+            group=group, suggestions=[SuggestionFactory(group=group, state=state)]
+        )
+    staff = StaffFactory(organisation=group.organisation, user__role=Role.COMMUNITY).user
+    client.force_login(staff)
+    client.get(url("topic_list"))
 
-    # the partners and the groups of the filter form, the count, the page, the suggestions
-    with django_assert_num_queries(5):
+    # session, user; the partners and the groups of the filter form, the count, the page, the
+    # suggestions; which of them the staff may open (one query, after the staff and mentor
+    # rows); may they edit the group's topics (once per group); unread notices.
+    with django_assert_num_queries(12):
         response = client.get(url("topic_list"))
 
     assert response.status_code == 200

@@ -6,7 +6,14 @@ from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from activities.models import Activity, ActivityKind, PracticeBase, Programme, TrainingSession
+from activities.models import (
+    Activity,
+    ActivityKind,
+    DiscussionTopic,
+    PracticeBase,
+    Programme,
+    TrainingSession,
+)
 from groups.models import Membership, ObservationGroup, User
 
 pytestmark = pytest.mark.browser
@@ -91,6 +98,8 @@ def test_every_activities_page_is_accessible_in_both_languages_and_fits_a_phone(
     attended = Activity.objects.filter(attendees__isnull=False).order_by("pk").first()
     session = TrainingSession.objects.order_by("pk").first()
     programme = Programme.objects.order_by("pk").first()
+    yangliu = ObservationGroup.objects.get(organisation__code="yangliujun", level="alliance_member")
+    topic = DiscussionTopic.objects.filter(group=yangliu).first()
     pages = [
         (None, "/activities/"),
         (None, "/activities/?kind=zzz&year=abc"),
@@ -109,6 +118,8 @@ def test_every_activities_page_is_accessible_in_both_languages_and_fits_a_phone(
         ("child", f"/children/{child.pk}/participation/"),
         ("admin", f"/groups/{municipal.pk}/calendar/"),
         ("admin", "/"),
+        ("admin", f"/groups/{yangliu.pk}/discussion-topics/new/"),
+        ("admin", f"/discussion-topics/{topic.pk}/edit/"),
     ]
     assert PracticeBase.objects.exists()
     assert Activity.objects.filter(kind=ActivityKind.SAFETY_OUTREACH).exists()
