@@ -95,7 +95,13 @@ def test_every_activities_page_is_accessible_in_both_languages_and_fits_a_phone(
     municipal = ObservationGroup.objects.get(level="municipal")
     child = User.objects.get(username="child").child
     sub_team = Membership.objects.current().members().get(child=child).sub_team
-    attended = Activity.objects.filter(attendees__isnull=False).order_by("pk").first()
+    attended = (
+        Activity.objects.filter(
+            attendees__isnull=False, sub_teams__mentors__user__username="mentor"
+        )
+        .order_by("pk")
+        .first()
+    )
     session = TrainingSession.objects.order_by("pk").first()
     programme = Programme.objects.order_by("pk").first()
     yangliu = ObservationGroup.objects.get(organisation__code="yangliujun", level="alliance_member")
