@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Child, Organisation
+from groups.models import Child, Mentor, Organisation
 from suggestions.models import ParticipationRole, Suggestion
 
 from .models import ActivityKind, PracticeBase, Programme, TrainingMaterial
@@ -71,6 +71,12 @@ class TrainingSessionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose the sub-team.")},
     )
+    mentors = forms.ModelMultipleChoiceField(
+        label=_("Mentors who ran it"),
+        queryset=Mentor.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     attendees = forms.ModelMultipleChoiceField(
         label=_("Who attended"),
         queryset=Child.objects.none(),
@@ -98,6 +104,9 @@ class TrainingSessionForm(forms.Form):
     def __init__(self, *args, sub_teams, members, session=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sub_teams"].queryset = sub_teams
+        self.fields["mentors"].queryset = (
+            Mentor.objects.filter(sub_teams__in=sub_teams).select_related("user").distinct()
+        )
         # Only the children offered can be posted: another id gets "Select a valid choice"
         # and never the pseudonym behind it.
         self.fields["attendees"].queryset = Child.objects.filter(

@@ -48,6 +48,7 @@ def session_for_edit(pk: int) -> TrainingSession:
     return TrainingSession.objects.prefetch_related(
         "sub_teams",
         "materials",
+        "mentors",
         Prefetch("attendances", queryset=Attendance.objects.select_related("child")),
     ).get(pk=pk)
 

@@ -12,6 +12,7 @@ from groups.models import (
     Child,
     Guardianship,
     Membership,
+    Mentor,
     ObservationGroup,
     Organisation,
     OrganisationKind,
@@ -132,8 +133,20 @@ def _members_on(day: date, **where) -> set[int]:
     )
 
 
-def _validate(*, held_on: date, hours: Decimal, sub_teams, attendees: list[Child]) -> None:
+def _validate(
+    *, held_on: date, hours: Decimal, sub_teams, attendees: list[Child], mentors=()
+) -> None:
     errors = {}
+    teams = {team.pk for team in sub_teams}
+    strangers = [
+        str(mentor)
+        for mentor in mentors
+        if not teams & set(mentor.sub_teams.values_list("pk", flat=True))
+    ]
+    if strangers:
+        errors["mentors"] = _("Not a mentor of these sub-teams: %(names)s.") % {
+            "names": ", ".join(strangers)
+        }
     if held_on > timezone.localdate():
         errors["held_on"] = _("A session in the future cannot be logged as held.")
     if not (0 < hours <= 24):
@@ -161,11 +174,15 @@ def training_session_log(
     attendees: list[Child],
     notes: str = "",
     materials: list[UploadedFile] = (),
+    mentors: list[Mentor] = (),
 ) -> TrainingSession:
-    """A mentor logs a session they ran for their sub-team(s), with who attended."""
+    """A mentor logs a session they ran for their sub-team(s), with who attended and the
+    mentors who ran it (the one logging it among them, if a mentor)."""
     if not may_log(user, sub_teams):
         raise NotAllowed
-    _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
+    _validate(
+        held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees, mentors=mentors
+    )
     # The documents are read before the transaction, which then holds its lock only briefly.
     checked = _check_materials(list(materials))
     with _files_removed_on_failure() as saved, transaction.atomic():
@@ -173,6 +190,7 @@ def training_session_log(
             held_on=held_on, topic=topic.strip(), hours=hours, notes=notes.strip(), logged_by=user
         )
         session.sub_teams.set(sub_teams)
+        session.mentors.set(mentors)
         mentor = getattr(user, "mentor", None)
         if mentor is not None:
             session.mentors.add(mentor)
@@ -219,6 +237,7 @@ def training_session_correct(
     notes: str = "",
     materials: list[UploadedFile] = (),
     remove_materials: list[TrainingMaterial] = (),
+    mentors: list[Mentor] | None = None,
 ) -> TrainingSession:
     """Correct a session: its mentors within CORRECTION_DAYS of the day it was held (and not
     moving it out of that window), admins at any time."""
@@ -233,7 +252,13 @@ def training_session_correct(
         _check_mentors_correction(
             user, session, held_on=held_on, sub_teams=sub_teams, attendees=attendees
         )
-        _validate(held_on=held_on, hours=hours, sub_teams=sub_teams, attendees=attendees)
+        _validate(
+            held_on=held_on,
+            hours=hours,
+            sub_teams=sub_teams,
+            attendees=attendees,
+            mentors=mentors or (),
+        )
         removing = {m.pk for m in remove_materials if m.session_id == session.pk}
         kept = session.materials.exclude(pk__in=removing).count()
         if kept + len(checked) > MAX_MATERIALS:
@@ -244,6 +269,8 @@ def training_session_correct(
         session.notes = notes.strip()
         session.save()
         session.sub_teams.set(sub_teams)
+        if mentors is not None:
+            session.mentors.set(mentors)
         for material in session.materials.filter(pk__in=removing):
             material.delete()  # its file goes once the transaction has committed (files.py)
         _attach(session, user, checked, saved)

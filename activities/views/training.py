@@ -75,6 +75,7 @@ def training_edit(request, pk):
         "hours": session.hours,
         "notes": session.notes,
         "sub_teams": [team.pk for team in sub_teams],
+        "mentors": [mentor.pk for mentor in session.mentors.all()],
         "attendees": [a.child_id for a in session.attendances.all()],
     }
     attended = [a.child for a in session.attendances.all()]

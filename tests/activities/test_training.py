@@ -432,3 +432,25 @@ def test_the_training_list_links_each_sessions_materials_and_pins_its_queries(
 
     assert "lesson1.pdf" in listing
     assert url("training_material", pk=TrainingMaterial.objects.first().pk) in listing
+
+
+def test_a_session_names_the_mentors_who_ran_it_from_those_of_its_sub_teams(client, team):
+    sub_team, children, mentor = team
+    colleague = MentorFactory(sub_teams=[sub_team])
+    stranger = MentorFactory(sub_teams=[sub_team_with_members(1)[0]])
+    client.force_login(mentor)
+    data = {
+        "held_on": str(timezone.localdate()),
+        "topic": "两位导师的课",
+        "hours": "2",
+        "sub_teams": [sub_team.pk],
+        "mentors": [colleague.pk],
+    }
+
+    refused = client.post(url("training_new", pk=sub_team.pk), {**data, "mentors": [stranger.pk]})
+    response = client.post(url("training_new", pk=sub_team.pk), data)
+
+    assert refused.status_code == 200
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    assert set(session.mentors.all()) == {mentor.mentor, colleague}
