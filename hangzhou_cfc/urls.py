@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("", include("groups.urls")),
     path("", include("suggestions.urls")),
     path("", include("activities.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,0 +1,725 @@
+"""The figures of a year, from the portal's own records.
+
+Every figure is an SQL aggregate: no loop over rows in Python, and the same number of queries
+whatever the size of the year (a test pins it). Labels come out in the active language, so
+`year_figures` is called under `translation.override` by the exports.
+
+A report is a list of `Table`s. Columns that count children are marked: the public dashboard
+and the exports show such a cell only when it counts at least `MIN_CHILDREN` children.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, TruncDate
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
+
+from activities.models import (
+    Activity,
+    ActivityKind,
+    Attendance,
+    DiscussionTopic,
+    PracticeBase,
+    PracticeBaseKind,
+    Programme,
+    ProgrammeFigure,
+    TrainingSession,
+)
+from groups.models import (
+    GroupLevel,
+    Membership,
+    ObservationGroup,
+    SubTeam,
+)
+from suggestions.models import (
+    INBOX_STATES,
+    Outcome,
+    ParticipationRole,
+    StageChange,
+    StateChoices,
+    Suggestion,
+)
+from suggestions.workflow import State
+
+# A cell counting fewer children than this is not shown outside the programme office.
+MIN_CHILDREN = 5
+# What the public figures page shows (all suppressed below MIN_CHILDREN).
+PUBLIC_TABLES = {
+    "groups",
+    "activities",
+    "activities_by_kind",
+    "activities_by_role",
+    "activities_by_month",
+    "activities_by_district",
+    "suggestions_by_focus_area",
+    "suggestions_by_group",
+    "outcomes",
+    "practice_bases",
+    "programmes",
+    "discussion_topics",
+}
+FIRST_YEAR = 2020
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    # Indexes of the columns that count children (suppressed below MIN_CHILDREN in public).
+    children_columns: frozenset = frozenset()
+    # "bar", "column", "pie", "line" or "": how the dashboard and the XLSX draw it.
+    chart: str = ""
+    # The page listing what the figures count (a URL name), for a link from the dashboard.
+    link: str = ""
+    note: str = ""
+    # The rows by what they count (a kind, a state …), where the caller needs one of them.
+    rows_by_key: dict = field(default_factory=dict)
+
+
+@dataclass
+class YearFigures:
+    year: int
+    tables: list[Table] = field(default_factory=list)
+    headline: dict = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.headline.get(key) for key in ("activities", "suggestions", "training"))
+
+    def table(self, key: str) -> Table:
+        return next(table for table in self.tables if table.key == key)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The year in Hangzhou's time: [1 January 00:00, next 1 January 00:00)."""
+    zone = timezone.get_default_timezone()
+    return (
+        datetime.combine(date(year, 1, 1), time.min, tzinfo=zone),
+        datetime.combine(date(year + 1, 1, 1), time.min, tzinfo=zone),
+    )
+
+
+def valid_year(year: int) -> bool:
+    return FIRST_YEAR <= year <= timezone.localdate().year + 1
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _name(prefix: str):
+    """The localized name of a related BilingualName, as an expression."""
+    if _english():
+        return Case(
+            When(**{f"{prefix}name_en": ""}, then=F(f"{prefix}name")),
+            default=F(f"{prefix}name_en"),
+            output_field=CharField(),
+        )
+    return F(f"{prefix}name")
+
+
+def _choices_label(choices, value) -> str:
+    return str(dict(choices).get(value, value or _("none")))
+
+
+def _percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+# --- The sections ------------------------------------------------------------------------------
+
+
+def _groups(start, end) -> tuple[Table, Table, dict]:
+    by_level = dict(
+        ObservationGroup.objects.filter(Q(founded_on__isnull=True) | Q(founded_on__lt=end.date()))
+        .values_list("level")
+        .annotate(n=Count("pk"))
+    )
+    in_force = Q(starts_on__lt=end.date()) & (
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start.date())
+    )
+    children = (
+        Membership.objects.members()
+        .filter(in_force)
+        .aggregate(
+            n=Count("child", distinct=True),
+            municipal=Count("child", distinct=True, filter=Q(sub_team__isnull=False)),
+        )
+    )
+    rows = [
+        [_choices_label(GroupLevel.choices, level), by_level.get(level, 0)]
+        for level in GroupLevel.values
+    ]
+    rows.append([_("Sub-teams of the municipal group"), SubTeam.objects.count()])
+    table = Table(
+        key="groups",
+        title=_("Groups"),
+        columns=[_("Groups"), _("Number")],
+        rows=rows,
+        link="alliance",
+    )
+    children_table = Table(
+        key="children",
+        title=_("Active child observers"),
+        columns=[_("Where"), _("Children")],
+        rows=[
+            [_("In any observation group"), children["n"]],
+            [_("In the municipal group's sub-teams"), children["municipal"]],
+        ],
+        children_columns=frozenset({1}),
+    )
+    return table, children_table, {"children": children["n"]}
+
+
+def _training(start, end) -> Table:
+    sessions = TrainingSession.objects.filter(held_on__gte=start.date(), held_on__lt=end.date())
+    totals = sessions.aggregate(n=Count("pk"), hours=Coalesce(Sum("hours"), Decimal(0)))
+    present = Attendance.objects.filter(session__in=sessions).count()
+    # Attendance rate: attendances over the places there were (each session × the members of
+    # its sub-teams on that day).
+    # One filter() so that the three conditions are about the same session (one join).
+    held_on = F("sub_team__training_sessions__held_on")
+    places = (
+        Membership.objects.members()
+        .filter(
+            Q(sub_team__training_sessions__in=sessions)
+            & Q(starts_on__lte=held_on)
+            & (Q(ends_on__isnull=True) | Q(ends_on__gt=held_on))
+        )
+        .count()
+    )
+    return Table(
+        key="training",
+        title=_("Training sessions"),
+        columns=[_("Figure"), _("Value")],
+        rows=[
+            [_("Sessions"), totals["n"]],
+            [_("Hours"), totals["hours"]],
+            [_("Attendances"), present],
+            [_("Attendance rate (%)"), _percent(present, places)],
+        ],
+    )
+
+
+def _activities(start, end) -> tuple[list[Table], dict]:
+    year = Activity.objects.filter(starts_at__gte=start, starts_at__lt=end)
+    sums = {"n": Count("pk"), "children": Coalesce(Sum("children_count"), 0)}
+    sums_adults = {**sums, "adults": Coalesce(Sum("adults_count"), 0)}
+    alliance = [GroupLevel.ALLIANCE_MEMBER, GroupLevel.PARTICIPATION_ORG]
+    totals = year.aggregate(
+        n=Count("pk"),
+        children=Coalesce(Sum("children_count"), 0),
+        adults=Coalesce(Sum("adults_count"), 0),
+        alliance=Count("pk", filter=Q(group__level__in=alliance)),
+        outreach=Count("pk", filter=Q(kind=ActivityKind.SAFETY_OUTREACH)),
+        outreach_children=Coalesce(
+            Sum("children_count", filter=Q(kind=ActivityKind.SAFETY_OUTREACH)), 0
+        ),
+    )
+    tables = [
+        Table(
+            key="activities",
+            title=_("Activities"),
+            columns=[_("Figure"), _("Activities"), _("Children")],
+            rows=[
+                [_("All activities"), totals["n"], totals["children"]],
+                [_("By the alliance's groups"), totals["alliance"], None],
+                [_("Safety outreach"), totals["outreach"], totals["outreach_children"]],
+            ],
+            children_columns=frozenset({2}),
+            link="activity_list",
+        )
+    ]
+    by_kind = year.values("kind").annotate(**sums_adults).order_by("-n", "kind")
+    tables.append(
+        Table(
+            key="activities_by_kind",
+            title=_("Activities by kind"),
+            columns=[_("Kind"), _("Activities"), _("Children"), _("Adults")],
+            rows=[
+                [
+                    _choices_label(ActivityKind.choices, r["kind"]),
+                    r["n"],
+                    r["children"],
+                    r["adults"],
+                ]
+                for r in by_kind
+            ],
+            children_columns=frozenset({2}),
+            chart="bar",
+            link="activity_list",
+        )
+    )
+    by_role = year.values("role").annotate(**sums).order_by("role")
+    tables.append(
+        Table(
+            key="activities_by_role",
+            title=_("Activities by role"),
+            columns=[_("Role"), _("Activities"), _("Children")],
+            rows=[
+                [_choices_label(ParticipationRole.choices, r["role"]), r["n"], r["children"]]
+                for r in by_role
+            ],
+            children_columns=frozenset({2}),
+            chart="pie",
+            link="activity_list",
+        )
+    )
+    zone = timezone.get_default_timezone()
+    by_month = dict(
+        (r["month"], (r["n"], r["children"]))
+        for r in year.annotate(month=ExtractMonth("starts_at", tzinfo=zone))
+        .values("month")
+        .annotate(**sums)
+        .order_by("month")
+    )
+    tables.append(
+        Table(
+            key="activities_by_month",
+            title=_("Activities by month"),
+            columns=[_("Month"), _("Activities"), _("Children")],
+            rows=[
+                [f"{start.year}-{month:02d}", *by_month.get(month, (0, 0))]
+                for month in range(1, 13)
+            ],
+            children_columns=frozenset({2}),
+            chart="column",
+        )
+    )
+    district = Coalesce(
+        _name("practice_base__district__"),
+        _name("group__organisation__district__"),
+        Value(_("Citywide")),
+        output_field=CharField(),
+    )
+    by_district = year.annotate(district=district).values("district").annotate(**sums)
+    tables.append(
+        Table(
+            key="activities_by_district",
+            title=_("Activities by district"),
+            columns=[_("District"), _("Activities"), _("Children")],
+            rows=[
+                [r["district"], r["n"], r["children"]]
+                for r in by_district.order_by("-n", "district")
+            ],
+            children_columns=frozenset({2}),
+            chart="bar",
+        )
+    )
+    by_programme = (
+        year.filter(programme__isnull=False)
+        .annotate(programme_name=_name("programme__"))
+        .values("programme_name")
+        .annotate(**sums_adults)
+        .order_by("programme_name")
+    )
+    tables.append(
+        Table(
+            key="activities_by_programme",
+            title=_("Activities by programme"),
+            columns=[_("Programme"), _("Activities"), _("Children"), _("Adults")],
+            rows=[[r["programme_name"], r["n"], r["children"], r["adults"]] for r in by_programme],
+            children_columns=frozenset({2}),
+            link="programme_list",
+        )
+    )
+    return tables, {"activities": totals["n"], **totals}
+
+
+def _suggestions(start, end) -> tuple[list[Table], dict]:
+    year = Suggestion.objects.filter(created_at__gte=start, created_at__lt=end)
+    totals = year.aggregate(
+        n=Count("pk"),
+        sent=Count("pk", filter=~Q(state=State.DRAFT)),
+        implemented=Count("pk", filter=Q(state=State.IMPLEMENTED)),
+    )
+    tables = []
+    by_state = dict(year.values_list("state").annotate(n=Count("pk")))
+    tables.append(
+        Table(
+            key="suggestions_by_state",
+            title=_("Suggestions by state"),
+            columns=[_("State"), _("Suggestions")],
+            rows=[
+                [str(label), by_state[value]]
+                for value, label in StateChoices.choices
+                if by_state.get(value)
+            ],
+            chart="bar",
+        )
+    )
+    by_stage = {
+        r["state"]: r
+        for r in year.filter(state__in=INBOX_STATES)
+        .values("state")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(overdue_since__isnull=False)))
+    }
+    tables.append(
+        Table(
+            key="suggestions_by_stage",
+            title=_("Open suggestions by the desk they are on"),
+            columns=[_("Stage"), _("Suggestions"), _("Overdue")],
+            rows=[
+                [
+                    _choices_label(StateChoices.choices, state),
+                    by_stage.get(state, {}).get("n", 0),
+                    by_stage.get(state, {}).get("overdue", 0),
+                ]
+                for state in INBOX_STATES
+            ],
+            chart="bar",
+        )
+    )
+    by_area = (
+        year.annotate(area=_name("focus_area__"))
+        .values("area", "focus_area__position")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(state=State.IMPLEMENTED)))
+        .order_by("focus_area__position")
+    )
+    tables.append(
+        Table(
+            key="suggestions_by_focus_area",
+            title=_("Suggestions by focus area"),
+            columns=[_("Focus area"), _("Suggestions"), _("Implemented")],
+            rows=[[r["area"], r["n"], r["done"]] for r in by_area],
+            chart="bar",
+        )
+    )
+    # The sub-team the child was in on the day they wrote it.
+    written_on = TruncDate("created_at", tzinfo=timezone.get_default_timezone())
+    team = (
+        Membership.objects.members()
+        .filter(
+            Q(
+                child=OuterRef("child"),
+                sub_team__isnull=False,
+                starts_on__lte=OuterRef("written_on"),
+            )
+            & (Q(ends_on__isnull=True) | Q(ends_on__gt=OuterRef("written_on")))
+        )
+        .annotate(team=_name("sub_team__"))
+        .values("team")[:1]
+    )
+    by_sub_team = (
+        year.annotate(written_on=written_on, team=Subquery(team))
+        .filter(team__isnull=False)
+        .values("team")
+        .annotate(n=Count("pk"))
+        .order_by("team")
+    )
+    tables.append(
+        Table(
+            key="suggestions_by_sub_team",
+            title=_("Suggestions by sub-team of the municipal group"),
+            columns=[_("Sub-team"), _("Suggestions")],
+            rows=[[r["team"], r["n"]] for r in by_sub_team],
+            chart="bar",
+        )
+    )
+    by_district = (
+        year.annotate(district=_name("child__school__district__"))
+        .values("district")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "district")
+    )
+    tables.append(
+        Table(
+            key="suggestions_by_district",
+            title=_("Suggestions by district"),
+            columns=[_("District"), _("Suggestions")],
+            rows=[[r["district"], r["n"]] for r in by_district],
+            chart="bar",
+        )
+    )
+    by_group = (
+        year.filter(group__isnull=False)
+        .annotate(group_name=_name("group__"))
+        .values("group_name")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(state=State.IMPLEMENTED)))
+        .order_by("-n", "group_name")
+    )
+    tables.append(
+        Table(
+            key="suggestions_by_group",
+            title=_("Suggestions made in the alliance's groups"),
+            columns=[_("Group"), _("Suggestions"), _("Implemented")],
+            rows=[[r["group_name"], r["n"], r["done"]] for r in by_group],
+        )
+    )
+    by_role = year.values("role").annotate(n=Count("pk")).order_by("role")
+    tables.append(
+        Table(
+            key="suggestions_by_role",
+            title=_("Suggestions by role"),
+            columns=[_("Role"), _("Suggestions")],
+            rows=[[_choices_label(ParticipationRole.choices, r["role"]), r["n"]] for r in by_role],
+            chart="pie",
+        )
+    )
+    outcomes = (
+        Outcome.objects.filter(completed_on__gte=start.date(), completed_on__lt=end.date())
+        .values("unit")
+        .annotate(n=Count("pk"), quantity=Sum("quantity"))
+        .order_by("-quantity", "unit")
+    )
+    tables.append(
+        Table(
+            key="outcomes",
+            title=_("What was built or changed"),
+            columns=[_("Unit"), _("Quantity"), _("Suggestions")],
+            rows=[[r["unit"] or _("(no unit)"), r["quantity"], r["n"]] for r in outcomes],
+            link="implemented",
+        )
+    )
+    return tables, {
+        "suggestions": totals["n"],
+        "suggestions_sent": totals["sent"],
+        "implemented": totals["implemented"],
+    }
+
+
+def _days(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def _stage_times(start, end) -> Table:
+    """Days spent at each desk, by nearest rank (the same on SQLite and PostgreSQL): for the
+    stages entered in the year and since left; with the share left by the deadline, and the
+    stages that overran it (left late, or still there past it)."""
+    table = StageChange._meta.db_table
+    states = list(INBOX_STATES)
+    marks = ", ".join(["%s"] * len(states))
+    now = timezone.now()
+    # Only the table's name and a date expression are written into the SQL; values are
+    # parameters.
+    sql = f"""
+        WITH moves AS (
+            SELECT to_state, created_at, due_at,
+                   LEAD(created_at) OVER (
+                       PARTITION BY suggestion_id ORDER BY created_at, id
+                   ) AS left_at
+            FROM {table}
+        ),
+        stays AS (
+            SELECT to_state, due_at, left_at, {_days("left_at", "created_at")} AS days
+            FROM moves
+            WHERE to_state IN ({marks}) AND created_at >= %s AND created_at < %s
+        ),
+        ranked AS (
+            SELECT to_state, days,
+                   ROW_NUMBER() OVER (PARTITION BY to_state ORDER BY days) AS position,
+                   COUNT(*) OVER (PARTITION BY to_state) AS total
+            FROM stays WHERE left_at IS NOT NULL
+        )
+        SELECT s.to_state,
+               COUNT(*),
+               SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s.due_at IS NOT NULL AND s.left_at IS NOT NULL
+                        AND s.left_at <= s.due_at THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s.due_at IS NOT NULL AND s.left_at IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN s.due_at IS NOT NULL AND (s.left_at > s.due_at
+                        OR (s.left_at IS NULL AND s.due_at < %s)) THEN 1 ELSE 0 END),
+               (SELECT MIN(days) FROM ranked r WHERE r.to_state = s.to_state
+                    AND r.position >= (r.total + 1) / 2),
+               (SELECT MIN(days) FROM ranked r WHERE r.to_state = s.to_state
+                    AND r.position * 10 >= r.total * 9)
+        FROM stays s
+        GROUP BY s.to_state
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*states, start, end, now])
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+
+    def days(value):
+        return None if value is None else Decimal(str(round(float(value), 1)))
+
+    rows = []
+    for state in states:
+        entered, left, on_time, with_deadline, overran, median, p90 = found.get(
+            state, (0, 0, 0, 0, 0, None, None)
+        )
+        rows.append(
+            [
+                _choices_label(StateChoices.choices, state),
+                entered,
+                left,
+                days(median),
+                days(p90),
+                _percent(on_time or 0, with_deadline),
+                overran or 0,
+            ]
+        )
+    return Table(
+        key="stage_times",
+        title=_("Days at each desk"),
+        columns=[
+            _("Stage"),
+            _("Entered"),
+            _("Left"),
+            _("Median days"),
+            _("90th percentile days"),
+            _("Answered within the deadline (%)"),
+            _("Overdue"),
+        ],
+        rows=rows,
+        chart="column",
+    )
+
+
+def _practice_bases(start, end) -> Table:
+    year = start.year
+    counts = {
+        r["kind"]: r
+        for r in PracticeBase.objects.filter(certified_on__lt=end.date())
+        .values("kind")
+        .annotate(
+            n=Count("pk", distinct=True),
+            participants=Coalesce(Sum("years__participants", filter=Q(years__year=year)), 0),
+        )
+    }
+    rows_by_key = {
+        kind: [str(label), counts[kind]["n"], counts[kind]["participants"]]
+        for kind, label in PracticeBaseKind.choices
+        if kind in counts
+    }
+    return Table(
+        key="practice_bases",
+        title=_("Practice bases"),
+        columns=[_("Kind"), _("Bases"), _("Participants")],
+        rows=list(rows_by_key.values()),
+        chart="bar",
+        link="practice_base_list",
+        rows_by_key=rows_by_key,
+    )
+
+
+def _programmes(start, end) -> Table:
+    activities = Q(activities__starts_at__gte=start, activities__starts_at__lt=end)
+    programmes = (
+        Programme.objects.annotate(
+            label=_name(""),
+            n=Count("activities", filter=activities),
+            children=Coalesce(Sum("activities__children_count", filter=activities), 0),
+        )
+        .order_by("label")
+        .values("pk", "label", "n", "children")
+    )
+    figures = {}
+    for figure in (
+        ProgrammeFigure.objects.filter(recorded_on__lt=end.date())
+        .annotate(label=_name(""))
+        .values("programme_id", "label", "value")
+    ):
+        figures.setdefault(figure["programme_id"], []).append(
+            f"{figure['label']}: {figure['value']:,}"
+        )
+    return Table(
+        key="programmes",
+        title=_("Programmes and brands"),
+        columns=[_("Programme"), _("Activities"), _("Children"), _("Figures")],
+        rows=[
+            [p["label"], p["n"], p["children"], "; ".join(figures.get(p["pk"], []))]
+            for p in programmes
+        ],
+        children_columns=frozenset({2}),
+        link="programme_list",
+    )
+
+
+def _topics(start, end) -> Table:
+    topics = (
+        DiscussionTopic.objects.filter(raised_on__gte=start.date(), raised_on__lt=end.date())
+        .annotate(partner_name=_name("partner__"))
+        .values("partner_name")
+        .annotate(n=Count("pk", distinct=True), suggestions=Count("suggestions", distinct=True))
+        .order_by("-n", "partner_name")
+    )
+    return Table(
+        key="discussion_topics",
+        title=_("Discussion topics with universities and businesses"),
+        columns=[_("Partner"), _("Topics"), _("Suggestions")],
+        rows=[[r["partner_name"], r["n"], r["suggestions"]] for r in topics],
+        chart="bar",
+        link="topic_list",
+    )
+
+
+def year_figures(year: int) -> YearFigures:
+    """The figures of `year` in the active language."""
+    start, end = year_bounds(year)
+    groups, children, headline = _groups(start, end)
+    activities, activity_totals = _activities(start, end)
+    suggestions, suggestion_totals = _suggestions(start, end)
+    training = _training(start, end)
+    figures = YearFigures(year=year)
+    figures.tables = [
+        groups,
+        children,
+        training,
+        *activities,
+        *suggestions,
+        _stage_times(start, end),
+        _practice_bases(start, end),
+        _programmes(start, end),
+        _topics(start, end),
+    ]
+    figures.headline = {
+        **headline,
+        "groups": sum(row[1] for row in groups.rows[:3]),
+        "training": training.rows[0][1],
+        "training_hours": training.rows[1][1],
+        "activities": activity_totals["activities"],
+        "alliance_activities": activity_totals["alliance"],
+        "safety_outreach": activity_totals["outreach"],
+        "safety_outreach_children": activity_totals["outreach_children"],
+        **suggestion_totals,
+        "practice_bases": sum(row[1] for row in figures.table("practice_bases").rows),
+        "emergency_safety_participants": figures.table("practice_bases").rows_by_key.get(
+            PracticeBaseKind.EMERGENCY_SAFETY, [None, 0, 0]
+        )[2],
+        "discussion_topics": sum(row[1] for row in figures.table("discussion_topics").rows),
+    }
+    return figures
+
+
+def suppressed(figures: YearFigures) -> YearFigures:
+    """The same figures with every cell counting 1 to MIN_CHILDREN - 1 children replaced by
+    "<5": for the public and for the exports."""
+    hidden = pgettext("fewer than five children", "<%(n)d") % {"n": MIN_CHILDREN}
+    tables = []
+    for table in figures.tables:
+        rows = [
+            [
+                hidden
+                if index in table.children_columns
+                and isinstance(value, int)
+                and 0 < value < MIN_CHILDREN
+                else value
+                for index, value in enumerate(row)
+            ]
+            for row in table.rows
+        ]
+        tables.append(Table(**{**table.__dict__, "rows": rows}))
+    return YearFigures(year=figures.year, tables=tables, headline=figures.headline)

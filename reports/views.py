@@ -1,0 +1,123 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .exports import FORMATS
+from .figures import PUBLIC_TABLES, suppressed, year_figures
+from .forms import ExportForm, YearForm
+from .models import ReportExport
+
+
+def _year(request) -> tuple[YearForm, int]:
+    form = YearForm(request.GET or None, initial={"year": timezone.localdate().year})
+    year = form.cleaned_data["year"] if form.is_bound and form.is_valid() else None
+    return form, year or timezone.localdate().year
+
+
+def _charts(figures) -> list[dict]:
+    """Each table with the data its chart draws, as JSON for js/charts.js."""
+    charts = []
+    for table in figures.tables:
+        numbers = [(str(row[0]), row[1]) for row in table.rows if isinstance(row[1], (int, float))]
+        if table.chart and numbers:
+            data = {
+                "type": table.chart,
+                "label": str(table.columns[1]),
+                "labels": [label for label, _value in numbers],
+                "values": [value for _label, value in numbers],
+            }
+        else:
+            data = None
+        charts.append({"table": table, "chart": data, "id": f"chart-{table.key}"})
+    return charts
+
+
+@login_required
+def dashboard(request):
+    if not request.user.has_perm("reports.see_dashboard"):
+        raise PermissionDenied
+    year_form, year = _year(request)
+    figures = year_figures(year)
+    exports = ReportExport.objects.filter(year=year).select_related("requested_by")[:12]
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "year": year,
+            "year_form": year_form,
+            "figures": figures,
+            "charts": _charts(figures),
+            "export_form": ExportForm(
+                initial={"year": year, "format": "xlsx", "language": translation.get_language()}
+            ),
+            "exports": exports,
+            "refresh": any(export.active for export in exports),
+        },
+    )
+
+
+@login_required
+@require_POST
+def export_request(request):
+    if not request.user.has_perm("reports.export_annual_report"):
+        raise PermissionDenied
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a year, a format and a language, then ask again."))
+        return redirect("report_dashboard")
+    try:
+        export, started = services.report_export_request(
+            user=request.user,
+            year=form.cleaned_data["year"],
+            fmt=form.cleaned_data["format"],
+            language=form.cleaned_data["language"],
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("report_dashboard")
+    if started:
+        messages.success(request, _("The report is being made. This page shows how far it is."))
+    else:
+        messages.info(request, _("This report is already being made: here is how far it is."))
+    return redirect(f"{reverse('report_dashboard')}?year={export.year}#exports")
+
+
+@login_required
+def export_download(request, pk):
+    if not request.user.has_perm("reports.export_annual_report"):
+        raise PermissionDenied
+    export = get_object_or_404(ReportExport, pk=pk)
+    if not export.file:
+        raise Http404
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension, content_type = FORMATS[export.format]
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"annual-report-{export.year}-{export.language}.{extension}",
+        content_type=content_type,
+    )
+
+
+def public_figures(request):
+    """The year's figures for everyone: a subset, with no figure about fewer than 5
+    children."""
+    year_form, year = _year(request)
+    figures = suppressed(year_figures(year))
+    figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
+    return render(
+        request,
+        "reports/public.html",
+        {"year": year, "year_form": year_form, "figures": figures, "charts": _charts(figures)},
+    )

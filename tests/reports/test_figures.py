@@ -1,0 +1,97 @@
+"""The figures of a year: the demo's report shows DESIGN.md section 4, in a fixed number of
+queries; small counts of children are hidden outside the office."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from reports.figures import suppressed, year_figures
+from tests.activities.test_activities import log
+from tests.groups.factories import MentorFactory, sub_team_with_members
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(figures, key):
+    return {str(row[0]): row[1:] for row in figures.table(key).rows}
+
+
+def test_the_demo_report_shows_every_figure_of_the_design():
+    """DESIGN.md section 4, figure by figure (one test: seeding the demo is the slow part)."""
+    call_command("seed_demo", verbosity=0)
+    with translation.override("en"):
+        figures = year_figures(2026)
+    headline = figures.headline
+    groups = rows(figures, "groups")
+    outcomes = rows(figures, "outcomes")
+    programmes = rows(figures, "programmes")
+
+    assert groups["Municipal observation group"] == [1]
+    assert headline["children"] == 70
+    assert groups["Sub-teams of the municipal group"] == [7]
+    assert headline["training"] == 7
+    assert groups["Alliance member group"] == [26]
+    assert groups["Child participation organisation"] == [212]
+    assert headline["alliance_activities"] == 401
+    assert headline["suggestions"] > 500
+    assert headline["discussion_topics"] == 33
+    yangliu = rows(figures, "suggestions_by_group")
+    assert yangliu["Yangliujun Community Children's Observation Group"][0] == 12
+    assert outcomes["个儿童停车场"][0] == Decimal(175)
+    assert headline["practice_bases"] == 100
+    assert headline["emergency_safety_participants"] == 65000
+    assert headline["safety_outreach"] > 1000
+    assert headline["safety_outreach_children"] == 21500
+    assert outcomes["名学生午休"][0] == Decimal(190000)
+    assert outcomes["条知识公交线路"][0] == Decimal(717)
+    assert "books donated: 412" in programmes["Mutual Support for Shared Reading"][2]
+    # And the days at each desk have a median and a 90th percentile.
+    entered, left, median, p90, on_time, overdue = rows(figures, "stage_times")["At the school"]
+    assert entered >= left > 0
+    assert Decimal(0) < median <= p90
+    assert on_time is not None
+    assert overdue >= 0
+
+
+def test_the_figures_take_the_same_number_of_queries_for_a_small_and_a_large_year():
+    sub_team, children = sub_team_with_members(3)
+    team = (sub_team, children, MentorFactory(sub_teams=[sub_team]).user)
+    log(team)
+    with CaptureQueriesContext(connection) as small:
+        year_figures(timezone.localdate().year)
+    for n in range(20):
+        log(team, title=f"活动{n}", starts_at=timezone.now() - timedelta(days=n + 2))
+
+    with CaptureQueriesContext(connection) as large:
+        year_figures(timezone.localdate().year)
+
+    assert len(small) == len(large)
+
+
+def test_a_year_with_no_records_is_empty_but_complete():
+    with translation.override("en"):
+        figures = year_figures(2021)
+
+    assert figures.empty
+    assert rows(figures, "groups")["Sub-teams of the municipal group"] == [0]
+    assert figures.table("activities_by_kind").rows == []
+
+
+def test_counts_of_fewer_than_five_children_are_hidden_once_suppressed():
+    sub_team, children = sub_team_with_members(3)
+    team = (sub_team, children, MentorFactory(sub_teams=[sub_team]).user)
+    log(team, children_count=3, attendees=children[:2])
+    year = timezone.localdate().year
+
+    with translation.override("en"):
+        office = year_figures(year)
+    public = suppressed(office)
+
+    assert rows(office, "activities_by_kind")["Round table"][1] == 3
+    assert rows(public, "activities_by_kind")["Round table"][1] == "<5"
+    assert rows(public, "activities_by_kind")["Round table"][0] == 1, "activities are not children"
