@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# The PDF annual report embeds this Chinese font (reports/exports.py).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 

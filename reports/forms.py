@@ -16,7 +16,8 @@ class YearForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    year = forms.TypedChoiceField(coerce=int, choices=year_choices, widget=forms.HiddenInput)
+    # Any number: the service says which years can be reported on.
+    year = forms.IntegerField(widget=forms.HiddenInput)
     format = forms.ChoiceField(
         label=_("Format"), choices=ExportFormat.choices, widget=forms.RadioSelect
     )

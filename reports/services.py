@@ -84,9 +84,19 @@ def report_export_request(
 
 
 def _generate_later(export_id: int) -> None:
+    """Hand the export to the worker. If the broker cannot be reached, the export says so
+    (the admin asks again later) rather than the request failing."""
     from .tasks import report_export_generate
 
-    report_export_generate.delay(export_id)
+    try:
+        report_export_generate.apply_async(args=[export_id], retry=False)
+    except Exception:
+        logger.warning("annual report %s not sent: the broker is unreachable", export_id)
+        ReportExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
+            state=ExportState.FAILED,
+            finished_at=timezone.now(),
+            error=_("The worker could not be reached. Ask again in a while."),
+        )
 
 
 def _set_progress(export_id: int, done: int) -> None:

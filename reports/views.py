@@ -87,7 +87,7 @@ def export_request(request):
         messages.success(request, _("The report is being made. This page shows how far it is."))
     else:
         messages.info(request, _("This report is already being made: here is how far it is."))
-    return redirect(f"{reverse('report_dashboard')}?year={export.year}#exports")
+    return redirect(f"{reverse('report_dashboard')}?year={export.year}")
 
 
 @login_required

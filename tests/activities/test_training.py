@@ -435,7 +435,7 @@ def test_the_training_list_links_each_sessions_materials_and_pins_its_queries(
 
 
 def test_a_session_names_the_mentors_who_ran_it_from_those_of_its_sub_teams(client, team):
-    sub_team, children, mentor = team
+    sub_team, _children, mentor = team
     colleague = MentorFactory(sub_teams=[sub_team])
     stranger = MentorFactory(sub_teams=[sub_team_with_members(1)[0]])
     client.force_login(mentor)

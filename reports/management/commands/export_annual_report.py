@@ -1,6 +1,6 @@
 """The annual report for the programme office's own scripts: the same file as the dashboard's.
 
-    manage.py export_annual_report --year 2026 --format pdf --output report.pdf [--language en]
+manage.py export_annual_report --year 2026 --format pdf --output report.pdf [--language en]
 """
 
 from pathlib import Path

@@ -1,0 +1,177 @@
+from io import BytesIO
+from unittest.mock import patch
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from groups.models import Role
+from reports import services
+from reports.models import ExportState, ReportExport
+from tests.activities.test_activities import log
+from tests.groups.factories import (
+    AdminFactory,
+    MentorFactory,
+    StaffFactory,
+    UserFactory,
+    sub_team_with_members,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, language="en", **kwargs):
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def admin(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = AdminFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def year_with_a_small_activity():
+    sub_team, children = sub_team_with_members(3)
+    log((sub_team, children, MentorFactory(sub_teams=[sub_team]).user), children_count=3)
+    return timezone.localdate().year
+
+
+def test_an_admin_asks_for_the_report_the_worker_makes_it_and_it_downloads(
+    client, admin, year_with_a_small_activity, django_capture_on_commit_callbacks
+):
+    year = year_with_a_small_activity
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("report_export_request"), {"year": year, "format": "xlsx", "language": "en"}
+        )
+
+    assert response.status_code == 302
+    export = ReportExport.objects.get()
+    assert (export.state, export.progress) == (ExportState.DONE, 100)
+    page = client.get(url("report_dashboard") + f"?year={year}").text
+    download = client.get(url("report_export_download", pk=export.pk))
+    assert download["Content-Disposition"].startswith("attachment")
+    workbook = openpyxl.load_workbook(BytesIO(b"".join(download.streaming_content)))
+    assert "Activities by kind" in workbook.sheetnames
+    assert url("report_export_download", pk=export.pk) in page
+
+
+def test_asking_again_while_the_report_is_being_made_does_not_start_a_second(
+    admin, django_capture_on_commit_callbacks
+):
+    year = timezone.localdate().year
+    with (
+        patch.object(services, "_generate_later") as generate,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first, started = services.report_export_request(
+            user=admin, year=year, fmt="pdf", language="zh-hans"
+        )
+        again, started_again = services.report_export_request(
+            user=admin, year=year, fmt="pdf", language="zh-hans"
+        )
+
+    assert (started, started_again) == (True, False)
+    assert again == first
+    assert ReportExport.objects.count() == 1
+    assert generate.call_count == 1
+
+
+def test_a_failed_report_says_why_and_can_be_asked_for_again(admin):
+    year = timezone.localdate().year
+    with patch.object(services, "_generate_later"):
+        export, _started = services.report_export_request(
+            user=admin, year=year, fmt="pdf", language="en"
+        )
+    with patch.object(services, "report_file", side_effect=OSError("disk full")):
+        failed = services.report_export_generate(export_id=export.pk)
+
+    assert failed.state == ExportState.FAILED
+    assert "disk full" in failed.error
+    with patch.object(services, "_generate_later"):
+        retry, started = services.report_export_request(
+            user=admin, year=year, fmt="pdf", language="en"
+        )
+    assert started and retry != export
+    assert services.report_export_generate(export_id=retry.pk).state == ExportState.DONE
+
+
+def test_a_report_left_running_by_a_worker_that_stopped_is_marked_failed_on_the_next_ask(admin):
+    year = timezone.localdate().year
+    with patch.object(services, "_generate_later"):
+        stuck, _started = services.report_export_request(
+            user=admin, year=year, fmt="csv", language="en"
+        )
+        ReportExport.objects.filter(pk=stuck.pk).update(
+            state=ExportState.RUNNING,
+            requested_at=timezone.now() - services.EXPORT_STALE_AFTER * 2,
+        )
+        fresh, started = services.report_export_request(
+            user=admin, year=year, fmt="csv", language="en"
+        )
+
+    stuck.refresh_from_db()
+    assert started and fresh != stuck
+    assert stuck.state == ExportState.FAILED
+
+
+def test_a_year_out_of_range_is_refused_with_a_message(client, admin):
+    response = client.post(
+        url("report_export_request", "zh-hans"),
+        {"year": 1999, "format": "pdf", "language": "en"},
+        follow=True,
+    )
+
+    assert "之间的年份" in response.text
+    assert not ReportExport.objects.exists()
+    assert client.get(url("report_dashboard") + "?year=abc").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.CHILD, Role.GUARDIAN, Role.MENTOR, Role.SCHOOL])
+def test_only_admins_see_the_dashboard_and_ask_for_reports(client, role):
+    user = StaffFactory(user__role=role).user if role == Role.SCHOOL else UserFactory(role=role)
+    client.force_login(user)
+
+    assert client.get(url("report_dashboard")).status_code == 403
+    posted = client.post(
+        url("report_export_request"), {"year": 2026, "format": "pdf", "language": "en"}
+    )
+    assert posted.status_code == 403
+    assert not ReportExport.objects.exists()
+
+
+def test_reports_are_downloaded_by_admins_only(client, admin):
+    export = ReportExport.objects.create(
+        year=2026, format="csv", language="en", requested_by=admin, state=ExportState.DONE
+    )
+    export.file.save("r.zip", BytesIO(b"PK"))
+    client.force_login(UserFactory(role=Role.MENTOR))
+
+    assert client.get(url("report_export_download", pk=export.pk)).status_code == 403
+
+
+def test_the_public_figures_hide_counts_of_fewer_than_five_children(
+    client, year_with_a_small_activity
+):
+    response = client.get(url("public_figures"))
+
+    assert response.status_code == 200
+    assert "&lt;5" in response.text
+    assert "Days at each desk" not in response.text, "only the public subset"
+
+
+def test_the_dashboard_shows_the_figures_with_their_charts_to_admins(
+    client, admin, year_with_a_small_activity
+):
+    response = client.get(url("report_dashboard"))
+
+    assert response.status_code == 200
+    assert 'data-chart="chart-activities_by_kind"' in response.text
+    assert 'id="chart-activities_by_kind" type="application/json"' in response.text
+    assert "Days at each desk" in response.text
