@@ -1,7 +1,9 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -10,9 +12,12 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .exports import FORMATS
-from .figures import PUBLIC_TABLES, suppressed, year_figures
+from .figures import PUBLIC_TABLES, suppressed, valid_year, year_figures
 from .forms import ExportForm, YearForm
 from .models import ReportExport
+from .streaming import csv_lines
+
+logger = logging.getLogger(__name__)
 
 
 def _year(request) -> tuple[YearForm, int]:
@@ -121,3 +126,16 @@ def public_figures(request):
         "reports/public.html",
         {"year": year, "year_form": year_form, "figures": figures, "charts": _charts(figures)},
     )
+
+
+@login_required
+def suggestions_csv(request, year):
+    """The year's suggestions, one anonymised row each, streamed (any size of year)."""
+    if not request.user.has_perm("reports.export_annual_report"):
+        raise PermissionDenied
+    if not valid_year(year):
+        raise Http404
+    logger.info("suggestions of %s exported by user %s", year, request.user.pk)
+    response = StreamingHttpResponse(csv_lines(year), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="suggestions-{year}.csv"'
+    return response
