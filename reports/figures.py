@@ -92,6 +92,10 @@ class Table:
     note: str = ""
     # The rows by what they count (a kind, a state …), where the caller needs one of them.
     rows_by_key: dict = field(default_factory=dict)
+    # For a link from each row to its part of the list: what each row counts, and the query
+    # that selects it on the `link` page ("kind={key}&year={year}").
+    row_keys: list = field(default_factory=list)
+    row_query: str = ""
 
 
 @dataclass
@@ -268,6 +272,8 @@ def _activities(start, end) -> tuple[list[Table], dict]:
             children_columns=frozenset({2}),
             chart="bar",
             link="activity_list",
+            row_keys=[r["kind"] for r in by_kind],
+            row_query="kind={key}&year={year}",
         )
     )
     by_role = year.values("role").annotate(**sums).order_by("role")
@@ -283,6 +289,8 @@ def _activities(start, end) -> tuple[list[Table], dict]:
             children_columns=frozenset({2}),
             chart="pie",
             link="activity_list",
+            row_keys=[r["role"] for r in by_role],
+            row_query="role={key}&year={year}",
         )
     )
     zone = timezone.get_default_timezone()
@@ -329,7 +337,7 @@ def _activities(start, end) -> tuple[list[Table], dict]:
     by_programme = (
         year.filter(programme__isnull=False)
         .annotate(programme_name=_name("programme__"))
-        .values("programme_name")
+        .values("programme_name", "programme")
         .annotate(**sums_adults)
         .order_by("programme_name")
     )
@@ -340,7 +348,9 @@ def _activities(start, end) -> tuple[list[Table], dict]:
             columns=[_("Programme"), _("Activities"), _("Children"), _("Adults")],
             rows=[[r["programme_name"], r["n"], r["children"], r["adults"]] for r in by_programme],
             children_columns=frozenset({2}),
-            link="programme_list",
+            link="activity_list",
+            row_keys=[r["programme"] for r in by_programme],
+            row_query="programme={key}&year={year}",
         )
     )
     return tables, {"activities": totals["n"], **totals}
@@ -366,6 +376,9 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
                 if by_state.get(value)
             ],
             chart="bar",
+            link="admin:suggestions_suggestion_changelist",
+            row_keys=[value for value, _label in StateChoices.choices if by_state.get(value)],
+            row_query="state__exact={key}",
         )
     )
     by_stage = {
@@ -388,6 +401,9 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
                 for state in INBOX_STATES
             ],
             chart="bar",
+            link="admin:suggestions_suggestion_changelist",
+            row_keys=list(INBOX_STATES),
+            row_query="state__exact={key}",
         )
     )
     by_area = (
@@ -612,6 +628,8 @@ def _practice_bases(start, end) -> Table:
         chart="bar",
         link="practice_base_list",
         rows_by_key=rows_by_key,
+        row_keys=list(rows_by_key),
+        row_query="kind={key}",
     )
 
 

@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,8 +41,25 @@ def _charts(figures) -> list[dict]:
             }
         else:
             data = None
-        charts.append({"table": table, "chart": data, "id": f"chart-{table.key}"})
+        charts.append(
+            {
+                "table": table,
+                "chart": data,
+                "id": f"chart-{table.key}",
+                "rows": list(zip(table.rows, _row_links(table, figures.year), strict=True)),
+            }
+        )
     return charts
+
+
+def _row_links(table, year) -> list[str | None]:
+    """Each row's link to its part of the list behind the figures, where there is one."""
+    if not (table.link and table.row_query and len(table.row_keys) == len(table.rows)):
+        return [None] * len(table.rows)
+    page = reverse(table.link)
+    return [
+        f"{page}?{table.row_query.format(key=quote(str(key)), year=year)}" for key in table.row_keys
+    ]
 
 
 @login_required

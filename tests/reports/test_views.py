@@ -175,3 +175,13 @@ def test_the_dashboard_shows_the_figures_with_their_charts_to_admins(
     assert 'data-chart="chart-activities_by_kind"' in response.text
     assert 'id="chart-activities_by_kind" type="application/json"' in response.text
     assert "Days at each desk" in response.text
+
+
+def test_each_figure_links_to_the_list_behind_it(client, admin, year_with_a_small_activity):
+    year = year_with_a_small_activity
+
+    page = client.get(url("report_dashboard")).text
+    behind = client.get(url("activity_list") + f"?kind=round_table&year={year}")
+
+    assert f'href="/en/activities/?kind=round_table&amp;year={year}"' in page
+    assert behind.context["page"].paginator.count == 1
