@@ -83,8 +83,10 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
-    # Indexes of the columns that count children (suppressed below MIN_CHILDREN in public).
+    # Indexes of the columns, and of the rows, whose numbers count children (or what single
+    # children did): suppressed below MIN_CHILDREN outside the office.
     children_columns: frozenset = frozenset()
+    children_rows: frozenset = frozenset()
     # "bar", "column", "pie", "line" or "": how the dashboard and the XLSX draw it.
     chart: str = ""
     # The page listing what the figures count (a URL name), for a link from the dashboard.
@@ -159,9 +161,7 @@ def _groups(start, end) -> tuple[Table, Table, dict]:
         .values_list("level")
         .annotate(n=Count("pk"))
     )
-    in_force = Q(starts_on__lt=end.date()) & (
-        Q(ends_on__isnull=True) | Q(ends_on__gte=start.date())
-    )
+    in_force = Q(starts_on__lt=end.date()) & (Q(ends_on__isnull=True) | Q(ends_on__gt=start.date()))
     children = (
         Membership.objects.members()
         .filter(in_force)
@@ -222,6 +222,7 @@ def _training(start, end) -> Table:
             [_("Attendances"), present],
             [_("Attendance rate (%)"), _percent(present, places)],
         ],
+        children_rows=frozenset({2}),
     )
 
 
@@ -357,10 +358,12 @@ def _activities(start, end) -> tuple[list[Table], dict]:
 
 
 def _suggestions(start, end) -> tuple[list[Table], dict]:
-    year = Suggestion.objects.filter(created_at__gte=start, created_at__lt=end)
+    # The suggestions children sent in the year (a draft is not sent: it is the child's own).
+    year = Suggestion.objects.filter(submitted_at__gte=start, submitted_at__lt=end).exclude(
+        state=State.DRAFT
+    )
     totals = year.aggregate(
         n=Count("pk"),
-        sent=Count("pk", filter=~Q(state=State.DRAFT)),
         implemented=Count("pk", filter=Q(state=State.IMPLEMENTED)),
     )
     tables = []
@@ -378,7 +381,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
             chart="bar",
             link="admin:suggestions_suggestion_changelist",
             row_keys=[value for value, _label in StateChoices.choices if by_state.get(value)],
-            row_query="state__exact={key}",
+            row_query="state__exact={key}&submitted_at__year={year}",
         )
     )
     by_stage = {
@@ -403,7 +406,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
             chart="bar",
             link="admin:suggestions_suggestion_changelist",
             row_keys=list(INBOX_STATES),
-            row_query="state__exact={key}",
+            row_query="state__exact={key}&submitted_at__year={year}",
         )
     )
     by_area = (
@@ -415,14 +418,15 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_focus_area",
+            children_columns=frozenset({1, 2}),
             title=_("Suggestions by focus area"),
             columns=[_("Focus area"), _("Suggestions"), _("Implemented")],
             rows=[[r["area"], r["n"], r["done"]] for r in by_area],
             chart="bar",
         )
     )
-    # The sub-team the child was in on the day they wrote it.
-    written_on = TruncDate("created_at", tzinfo=timezone.get_default_timezone())
+    # The sub-team the child was in on the day they sent it.
+    written_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
     team = (
         Membership.objects.members()
         .filter(
@@ -446,6 +450,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_sub_team",
+            children_columns=frozenset({1}),
             title=_("Suggestions by sub-team of the municipal group"),
             columns=[_("Sub-team"), _("Suggestions")],
             rows=[[r["team"], r["n"]] for r in by_sub_team],
@@ -461,6 +466,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_district",
+            children_columns=frozenset({1}),
             title=_("Suggestions by district"),
             columns=[_("District"), _("Suggestions")],
             rows=[[r["district"], r["n"]] for r in by_district],
@@ -477,6 +483,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_group",
+            children_columns=frozenset({1, 2}),
             title=_("Suggestions made in the alliance's groups"),
             columns=[_("Group"), _("Suggestions"), _("Implemented")],
             rows=[[r["group_name"], r["n"], r["done"]] for r in by_group],
@@ -486,6 +493,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_role",
+            children_columns=frozenset({1}),
             title=_("Suggestions by role"),
             columns=[_("Role"), _("Suggestions")],
             rows=[[_choices_label(ParticipationRole.choices, r["role"]), r["n"]] for r in by_role],
@@ -507,11 +515,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
             link="implemented",
         )
     )
-    return tables, {
-        "suggestions": totals["n"],
-        "suggestions_sent": totals["sent"],
-        "implemented": totals["implemented"],
-    }
+    return tables, {"suggestions": totals["n"], "implemented": totals["implemented"]}
 
 
 def _days(later: str, earlier: str) -> str:
@@ -565,7 +569,8 @@ def _stage_times(start, end) -> Table:
         GROUP BY s.to_state
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*states, start, end, now])
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.execute(sql, [*states, adapt(start), adapt(end), adapt(now)])
         found = {row[0]: row[1:] for row in cursor.fetchall()}
 
     def days(value):
@@ -608,7 +613,9 @@ def _practice_bases(start, end) -> Table:
     year = start.year
     counts = {
         r["kind"]: r
-        for r in PracticeBase.objects.filter(certified_on__lt=end.date())
+        for r in PracticeBase.objects.filter(
+            certified_on__lt=end.date(), expires_on__gt=start.date()
+        )
         .values("kind")
         .annotate(
             n=Count("pk", distinct=True),
@@ -684,30 +691,33 @@ def _topics(start, end) -> Table:
     )
 
 
-def year_figures(year: int) -> YearFigures:
-    """The figures of `year` in the active language."""
+def year_figures(year: int, *, public: bool = False) -> YearFigures:
+    """The figures of `year` in the active language; `public`: only the tables the public
+    page shows (the rest are not computed)."""
     start, end = year_bounds(year)
     groups, children, headline = _groups(start, end)
     activities, activity_totals = _activities(start, end)
     suggestions, suggestion_totals = _suggestions(start, end)
-    training = _training(start, end)
+    training = None if public else _training(start, end)
     figures = YearFigures(year=year)
     figures.tables = [
         groups,
         children,
-        training,
+        *([training] if training else []),
         *activities,
         *suggestions,
-        _stage_times(start, end),
+        *([] if public else [_stage_times(start, end)]),
         _practice_bases(start, end),
         _programmes(start, end),
         _topics(start, end),
     ]
+    if public:
+        figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
     figures.headline = {
         **headline,
         "groups": sum(row[1] for row in groups.rows[:3]),
-        "training": training.rows[0][1],
-        "training_hours": training.rows[1][1],
+        "training": training.rows[0][1] if training else None,
+        "training_hours": training.rows[1][1] if training else None,
         "activities": activity_totals["activities"],
         "alliance_activities": activity_totals["alliance"],
         "safety_outreach": activity_totals["outreach"],
@@ -722,22 +732,51 @@ def year_figures(year: int) -> YearFigures:
     return figures
 
 
+# Headline figures that count children.
+CHILDREN_HEADLINE = ("children", "safety_outreach_children")
+
+
+def _hidden(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < MIN_CHILDREN
+
+
 def suppressed(figures: YearFigures) -> YearFigures:
-    """The same figures with every cell counting 1 to MIN_CHILDREN - 1 children replaced by
-    "<5": for the public and for the exports."""
+    """The same figures with every number of 1 to MIN_CHILDREN - 1 children replaced by "<5":
+    for the public and for the exports.
+
+    Where a column would hide a single cell, the next smallest is hidden too, so that the
+    hidden one cannot be worked out from the column's total."""
     hidden = pgettext("fewer than five children", "<%(n)d") % {"n": MIN_CHILDREN}
+    # A number hidden only so that the small one beside it cannot be worked out.
+    withheld = pgettext("a number hidden to protect a smaller one", "(withheld)")
     tables = []
     for table in figures.tables:
+        cells = {
+            (r, c)
+            for r, row in enumerate(table.rows)
+            for c, value in enumerate(row)
+            if (c in table.children_columns or r in table.children_rows)
+            and c > 0
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+        }
+        small = {cell for cell in cells if _hidden(table.rows[cell[0]][cell[1]])}
+        also = set()
+        for column in {c for _r, c in small}:
+            in_column = [cell for cell in cells if cell[1] == column]
+            if sum(1 for cell in small if cell[1] == column) == 1 and len(in_column) > 1:
+                others = [cell for cell in in_column if cell not in small]
+                also.add(min(others, key=lambda cell: table.rows[cell[0]][cell[1]]))
         rows = [
             [
-                hidden
-                if index in table.children_columns
-                and isinstance(value, int)
-                and 0 < value < MIN_CHILDREN
-                else value
-                for index, value in enumerate(row)
+                hidden if (r, c) in small else withheld if (r, c) in also else value
+                for c, value in enumerate(row)
             ]
-            for row in table.rows
+            for r, row in enumerate(table.rows)
         ]
         tables.append(Table(**{**table.__dict__, "rows": rows}))
-    return YearFigures(year=figures.year, tables=tables, headline=figures.headline)
+    headline = {
+        key: hidden if key in CHILDREN_HEADLINE and _hidden(value) else value
+        for key, value in figures.headline.items()
+    }
+    return YearFigures(year=figures.year, tables=tables, headline=headline)

@@ -46,6 +46,9 @@ class ReportExport(models.Model):
         _("state"), max_length=10, choices=ExportState.choices, default=ExportState.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # When the worker last moved it on: an export that stops moving was left by a worker.
+    progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     file = models.FileField(_("file"), upload_to="reports/", blank=True)
     error = models.CharField(_("why it failed"), max_length=300, blank=True)
     requested_by = models.ForeignKey(

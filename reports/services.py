@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,8 +31,10 @@ def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
     return heartbeat
 
 
-# A report still "being made" after this long was left by a worker that stopped.
-EXPORT_STALE_AFTER = timedelta(minutes=30)
+# An export the worker has not moved on for this long was left by a worker that stopped (or,
+# still queued, by no worker at all); a worker tries one at most MAX_ATTEMPTS times.
+EXPORT_STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 
 
 class NotAllowed(PermissionDenied):
@@ -58,16 +60,13 @@ def report_export_request(
         errors["language"] = _("Choose Chinese or English.")
     if errors:
         raise ValidationError(errors)
+    report_exports_fail_stale()
     with transaction.atomic():
-        same = ReportExport.objects.select_for_update().filter(
+        same = ReportExport.objects.filter(
             year=year, format=fmt, language=language, state__in=ACTIVE_STATES
-        )
-        for export in same:
-            if export.requested_at > timezone.now() - EXPORT_STALE_AFTER:
-                return export, False
-            export.state, export.finished_at = ExportState.FAILED, timezone.now()
-            export.error = _("The worker stopped while making it.")
-            export.save(update_fields=["state", "finished_at", "error"])
+        ).first()
+        if same is not None:
+            return same, False
         try:
             with transaction.atomic():
                 export = ReportExport.objects.create(
@@ -99,18 +98,48 @@ def _generate_later(export_id: int) -> None:
         )
 
 
+def report_exports_fail_stale() -> int:
+    """Mark failed the exports that stopped moving: left by a worker that stopped, or never
+    picked up. Their admins see why and ask again."""
+    now = timezone.now()
+    stale = ReportExport.objects.filter(
+        Q(state=ExportState.RUNNING, progress_at__lt=now - EXPORT_STALE_AFTER)
+        | Q(state=ExportState.QUEUED, requested_at__lt=now - EXPORT_STALE_AFTER)
+    )
+    return stale.update(
+        state=ExportState.FAILED,
+        finished_at=now,
+        error=_("The worker stopped, or never started, while making it. Ask again."),
+    )
+
+
 def _set_progress(export_id: int, done: int) -> None:
-    ReportExport.objects.filter(pk=export_id).update(progress=min(max(done, 0), 99))
+    ReportExport.objects.filter(pk=export_id, state=ExportState.RUNNING).update(
+        progress=min(max(done, 0), 99), progress_at=timezone.now()
+    )
 
 
 def report_export_generate(*, export_id: int) -> ReportExport:
-    """Make the file. Safe to run twice: a report already made is left as it is."""
-    claimed = ReportExport.objects.filter(pk=export_id, state__in=ACTIVE_STATES).update(
-        state=ExportState.RUNNING, started_at=timezone.now(), progress=1
+    """Make the file. Safe to run twice: only a queued export, or one a stopped worker left
+    behind (no progress for EXPORT_STALE_AFTER, fewer than MAX_ATTEMPTS tries), is claimed;
+    every later write checks that it is still this run's."""
+    now = timezone.now()
+    claimable = Q(state=ExportState.QUEUED) | Q(
+        state=ExportState.RUNNING, progress_at__lt=now - EXPORT_STALE_AFTER
+    )
+    claimed = ReportExport.objects.filter(
+        claimable, pk=export_id, attempts__lt=MAX_ATTEMPTS
+    ).update(
+        state=ExportState.RUNNING,
+        started_at=now,
+        progress_at=now,
+        progress=1,
+        attempts=F("attempts") + 1,
     )
     export = ReportExport.objects.get(pk=export_id)
     if not claimed:
         return export
+    running = ReportExport.objects.filter(pk=export_id, state=ExportState.RUNNING)
     try:
         content = report_file(
             export.year,
@@ -118,22 +147,22 @@ def report_export_generate(*, export_id: int) -> ReportExport:
             export.language,
             progress=lambda done: _set_progress(export_id, 5 + done * 9 // 10),
         )
-        export.file.save(
-            file_name(export.year, export.format, export.language), content, save=False
-        )
+        name = file_name(export.year, export.format, export.language)
+        export.file.save(name, content, save=False)
     except Exception as error:
         logger.exception("annual report %s failed", export)
-        ReportExport.objects.filter(pk=export_id).update(
+        running.update(
             state=ExportState.FAILED,
             finished_at=timezone.now(),
             error=f"{type(error).__name__}: {error}"[:300],
         )
         return ReportExport.objects.get(pk=export_id)
-    ReportExport.objects.filter(pk=export_id).update(
+    if not running.update(
         state=ExportState.DONE, progress=100, finished_at=timezone.now(), file=export.file.name
-    )
-    export.refresh_from_db()
-    return export
+    ):
+        # Marked failed (stale) meanwhile: this file is nobody's.
+        export.file.delete(save=False)
+    return ReportExport.objects.get(pk=export_id)
 
 
 def report_file(year: int, fmt: str, language: str, progress=None) -> ContentFile:

@@ -1,5 +1,6 @@
 """The year's suggestions as one CSV, streamed: anonymised columns only (no child, no text
-a child wrote), any size of year in bounded memory.
+a child wrote, no record number, days rather than moments), any size of year in bounded
+memory.
 
 On PostgreSQL the rows come from `COPY … TO STDOUT` in slices of the primary key, so the export
 runs at nearly the database's own speed; elsewhere (SQLite) from Python's csv module over a
@@ -13,17 +14,17 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import Case, CharField, F, Max, Min, Q, Value, When
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, TruncDate
+from django.utils import timezone
 
 from suggestions.models import Suggestion
 
 from .figures import year_bounds
 
 HEADER = [
-    "number",
-    "created_at",
-    "submitted_at",
-    "closed_at",
+    "written_on",
+    "sent_on",
+    "closed_on",
     "state",
     "focus_area",
     "role",
@@ -49,9 +50,14 @@ def _defused(field: str):
 
 def suggestions_of_year(year: int):
     start, end = year_bounds(year)
+    zone = timezone.get_default_timezone()
     return (
         Suggestion.objects.filter(created_at__gte=start, created_at__lt=end)
         .annotate(
+            # Days, not moments, and no number that leads back to the suggestion's record.
+            written_on=TruncDate("created_at", tzinfo=zone),
+            sent_on=TruncDate("submitted_at", tzinfo=zone),
+            closed_on=TruncDate("closed_at", tzinfo=zone),
             focus=F("focus_area__code"),
             district=_defused("child__school__district__name"),
             level=Coalesce(F("group__level"), Value("")),
@@ -65,10 +71,9 @@ def suggestions_of_year(year: int):
         )
         .order_by("pk")
         .values_list(
-            "pk",
-            "created_at",
-            "submitted_at",
-            "closed_at",
+            "written_on",
+            "sent_on",
+            "closed_on",
             "state",
             "focus",
             "role",

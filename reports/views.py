@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .exports import FORMATS
-from .figures import PUBLIC_TABLES, suppressed, valid_year, year_figures
+from .figures import suppressed, valid_year, year_figures
 from .forms import ExportForm, YearForm
 from .models import ReportExport
 from .streaming import csv_lines
@@ -68,6 +69,7 @@ def dashboard(request):
         raise PermissionDenied
     year_form, year = _year(request)
     figures = year_figures(year)
+    services.report_exports_fail_stale()
     exports = ReportExport.objects.filter(year=year).select_related("requested_by")[:12]
     return render(
         request,
@@ -133,12 +135,18 @@ def export_download(request, pk):
     )
 
 
+PUBLIC_CACHE_SECONDS = 600
+
+
 def public_figures(request):
     """The year's figures for everyone: a subset, with no figure about fewer than 5
-    children."""
+    children. Computed at most every ten minutes per year and language."""
     year_form, year = _year(request)
-    figures = suppressed(year_figures(year))
-    figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
+    key = f"public-figures:{year}:{translation.get_language()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = suppressed(year_figures(year, public=True))
+        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
     return render(
         request,
         "reports/public.html",

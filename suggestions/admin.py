@@ -31,6 +31,7 @@ class StageChangeInline(admin.TabularInline):
 
 @admin.register(Suggestion)
 class SuggestionAdmin(ConstraintSafeAdmin):
+    date_hierarchy = "submitted_at"
     list_display = ("title", "child", "state", "owner", "due_at", "overdue_since", "needs_admin")
     list_filter = ("needs_admin", "state", "focus_area", "role", "owner__kind", "overdue_since")
     search_fields = ("title", "child__pseudonym")

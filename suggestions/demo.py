@@ -125,12 +125,12 @@ OPEN_MIX = [
     (State.IN_PROGRESS, 70),
     (State.AT_DEPARTMENT, 65),
     (State.AT_COMMUNITY, 45),
-    (State.AT_SCHOOL, 70),
+    (State.AT_SCHOOL, 92),
     (State.RETURNED, 15),
     (State.DECLINED, 75),
     (State.MERGED, 15),
     (State.WITHDRAWN, 12),
-    (State.DRAFT, 30),
+    (State.DRAFT, 8),
 ]
 IMPLEMENTED_LOCALLY = 49  # resolved by the community, outcome without a programme figure
 

@@ -32,6 +32,7 @@ def figures():
     team = (sub_team, children, MentorFactory(sub_teams=[sub_team]).user)
     log(team, title="圆桌会", children_count=3, attendees=children[:2])
     log(team, title="安全宣传", kind="safety_outreach", children_count=12, attendees=[])
+    log(team, title="实地走访", kind="site_visit", children_count=20, attendees=[])
     Outcome.objects.create(
         suggestion=SuggestionFactory(state="implemented"),
         description="做好了",
@@ -53,8 +54,9 @@ def test_the_xlsx_has_a_sheet_per_section_native_charts_and_formulas_kept_as_tex
     assert "Activities by kind" in workbook.sheetnames
     kinds = workbook["Activities by kind"]
     values = {kinds.cell(r, 1).value: kinds.cell(r, 3).value for r in range(4, kinds.max_row + 1)}
-    assert values["Safety outreach"] == 12
+    assert values["Site visit"] == 20
     assert values["Round table"] == "<5"
+    assert values["Safety outreach"] == "(withheld)", "else the total would give the 3 away"
     outcomes = workbook["What was built or changed"]
     cell = next(c for c in outcomes["A"] if c.value == HOSTILE_UNIT)
     assert cell.data_type == "s", "a formula typed by someone stays text"
@@ -71,7 +73,8 @@ def test_the_pdf_holds_the_figures_in_chinese_and_renders(figures):
     reader = PdfReader(BytesIO(out.getvalue()))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "安全宣传" in text
-    assert "12" in text
+    assert "实地走访" in text
+    assert "20" in text.replace("2026", "")
     assert HOSTILE_UNIT in text, "shown as the text it is"
     page = pypdfium2.PdfDocument(out.getvalue())[0].render(scale=0.5).to_pil().convert("L")
     assert page.getextrema()[0] < 128, "the page has ink on it"

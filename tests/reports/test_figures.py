@@ -95,3 +95,53 @@ def test_counts_of_fewer_than_five_children_are_hidden_once_suppressed():
     assert rows(office, "activities_by_kind")["Round table"][1] == 3
     assert rows(public, "activities_by_kind")["Round table"][1] == "<5"
     assert rows(public, "activities_by_kind")["Round table"][0] == 1, "activities are not children"
+
+
+def test_the_headline_hides_a_small_number_of_children_too():
+    sub_team, children = sub_team_with_members(3)
+    team = (sub_team, children, MentorFactory(sub_teams=[sub_team]).user)
+    log(team, kind="safety_outreach", children_count=3, attendees=[])
+
+    public = suppressed(year_figures(timezone.localdate().year))
+
+    assert public.headline["safety_outreach_children"] == "<5"
+    assert public.headline["children"] == "<5"
+
+
+def _stay(suggestion, entered, days, due_days=7):
+    """A stage at the school entered at `entered` and left `days` later."""
+    from suggestions.models import StageChange
+
+    StageChange.objects.create(
+        suggestion=suggestion, action="route", from_state="submitted", to_state="at_school",
+        due_at=entered + timedelta(days=due_days),
+    )  # fmt: skip
+    StageChange.objects.create(
+        suggestion=suggestion, action="collect", from_state="at_school", to_state="collected"
+    )
+    changes = suggestion.history.order_by("pk")
+    first, second = list(changes)[-2:]
+    StageChange.objects.filter(pk=first.pk).update(created_at=entered)
+    StageChange.objects.filter(pk=second.pk).update(created_at=entered + timedelta(days=days))
+
+
+def test_days_at_a_desk_are_the_nearest_rank_median_and_90th_percentile_of_the_year():
+    from datetime import datetime
+
+    from tests.suggestions.factories import SuggestionFactory
+
+    zone = timezone.get_default_timezone()
+    # Ten stays of 1 to 10 days, entered in the year's first hour in Hangzhou (still the
+    # previous year in UTC); one more entered in the last hour of the year before.
+    for days in range(1, 11):
+        _stay(SuggestionFactory(), datetime(2024, 1, 1, 0, 30, tzinfo=zone), days)
+    _stay(SuggestionFactory(), datetime(2023, 12, 31, 23, 30, tzinfo=zone), 100)
+
+    with translation.override("en"):
+        figures = year_figures(2024)
+    entered, left, median, p90, on_time, overdue = rows(figures, "stage_times")["At the school"]
+
+    assert (entered, left) == (10, 10)
+    assert (median, p90) == (Decimal("5.0"), Decimal("9.0"))
+    assert on_time == Decimal("70.0"), "7 of 10 left within the 7 days"
+    assert overdue == 3

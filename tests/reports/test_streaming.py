@@ -41,11 +41,12 @@ def suggestions_with_a_hostile_unit():
 
 def check(rows, plain, done):
     header, *body = rows
-    assert header[0] == "number" and "outcome_unit" in header
-    by_number = {int(row[0]): dict(zip(header, row, strict=True)) for row in body}
-    assert set(by_number) == {plain.pk, done.pk}
-    assert by_number[done.pk]["outcome_unit"] == "'=1+2", "a formula is defused"
-    assert by_number[plain.pk]["state"] == "at_school"
+    assert header[0] == "written_on" and "outcome_unit" in header
+    by_state = {row[header.index("state")]: dict(zip(header, row, strict=True)) for row in body}
+    assert set(by_state) == {"at_school", "implemented"}
+    assert by_state["implemented"]["outcome_unit"] == "'=1+2", "a formula is defused"
+    assert by_state["at_school"]["written_on"] == str(timezone.localdate()), "a day, no time"
+    assert str(plain.pk) not in {cell for row in body for cell in row}, "no record number"
     flat = ",".join(",".join(row) for row in rows)
     assert "王小明" not in flat, "no text a child wrote"
     assert plain.child.pseudonym not in flat, "no child"

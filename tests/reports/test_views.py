@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -19,6 +20,11 @@ from tests.groups.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_cached_figures():
+    cache.clear()
 
 
 def url(name, language="en", **kwargs):
@@ -110,7 +116,7 @@ def test_a_report_left_running_by_a_worker_that_stopped_is_marked_failed_on_the_
         )
         ReportExport.objects.filter(pk=stuck.pk).update(
             state=ExportState.RUNNING,
-            requested_at=timezone.now() - services.EXPORT_STALE_AFTER * 2,
+            progress_at=timezone.now() - services.EXPORT_STALE_AFTER * 2,
         )
         fresh, started = services.report_export_request(
             user=admin, year=year, fmt="csv", language="en"
@@ -119,6 +125,41 @@ def test_a_report_left_running_by_a_worker_that_stopped_is_marked_failed_on_the_
     stuck.refresh_from_db()
     assert started and fresh != stuck
     assert stuck.state == ExportState.FAILED
+
+
+def test_a_redelivered_task_does_not_make_the_report_twice_nor_revive_a_failed_one(admin):
+    year = timezone.localdate().year
+    with patch.object(services, "_generate_later"):
+        export, _started = services.report_export_request(
+            user=admin, year=year, fmt="csv", language="en"
+        )
+    done = services.report_export_generate(export_id=export.pk)
+    made = done.file.name
+
+    again = services.report_export_generate(export_id=export.pk)
+
+    assert (again.state, again.file.name, again.attempts) == (ExportState.DONE, made, 1)
+    ReportExport.objects.filter(pk=export.pk).update(state=ExportState.FAILED)
+    assert services.report_export_generate(export_id=export.pk).state == ExportState.FAILED
+
+
+def test_a_worker_that_died_mid_way_is_retried_a_few_times_then_given_up(admin):
+    year = timezone.localdate().year
+    with patch.object(services, "_generate_later"):
+        export, _started = services.report_export_request(
+            user=admin, year=year, fmt="csv", language="en"
+        )
+    left_behind = timezone.now() - services.EXPORT_STALE_AFTER * 2
+    ReportExport.objects.filter(pk=export.pk).update(
+        state=ExportState.RUNNING, progress_at=left_behind, attempts=1
+    )
+    assert services.report_export_generate(export_id=export.pk).state == ExportState.DONE
+
+    ReportExport.objects.filter(pk=export.pk).update(
+        state=ExportState.RUNNING, progress_at=left_behind, attempts=services.MAX_ATTEMPTS
+    )
+    assert services.report_export_generate(export_id=export.pk).state == ExportState.RUNNING
+    assert services.report_exports_fail_stale() == 1
 
 
 def test_a_year_out_of_range_is_refused_with_a_message(client, admin):
