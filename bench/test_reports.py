@@ -65,8 +65,8 @@ def _copy_rows(model, template_pk, count, times):
 def fill(year):
     start, _end = year_bounds(year)
     pipe = Pipeline()
-    template = pipe.draft(state="at_school", owner=pipe.school)
-    _copy_rows(Suggestion, template.pk, SUGGESTIONS, {"created_at": start})
+    template = pipe.draft(state="at_school", owner=pipe.school, submitted_at=timezone.now())
+    _copy_rows(Suggestion, template.pk, SUGGESTIONS, {"created_at": start, "submitted_at": start})
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {StageChange._meta.db_table} "  # noqa: S608 - names from the models
