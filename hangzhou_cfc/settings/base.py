@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_filters",
     "groups",
@@ -51,6 +54,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hangzhou_cfc.api.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -240,12 +244,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 
-# --- REST framework (the API itself arrives with its own issue) -----------------------------
+# --- REST framework: the API under /api/v1/ --------------------------------------------------
 REST_FRAMEWORK = {
+    # The browser's session (with CSRF) for the portal's own pages; tokens for other systems.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "hangzhou_cfc.api.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_USER_RATE", default="1200/hour"),
+        "anon": env("API_ANON_RATE", default="120/hour"),
+    },
+    "EXCEPTION_HANDLER": "hangzhou_cfc.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# A request body to the API larger than this is refused with 413 before it is parsed.
+API_MAX_BODY_BYTES = 1024 * 1024
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hangzhou Children's Observation Group API",
+    "DESCRIPTION": "Suggestions and their journey, activities, groups and figures. Children "
+    "appear only under their pseudonyms.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The states a suggestion can be in, named once in the schema.
+    "ENUM_NAME_OVERRIDES": {"SuggestionState": "suggestions.models.StateChoices"},
 }
 
 # --- Logging: no request bodies, no personal data; level from the environment ---------------
