@@ -43,7 +43,7 @@ class ActivityFilter(django_filters.FilterSet):
         model = Activity
         fields = ["kind", "role", "level", "programme", "district", "year", "group"]
 
-    def filter_district(self, queryset, name, value):
+    def filter_district(self, queryset, name, value: Organisation):
         """Held at a practice base of the district, or organised by a group from there."""
         return queryset.filter(
             Q(practice_base__district=value)

@@ -26,6 +26,10 @@ def organises(user, activity):
 
 @rules.predicate
 def may_see_its_group(user, activity):
+    """The people of the sub-teams it was for; of the whole group, if it was for the group."""
+    teams = list(activity.sub_teams.all())
+    if teams:
+        return any(user.has_perm("groups.see_sub_team", team) for team in teams)
     return user.has_perm("groups.see_group", activity.group)
 
 

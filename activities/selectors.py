@@ -138,3 +138,18 @@ def openable_suggestions(user, suggestions: list[Suggestion]) -> set[int]:
             "pk", flat=True
         )
     )
+
+
+def sub_teams_seen_by(user) -> QuerySet[SubTeam]:
+    """The sub-teams whose pages (and training sessions) the user may see: all for admins;
+    a mentor's own; a child's and a guardian's children's current sub-teams."""
+    if not user.is_authenticated:
+        return SubTeam.objects.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return SubTeam.objects.all()
+    current = Membership.objects.current().members()
+    return SubTeam.objects.filter(
+        Q(mentors__user=user)
+        | Q(pk__in=current.filter(child__user=user).values("sub_team"))
+        | Q(pk__in=current.filter(child__guardians__user=user).values("sub_team"))
+    ).distinct()

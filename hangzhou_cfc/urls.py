@@ -4,9 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from activities.api import PracticeBaseViewSet, ProgrammeViewSet
+from activities.api import (
+    ActivityViewSet,
+    PracticeBaseViewSet,
+    ProgrammeViewSet,
+    TrainingSessionViewSet,
+)
 from groups.api import ObservationGroupViewSet, SubTeamViewSet
 from reports.api import YearFiguresView
+from suggestions import open311
 from suggestions.api import ImplementedViewSet, SuggestionViewSet
 
 from . import views
@@ -18,6 +24,8 @@ router.register("groups", ObservationGroupViewSet, basename="api-group")
 router.register("sub-teams", SubTeamViewSet, basename="api-sub-team")
 router.register("practice-bases", PracticeBaseViewSet, basename="api-practice-base")
 router.register("programmes", ProgrammeViewSet, basename="api-programme")
+router.register("training-sessions", TrainingSessionViewSet, basename="api-training-session")
+router.register("activities", ActivityViewSet, basename="api-activity")
 
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
@@ -25,6 +33,14 @@ urlpatterns = [
     # The API: one language-neutral address; messages follow Accept-Language.
     path("api/v1/", include(router.urls)),
     path("api/v1/figures/<int:year>/", YearFiguresView.as_view(), name="api-figures"),
+    # Open311 GeoReport v2 (read only): services are focus areas, requests are suggestions.
+    path("api/open311/v2/services.json", open311.ServiceList.as_view(), name="open311-services"),
+    path("api/open311/v2/requests.json", open311.RequestList.as_view(), name="open311-requests"),
+    path(
+        "api/open311/v2/requests/<int:pk>.json",
+        open311.RequestDetail.as_view(),
+        name="open311-request",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

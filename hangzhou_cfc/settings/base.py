@@ -283,7 +283,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The states a suggestion can be in, named once in the schema.
-    "ENUM_NAME_OVERRIDES": {"SuggestionState": "suggestions.models.StateChoices"},
+    "ENUM_NAME_OVERRIDES": {
+        "SuggestionState": "suggestions.models.StateChoices",
+        "ActivityKind": "activities.models.ActivityKind",
+        "PracticeBaseKind": "activities.models.PracticeBaseKind",
+        "OrganisationKind": "groups.models.OrganisationKind",
+    },
 }
 
 # --- Logging: no request bodies, no personal data; level from the environment ---------------
