@@ -6,8 +6,11 @@ move answers 409 and changes nothing. Everyone sees only what `suggestions.see_s
 lets them see: a suggestion that is not yours is a 404.
 """
 
+from datetime import UTC
+
 import django_filters
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -23,7 +26,9 @@ from .models import ParticipationRole, StageChange, StateChoices, Suggestion
 
 class StageChangeSerializer(serializers.ModelSerializer):
     by_router = serializers.BooleanField(read_only=True)
-    owner = serializers.CharField(source="owner.name", default=None, read_only=True)
+    owner = serializers.CharField(
+        source="owner.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = StageChange
@@ -37,7 +42,9 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     child = serializers.CharField(source="child.pseudonym", read_only=True)
     focus_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    owner = serializers.CharField(source="owner.name", default=None, read_only=True)
+    owner = serializers.CharField(
+        source="owner.name", default=None, read_only=True, allow_null=True
+    )
     stage = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
@@ -90,12 +97,19 @@ class SuggestionFilter(django_filters.FilterSet):
     focus_area = django_filters.CharFilter(field_name="focus_area__code")
     overdue = django_filters.BooleanFilter(field_name="overdue_since", lookup_expr="isnull",
                                            exclude=True)  # fmt: skip
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at",
-                                                       lookup_expr="gte")  # fmt: skip
+    submitted_after = django_filters.IsoDateTimeFilter(method="filter_submitted_after")
 
     class Meta:
         model = Suggestion
         fields = ["state", "focus_area", "overdue", "submitted_after"]
+
+    def filter_submitted_after(self, queryset, name, value):
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, and years before 1 are no date.
+        try:
+            moment = value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise serializers.ValidationError({name: [_("This is not a usable date.")]}) from None
+        return queryset.filter(submitted_at__gte=moment)
 
 
 # The moves people make (the router's are the worker's), each its own endpoint.
@@ -185,11 +199,20 @@ for _name in PEOPLE_MOVES:
 class ImplementedSerializer(serializers.ModelSerializer):
     child = serializers.CharField(source="child.pseudonym", read_only=True)
     focus_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    outcome = serializers.CharField(source="outcome.description", default=None)
-    quantity = serializers.DecimalField(
-        source="outcome.quantity", max_digits=12, decimal_places=2, default=None
+    outcome = serializers.CharField(
+        source="outcome.description", default=None, allow_null=True, read_only=True
     )
-    unit = serializers.CharField(source="outcome.unit", default=None)
+    quantity = serializers.DecimalField(
+        source="outcome.quantity",
+        max_digits=12,
+        decimal_places=2,
+        default=None,
+        allow_null=True,
+        read_only=True,
+    )
+    unit = serializers.CharField(
+        source="outcome.unit", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Suggestion
