@@ -221,11 +221,19 @@ class ImplementedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ImplementedFilter(django_filters.FilterSet):
+    focus_area = django_filters.CharFilter(field_name="focus_area__code")
+
+    class Meta:
+        model = Suggestion
+        fields = ["focus_area"]
+
+
 class ImplementedViewSet(viewsets.ReadOnlyModelViewSet):
     """'You said, we did': implemented suggestions, for anyone, pseudonyms only."""
 
     permission_classes = [permissions.AllowAny]
     serializer_class = ImplementedSerializer
     queryset = selectors.implemented_publicly().order_by("-closed_at", "-id")
-    filterset_fields = []
+    filterset_class = ImplementedFilter
     ordering_fields = ["closed_at", "id"]

@@ -205,3 +205,16 @@ def test_the_lists_filter_order_and_paginate(pipe):
     assert page["results"][0]["id"] < page["results"][1]["id"]
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "invalid"
+
+
+def test_the_browsers_session_needs_its_csrf_token(pipe):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(pipe.child_user)
+
+    response = client.post(
+        "/api/v1/suggestions/", {**NEW, "focus_area": pipe.focus_area.code}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]["message"]
+    assert not Suggestion.objects.exists()
