@@ -29,6 +29,16 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+class CursorPagination(pagination.CursorPagination):
+    """For the long lists (suggestions): no count of the whole list, pages by position, as
+    fast on the thousandth page as on the first."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "-id"
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     body = {"code": code, "message": str(message)}
     if fields:

@@ -129,3 +129,12 @@ def celery_worker_process(settings):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _a_fresh_cache():
+    """Each test starts with an empty cache: no throttle counts or cached figures from the one
+    before (the API's schema fuzzing alone sends thousands of requests)."""
+    from django.core.cache import cache
+
+    cache.clear()
