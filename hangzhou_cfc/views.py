@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -24,3 +25,9 @@ def set_language(request):
     language = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
     with translation.override(language):
         return django_set_language(request)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers to a login that is locked out (429), in the page's language."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)

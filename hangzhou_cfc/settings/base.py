@@ -10,6 +10,7 @@ Environment variables (all optional here; production.py makes some required):
 - DJANGO_DEFAULT_FROM_EMAIL, DJANGO_VAR_DIR, DJANGO_LOG_LEVEL
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_filters",
+    "axes",
     "groups",
     "suggestions",
     "activities",
@@ -60,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hangzhou_cfc.middleware.IdleTimeoutMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hangzhou_cfc.urls"
@@ -196,12 +201,35 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AUTH_USER_MODEL = "groups.User"
 # Object permissions (groups/permissions.py and its kin in other apps) first, then Django's.
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a login that is locked out, before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Argon2 for new and changed passwords; older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Login lockout (django-axes): after this many failures for one username from one address,
+# that pair is locked out for the cool-off period; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout page is translated by the portal; its context carries the minutes itself.
+AXES_LOCKOUT_CALLABLE = "hangzhou_cfc.views.locked_out"
+# Sessions: a new one at every login (Django cycles the key), ended after this long without a
+# request (hangzhou_cfc/middleware.py), and after 12 hours in any case.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
+SESSION_COOKIE_AGE = 12 * 60 * 60
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

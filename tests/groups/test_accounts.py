@@ -229,3 +229,73 @@ def test_a_server_error_is_shown_in_the_portals_own_layout_without_details(rf):
     assert b"Something went wrong" in response.content
     assert b"pico.min.css" in response.content
     assert b"Traceback" not in response.content
+
+
+def test_five_wrong_passwords_lock_the_login_out_for_a_while_with_a_message(client):
+    UserFactory(username="egret")
+    wrong = {"username": "egret", "password": "not-it"}
+
+    for _ in range(4):
+        assert client.post(url("login"), wrong).status_code == 200
+    locked = client.post(url("login"), wrong)
+    still = client.post(url("login"), {"username": "egret", "password": PASSWORD})
+
+    assert locked.status_code == 429
+    assert "尝试次数太多" in locked.text
+    assert still.status_code == 429, "even the right password, until the cool-off ends"
+    other = client.post(url("login"), {"username": "someone-else", "password": "x"})
+    assert other.status_code == 200, "another name from the same address is not locked"
+
+
+def test_a_right_password_resets_the_count_of_failures(client):
+    UserFactory(username="egret")
+    for _ in range(4):
+        client.post(url("login"), {"username": "egret", "password": "not-it"})
+    client.post(url("login"), {"username": "egret", "password": PASSWORD})
+    client.post(url("logout"))
+
+    for _ in range(4):
+        assert client.post(url("login"), {"username": "egret", "password": "x"}).status_code == 200
+
+
+def test_a_login_starts_a_new_session(client):
+    UserFactory(username="egret")
+    client.get(url("login"))
+    before = client.session.session_key
+
+    client.post(url("login"), {"username": "egret", "password": PASSWORD})
+
+    assert client.session.session_key != before
+
+
+def test_a_session_idle_for_too_long_is_ended_with_a_message(client, settings):
+    from hangzhou_cfc.middleware import LAST_SEEN
+
+    client.force_login(UserFactory())
+    session = client.session
+    session[LAST_SEEN] -= settings.SESSION_IDLE_TIMEOUT.total_seconds() + 1
+    session.save()
+
+    response = client.get(url("home", "en"), follow=True)
+
+    assert "You were logged out after 30 minutes without activity." in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_active_session_goes_on(client):
+    client.force_login(UserFactory(display_name="小白鹭"))
+
+    assert "小白鹭" in client.get(url("home")).text
+    assert "_auth_user_id" in client.session
+
+
+def test_new_passwords_are_hashed_with_argon2(settings):
+    from hangzhou_cfc.settings import base
+
+    settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS
+    user = UserFactory()
+    user.set_password("a long and new passphrase")
+    user.save()
+
+    assert user.password.startswith("argon2")
+    assert user.check_password("a long and new passphrase")
