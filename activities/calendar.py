@@ -166,17 +166,6 @@ def calendar_of_group(
     )
 
 
-def sub_teams_seen_by(user: User, group: ObservationGroup) -> set[int]:
-    """The ids of the group's sub-teams whose pages the user may open (for links)."""
-    if group.level != GroupLevel.MUNICIPAL:
-        return set()
-    return {
-        team.pk
-        for team in SubTeam.objects.filter(group=group)
-        if user.has_perm("groups.see_sub_team", team)
-    }
-
-
 # --- Services ----------------------------------------------------------------------------------
 
 

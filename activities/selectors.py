@@ -7,9 +7,9 @@ from groups.models import (
     ObservationGroup,
     Organisation,
     OrganisationKind,
-    Role,
     SubTeam,
 )
+from groups.permissions import is_admin
 from suggestions import selectors as suggestion_selectors
 from suggestions.models import Suggestion
 
@@ -116,7 +116,7 @@ def participation_of_child(child: Child) -> dict:
 
 def sub_teams_for_logging(user) -> QuerySet[SubTeam]:
     """The sub-teams a user may log training sessions for: all for admins, else their own."""
-    if user.is_superuser or user.role == Role.ADMIN:
+    if is_admin(user):
         return SubTeam.objects.all()
     mentor = getattr(user, "mentor", None)
     return mentor.sub_teams.all() if mentor else SubTeam.objects.none()
@@ -145,7 +145,7 @@ def sub_teams_seen_by(user) -> QuerySet[SubTeam]:
     a mentor's own; a child's and a guardian's children's current sub-teams."""
     if not user.is_authenticated:
         return SubTeam.objects.none()
-    if user.is_superuser or user.role == Role.ADMIN:
+    if is_admin(user):
         return SubTeam.objects.all()
     current = Membership.objects.current().members()
     return SubTeam.objects.filter(

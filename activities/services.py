@@ -16,10 +16,10 @@ from groups.models import (
     ObservationGroup,
     Organisation,
     OrganisationKind,
-    Role,
     SubTeam,
     User,
 )
+from groups.permissions import is_admin
 from suggestions.models import Suggestion
 from suggestions.photos import clean_photo
 from suggestions.workflow import State
@@ -46,12 +46,8 @@ class NotAllowed(PermissionDenied):
     pass
 
 
-def _is_admin(user: User) -> bool:
-    return user.is_superuser or user.role == Role.ADMIN
-
-
 def may_correct(user: User, session: TrainingSession) -> bool:
-    if _is_admin(user):
+    if is_admin(user):
         return True
     mentor = getattr(user, "mentor", None)
     return (
@@ -64,7 +60,7 @@ def may_correct(user: User, session: TrainingSession) -> bool:
 def correctable(user: User, sub_team: SubTeam, sessions: list[TrainingSession]) -> set[int]:
     """Which of a sub-team's sessions the user may correct (may_correct for each, in one
     query at most)."""
-    if _is_admin(user):
+    if is_admin(user):
         return {session.pk for session in sessions}
     mentor = getattr(user, "mentor", None)
     if mentor is None or not mentor.sub_teams.filter(pk=sub_team.pk).exists():
@@ -75,7 +71,7 @@ def correctable(user: User, sub_team: SubTeam, sessions: list[TrainingSession]) 
 
 def may_log(user: User, sub_teams: list[SubTeam]) -> bool:
     """Admins, and mentors of every one of these sub-teams, may log their sessions."""
-    if _is_admin(user):
+    if is_admin(user):
         return True
     mentor = getattr(user, "mentor", None)
     ids = {team.pk for team in sub_teams}
@@ -202,7 +198,7 @@ def training_session_log(
 def _check_mentors_correction(user, session, *, held_on, sub_teams, attendees) -> None:
     """A mentor corrects their own part: a date within the correction window, their own
     sub-teams, their own sub-teams' children. Admins correct anything."""
-    if _is_admin(user):
+    if is_admin(user):
         return
     before = set(session.sub_teams.all())
     if not may_log(user, list(before ^ set(sub_teams))):

@@ -6,7 +6,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .figures import valid_year, year_figures
+from .figures import valid_year
+from .selectors import figures_of_year
 
 
 class YearFiguresView(APIView):
@@ -25,7 +26,7 @@ class YearFiguresView(APIView):
             raise PermissionDenied
         if not valid_year(year):
             raise NotFound
-        figures = year_figures(year)
+        figures = figures_of_year(year)
         return Response(
             {
                 "year": year,

@@ -11,7 +11,6 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -347,6 +346,6 @@ def _pdf_chart(Drawing, HorizontalBarChart, colors, numbers, font):
 WRITERS = {"xlsx": write_xlsx, "pdf": write_pdf, "csv": write_csv}
 
 
-def file_name(year: int, fmt: str, language: str, made: datetime | None = None) -> str:
+def file_name(year: int, fmt: str, language: str) -> str:
     extension = FORMATS[fmt][0]
     return f"annual-report-{year}-{language}.{extension}"

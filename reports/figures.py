@@ -91,7 +91,6 @@ class Table:
     chart: str = ""
     # The page listing what the figures count (a URL name), for a link from the dashboard.
     link: str = ""
-    note: str = ""
     # The rows by what they count (a kind, a state …), where the caller needs one of them.
     rows_by_key: dict = field(default_factory=dict)
     # For a link from each row to its part of the list: what each row counts, and the query

@@ -3,7 +3,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +11,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
-from .exports import FORMATS
-from .figures import suppressed, valid_year, year_figures
+from . import selectors, services
+from .exports import FORMATS, file_name
+from .figures import valid_year
 from .forms import ExportForm, YearForm
 from .models import ReportExport
 from .streaming import csv_lines
@@ -68,7 +67,7 @@ def dashboard(request):
     if not request.user.has_perm("reports.see_dashboard"):
         raise PermissionDenied
     year_form, year = _year(request)
-    figures = year_figures(year)
+    figures = selectors.figures_of_year(year)
     services.report_exports_fail_stale()
     exports = ReportExport.objects.filter(year=year).select_related("requested_by")[:12]
     return render(
@@ -126,27 +125,19 @@ def export_download(request, pk):
         handle = export.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    extension, content_type = FORMATS[export.format]
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=f"annual-report-{export.year}-{export.language}.{extension}",
-        content_type=content_type,
+        filename=file_name(export.year, export.format, export.language),
+        content_type=FORMATS[export.format][1],
     )
-
-
-PUBLIC_CACHE_SECONDS = 600
 
 
 def public_figures(request):
     """The year's figures for everyone: a subset, with no figure about fewer than 5
-    children. Computed at most every ten minutes per year and language."""
+    children."""
     year_form, year = _year(request)
-    key = f"public-figures:{year}:{translation.get_language()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = suppressed(year_figures(year, public=True))
-        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    figures = selectors.figures_of_year(year, public=True)
     return render(
         request,
         "reports/public.html",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from groups.models import ObservationGroup, SubTeam
 
-from .. import calendar
+from .. import calendar, selectors
 from ..models import CalendarFeed
 
 
@@ -23,7 +23,9 @@ def group_calendar(request, pk):
     if not request.user.has_perm("groups.see_group", group):
         raise PermissionDenied
     context = calendar.calendar_of_group(group, page_number=request.GET.get("page"))
-    context.update(group=group, linkable_sub_teams=calendar.sub_teams_seen_by(request.user, group))
+    # The sub-teams whose training pages the user may open, for links (one query).
+    linkable = selectors.sub_teams_seen_by(request.user).filter(group=group)
+    context.update(group=group, linkable_sub_teams=set(linkable.values_list("pk", flat=True)))
     return render(request, "activities/calendar.html", context)
 
 

@@ -226,3 +226,13 @@ def test_each_figure_links_to_the_list_behind_it(client, admin, year_with_a_smal
 
     assert f'href="/en/activities/?kind=round_table&amp;year={year}"' in page
     assert behind.context["page"].paginator.count == 1
+
+
+def test_the_dashboard_reloading_itself_does_not_recompute_the_figures(client, admin):
+    from reports import selectors
+
+    with patch.object(selectors, "year_figures", wraps=selectors.year_figures) as computed:
+        for _ in range(3):
+            assert client.get(url("report_dashboard")).status_code == 200
+
+    assert computed.call_count == 1
