@@ -23,6 +23,8 @@ COPY groups ./groups
 COPY suggestions ./suggestions
 COPY activities ./activities
 COPY reports ./reports
+COPY privacy ./privacy
+COPY audit ./audit
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale
@@ -33,6 +35,7 @@ RUN DJANGO_SECRET_KEY=collectstatic-only \
     DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgres://build@localhost/build \
     REDIS_URL=redis://localhost:6379/0 \
+    PERSONAL_DATA_KEYS=collectstatic-only \
     python manage.py collectstatic --noinput \
  && useradd --system --home /app app \
  && mkdir -p /app/var/media \

@@ -3,7 +3,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,7 @@ from .models import (
     MentorTeam,
     ObservationGroup,
     Organisation,
+    Role,
     StaffMember,
     SubTeam,
     User,
@@ -64,8 +67,25 @@ class CurrentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UserChangeForm(DjangoUserAdmin.form):
+    def clean(self):
+        cleaned = super().clean()
+        child = getattr(self.instance, "child", None) if self.instance.pk else None
+        opening = cleaned.get("is_active") and not self.instance.is_active
+        if opening and child is not None and not child.consents.filter(withdrawn_at=None):
+            self.add_error(
+                "is_active",
+                gettext(
+                    "A child's login opens only with a guardian's consent. Record the consent "
+                    "on the child's consent page; the login then opens by itself."
+                ),
+            )
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = ("username", "display_name", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name")
@@ -83,6 +103,20 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Programme"), {"fields": ("role", "display_name")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        # A new child's login stays closed until a guardian's consent is recorded.
+        if not change and obj.role == Role.CHILD and obj.is_active:
+            obj.is_active = False
+            self.message_user(
+                request,
+                gettext(
+                    "The child's login stays closed until a guardian gives consent: link it to "
+                    "the child, then ask a guardian for consent on the child's consent page."
+                ),
+                messages.WARNING,
+            )
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(FocusArea)
@@ -173,36 +207,49 @@ class ChildAdmin(ConstraintSafeAdmin):
 
 @admin.register(ChildPersonalData)
 class ChildPersonalDataAdmin(ConstraintSafeAdmin):
-    """Only for programme-office admins holding `groups.view_childpersonaldata`."""
+    """Adding a child's personal record, for admins holding `groups.view_childpersonaldata`.
 
-    def has_module_permission(self, request):
-        return request.user.has_perm("groups.see_child_personal_data")
+    The admin never shows a record: reading and correcting one happens on the personal record
+    page (privacy/), which asks why and writes each look to the access log. The list names
+    children by pseudonym only.
+    """
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(
-            "groups.see_child_personal_data"
-        ) and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm(
-            "groups.see_child_personal_data"
-        ) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return request.user.has_perm(
-            "groups.see_child_personal_data"
-        ) and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.has_perm(
-            "groups.see_child_personal_data"
-        ) and super().has_delete_permission(request, obj)
-
-    list_display = ("child", "real_name")
+    list_display = ("child", "record_link")
     list_filter = ("child__school__district",)
     search_fields = ("child__pseudonym",)
     raw_id_fields = ("child",)
     list_select_related = ("child",)
+
+    def _allowed(self, request):
+        return request.user.has_perm("groups.see_child_personal_data")
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        # The list, yes; a record, no (it opens on the logged page instead).
+        return obj is None and self._allowed(request) and super().has_view_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return self._allowed(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("personal record"))
+    def record_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("personal_record", args=[obj.child_id]),
+            gettext("Open, stating why"),
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, gettext("The personal record is saved."))
+        return HttpResponseRedirect(reverse("admin:groups_childpersonaldata_changelist"))
 
 
 class GuardianshipInline(admin.TabularInline):

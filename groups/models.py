@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .fields import EncryptedCharField
+
 
 class Role(models.TextChoices):
     CHILD = "child", _("Child observer")
@@ -33,6 +35,10 @@ class User(AbstractUser):
     pseudonym; the real name lives apart, in ChildPersonalData.
     """
 
+    # Least data: no first and last name on any login (a child's real name lives apart, in
+    # ChildPersonalData; staff and guardians are shown by their display name).
+    first_name = None
+    last_name = None
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     display_name = models.CharField(
         _("display name"),
@@ -340,6 +346,9 @@ class Child(models.Model):
     )
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Set when the child's personal data was removed (privacy.services.child_anonymise): the
+    # pseudonym is then a placeholder and their suggestions stand under "former observer".
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("child")
@@ -367,18 +376,20 @@ class Child(models.Model):
 
 
 class ChildPersonalData(models.Model):
-    """A child's real name and contact, apart from everything else.
+    """A child's real name and contact, apart from everything else, encrypted at rest.
 
-    Only admins with the `groups.view_childpersonaldata` permission see it (the admin pages
-    check it); no page, export or log shows it.
+    Only admins with the `groups.view_childpersonaldata` permission see it, on the personal
+    record page (privacy/), after stating why; each view is written to the access log. No other
+    page, export or log shows it.
     """
 
     child = models.OneToOneField(
         Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="personal_data"
     )
-    real_name = models.CharField(_("real name"), max_length=60)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    # Encrypted at rest (groups/fields.py): the column holds a Fernet token, never the text.
+    real_name = EncryptedCharField(_("real name"), max_length=60)
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
+    address = EncryptedCharField(_("address"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("child's personal data")

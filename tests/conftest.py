@@ -131,6 +131,35 @@ def celery_worker_process(settings):
             process.wait()
 
 
+def pytest_configure(config):
+    from tests import realnames
+
+    realnames.install()
+
+
+@pytest.fixture(autouse=True)
+def _no_real_name_leaks():
+    """No response, log record or e-mail of this test carried a child's real name to someone
+    not entitled to it (tests/realnames.py)."""
+    from django.core import mail
+
+    from tests import realnames
+
+    realnames.take_leaks()
+    realnames.watch_logs()
+    yield
+    for message in getattr(mail, "outbox", []):
+        texts = [
+            message.subject,
+            message.body,
+            *(alt[0] for alt in getattr(message, "alternatives", [])),
+        ]
+        realnames.report(f"e-mail to {message.to}", "\n".join(map(str, texts)))
+    leaks = realnames.take_leaks()
+    if leaks:
+        pytest.fail("A child's real name reached someone not entitled to it:\n" + "\n".join(leaks))
+
+
 @pytest.fixture(autouse=True)
 def _a_fresh_cache():
     """Each test starts with an empty cache: no throttle counts or cached figures from the one

@@ -45,14 +45,18 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_filters",
     "axes",
+    "auditlog",
     "groups",
     "suggestions",
     "activities",
     "reports",
+    "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-auditlog's, naming the actor also when the API logs in with a token.
+    "audit.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hangzhou_cfc.middleware.IdleTimeoutMiddleware",
@@ -177,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         # on a day with nothing due changes nothing.
         "schedule": crontab(minute=5),
     },
+    "anonymise-due-children": {
+        "task": "privacy.tasks.anonymise_due",
+        # Daily, at night; a child asked to be deleted is anonymised at once as well.
+        "schedule": crontab(hour=3, minute=15),
+    },
     "warn-expiring-practice-bases": {
         "task": "activities.tasks.practice_bases_warn_expiring",
         # Once a day, in office hours (CELERY_TIMEZONE); each expiry date is warned about once.
@@ -237,6 +248,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Audit trail (audit/) -------------------------------------------------------------------
+# Changes to the suggestions' pipeline, exports, roles, memberships and routing are recorded by
+# django-auditlog, with who made them; audit/apps.py names the models and the only fields kept
+# (never a child's words, a real name or a password hash). Foreign keys are kept as ids, never
+# as their text (a suggestion's text is its title).
+AUDITLOG_USE_FK_STRING_REPRESENTATION = False
+# The address a request claims (X-Forwarded-For) can be forged and is a child's personal data;
+# the entries name the logged-in actor instead. Logins keep their address in axes' tables.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+# Logins: django-axes keeps each one (AccessLog) and, with this, each failed one
+# (AccessFailureLog, the latest 1,000 per username): username, address, browser, path and
+# time, never a password. Its lockout counter (AccessAttempt) keeps the failed login form's
+# fields, with these masked.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -271,6 +298,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): everything from the portal itself, and no inline script
+# or style anywhere, so that text slipped into a page can never run. Pages pass data to their
+# scripts in json_script blocks; the API docs use the Swagger view that serves its start-up
+# script as a file. data: images are the icons that Pico's and Swagger UI's style sheets hold
+# inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- REST framework: the API under /api/v1/ --------------------------------------------------
 REST_FRAMEWORK = {
@@ -327,6 +373,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Children's privacy (privacy/) ----------------------------------------------------------
+# Fernet keys of children's real names and contacts (groups/fields.py): the first encrypts,
+# every one decrypts. Comma-separated; required in production, generated per checkout locally.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+# A child's personal data is anonymised this many days after they leave the programme.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
+# A consent link e-mailed to a guardian works once, for this many days.
+CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=14)
 
 # Demo logins (seed_demo) are allowed only where a settings module says so.
 DEMO_DATA_ALLOWED = False

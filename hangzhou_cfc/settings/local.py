@@ -17,7 +17,20 @@ def _local_secret_key():
     return path.read_text().strip()
 
 
+def _local_personal_data_key():
+    # Likewise one Fernet key per checkout for the demo's personal data.
+    from cryptography.fernet import Fernet
+
+    path = VAR_DIR / "personal_data_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _local_secret_key()
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[]) or [_local_personal_data_key()]
 DEMO_DATA_ALLOWED = True
 
 # Static files are served from the app folders (WHITENOISE_USE_FINDERS); WhiteNoise still wants

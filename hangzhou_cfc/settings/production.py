@@ -1,6 +1,6 @@
 """Production: gunicorn behind a TLS-terminating proxy, PostgreSQL and Redis.
 
-Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL.
+Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, PERSONAL_DATA_KEYS.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +17,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The container health check asks for /healthz over plain HTTP from inside the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind the proxy every request comes from the proxy's address: django-axes takes the client's
+# address from X-Forwarded-For, trusting as many proxies as there are in front of the app.
+AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=1)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
@@ -34,5 +38,9 @@ WHITENOISE_USE_FINDERS = False
 # Production never falls back to the embedded SQLite file or file broker.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     raise ImproperlyConfigured("Set DATABASE_URL to the PostgreSQL database.")
+if not PERSONAL_DATA_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set PERSONAL_DATA_KEYS to the Fernet key(s) of children's personal data."
+    )
 if not REDIS_URL:  # noqa: F405
     raise ImproperlyConfigured("Set REDIS_URL to the Redis server (broker and cache).")

@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 from .base import REDIS_URL, env
 
 SECRET_KEY = "tests-only-not-a-secret"  # noqa: S105
+PERSONAL_DATA_KEYS = ["dGVzdHMtb25seS1ub3QtYS1zZWNyZXQtMzItYnl0ZXM="]
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,6 +15,8 @@ STATIC_ROOT = None
 
 # Tasks run in-process unless a test starts a real worker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# Every response is searched for children's real names (tests/realnames.py).
+MIDDLEWARE = ["tests.realnames.RealNameWatch", *MIDDLEWARE]  # noqa: F405
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

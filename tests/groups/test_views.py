@@ -371,12 +371,16 @@ def test_real_names_are_hidden_from_staff_given_only_the_model_permission(client
     assert "王雨桐" not in listing.text + detail.text
 
 
-def test_an_authorised_admin_sees_real_names(client):
+def test_the_admin_lists_personal_records_by_pseudonym_and_opens_none(client):
     from groups.models import ChildPersonalData
 
-    ChildPersonalData.objects.create(child=ChildUserFactory().child, real_name="王雨桐")
+    personal = ChildPersonalData.objects.create(child=ChildUserFactory().child, real_name="王雨桐")
     client.force_login(AdminFactory())
 
-    response = client.get(url("admin:groups_childpersonaldata_changelist"))
+    listing = client.get(url("admin:groups_childpersonaldata_changelist"))
+    detail = client.get(url("admin:groups_childpersonaldata_change", object_id=personal.pk))
 
-    assert "王雨桐" in response.text
+    assert listing.status_code == 200
+    assert personal.child.pseudonym in listing.text
+    assert url("personal_record", pk=personal.child_id) in listing.text
+    assert "王雨桐" not in listing.text + detail.text

@@ -71,6 +71,9 @@ def test_local_settings_use_postgres_and_redis_when_their_urls_are_set(tmp_path)
     assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
 
 
+A_FERNET_KEY = "dGVzdHMtb25seS1ub3QtYS1zZWNyZXQtMzItYnl0ZXM="
+
+
 def test_production_settings_refuse_to_start_without_a_secret_key():
     result = run_python("", "hangzhou_cfc.settings.production", **SERVERS)
 
@@ -99,6 +102,7 @@ def test_production_settings_pass_the_deployment_checks():
             DJANGO_SETTINGS_MODULE="hangzhou_cfc.settings.production",
             DJANGO_SECRET_KEY="a-test-key-" + "k" * 50,
             DJANGO_ALLOWED_HOSTS="portal.example",
+            PERSONAL_DATA_KEYS=A_FERNET_KEY,
         ),
         capture_output=True,
         text=True,
@@ -107,11 +111,25 @@ def test_production_settings_pass_the_deployment_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_production_settings_refuse_to_start_without_the_personal_data_key():
+    result = run_python(
+        "",
+        "hangzhou_cfc.settings.production",
+        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_ALLOWED_HOSTS="portal.example",
+        **SERVERS,
+    )
+
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEYS" in result.stderr
+
+
 def test_production_forbids_demo_data():
     loaded = load(
         "hangzhou_cfc.settings.production",
         DJANGO_SECRET_KEY="x" * 50,
         DJANGO_ALLOWED_HOSTS="portal.example",
+        PERSONAL_DATA_KEYS=A_FERNET_KEY,
         **SERVERS,
     )
 

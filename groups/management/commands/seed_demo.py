@@ -1,3 +1,4 @@
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -10,6 +11,7 @@ from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
 # A seeder is idempotent: a second run changes nothing.
 SEEDERS = [
     "groups.demo.seed",
+    "privacy.demo.seed",
     "suggestions.demo.seed",
     "activities.demo_directory.seed",
     "activities.demo.seed",
@@ -24,8 +26,9 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Demo data is not allowed with these settings (DEMO_DATA_ALLOWED is off).")
             )
-        # Names stored by the seeders are in the portal's default language.
-        with translation.override(settings.LANGUAGE_CODE):
+        # Names stored by the seeders are in the portal's default language. The demo data is
+        # nobody's action: it leaves no entry in the audit trail.
+        with translation.override(settings.LANGUAGE_CODE), disable_auditlog():
             for path in SEEDERS:
                 import_string(path)()
             self.stdout.write(self.style.SUCCESS(_("Demo data is loaded.")))

@@ -1,0 +1,23 @@
+"""Re-encrypt children's personal data with the first key of PERSONAL_DATA_KEYS.
+
+Put the new key first in PERSONAL_DATA_KEYS (keeping the old one after it), run this, then drop
+the old key.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from groups.models import ChildPersonalData
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt children's personal data with the first key of PERSONAL_DATA_KEYS."
+
+    def handle(self, *args, **options):
+        count = 0
+        with transaction.atomic():
+            for record in ChildPersonalData.objects.select_for_update().iterator(chunk_size=500):
+                # Read with any key, written with the first.
+                record.save(update_fields=["real_name", "contact_phone", "address"])
+                count += 1
+        self.stdout.write(f"{count} records re-encrypted.")

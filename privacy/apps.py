@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "privacy"
+    verbose_name = _("Children's privacy")
+
+    def ready(self):
+        from . import permissions  # noqa: F401  (registers the rules)

@@ -1,0 +1,387 @@
+"""Writes of the privacy app: consent, the access log, deletion and anonymisation.
+
+Every function checks its inputs and raises ValidationError with a message for the person
+acting; nothing is written unless all of it is.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from groups.models import Child, ChildPersonalData, Guardianship
+
+from .models import (
+    Audience,
+    Consent,
+    ConsentMethod,
+    ConsentRequest,
+    DeletionReason,
+    DeletionRequest,
+    PersonalDataAccess,
+    PrivacyNotice,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- The access log -------------------------------------------------------------------------
+
+
+def access_record(*, request, child_id, action, granted, purpose="", detail=""):
+    """Write one row of the access log: who (as now), which child, what for, and whether it was
+    allowed. Written in its own transaction, so that a refused attempt is kept even though the
+    request then fails."""
+    user = request.user
+    authenticated = user.is_authenticated
+    with transaction.atomic():
+        return PersonalDataAccess.objects.create(
+            user_id=user.pk if authenticated else None,
+            username=user.get_username() if authenticated else "",
+            role=(("superuser" if user.is_superuser else user.role) if authenticated else ""),
+            child_id=child_id,
+            action=action,
+            purpose=purpose,
+            detail=detail[:200],
+            granted=granted,
+            path=request.path[:200],
+        )
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+def _locked_child(pk):
+    # Only the child's row is locked (its login is an outer join, which PostgreSQL will not
+    # lock).
+    return Child.objects.select_for_update(of=("self",)).select_related("user").get(pk=pk)
+
+
+def _sync_login(child):
+    """A child's login is active exactly while a guardian's consent is in force."""
+    if child.user_id is None:
+        return
+    active = child.anonymised_at is None and child.consents.filter(withdrawn_at=None).exists()
+    type(child.user).objects.filter(pk=child.user_id).update(is_active=active)
+    child.user.is_active = active
+
+
+def _check_child_open(child):
+    if child.anonymised_at is not None:
+        raise ValidationError(_("This child's data has been deleted; nothing more can be done."))
+    if child.deletion_requests.filter(done_at=None).exists():
+        raise ValidationError(_("Deletion of this child's data is already on its way."))
+
+
+def consent_give(*, child, guardian, notice, method, given_at, recorded_by=None):
+    """Record a guardian's consent and open the child's login."""
+    errors = []
+    if not Guardianship.objects.filter(child=child, guardian=guardian).exists():
+        errors.append(_("This person is not recorded as the child's guardian."))
+    if notice.audience != Audience.GUARDIANS:
+        errors.append(_("Choose a version of the notice for guardians."))
+    now = timezone.now()
+    if given_at > now:
+        errors.append(_("Consent cannot be given in the future."))
+    elif timezone.localdate(given_at) < notice.published_on:
+        errors.append(
+            _(
+                "Version %(version)s of the notice was not yet in force on that day: choose "
+                "the version the guardian signed."
+            )
+            % {"version": notice.version}
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        child = _locked_child(child.pk)
+        _check_child_open(child)
+        if child.consents.filter(guardian=guardian, withdrawn_at=None).exists():
+            raise ValidationError(_("This guardian's consent for this child is already recorded."))
+        consent = Consent.objects.create(
+            child=child,
+            guardian=guardian,
+            notice=notice,
+            method=method,
+            given_at=given_at,
+            recorded_by=recorded_by,
+        )
+        _sync_login(child)
+    return consent
+
+
+def consent_request_send(*, guardianship, sent_by):
+    """E-mail the guardian a link that records their consent; the link works once."""
+    guardianship = Guardianship.objects.select_related("guardian__user", "child").get(
+        pk=guardianship.pk
+    )
+    email = guardianship.guardian.user.email
+    if not email:
+        raise ValidationError(
+            _(
+                "This guardian has no e-mail address. Add one to their login, or record the "
+                "consent they signed on paper."
+            )
+        )
+    _check_child_open(guardianship.child)
+    if guardianship.child.consents.filter(guardian=guardianship.guardian, withdrawn_at=None):
+        raise ValidationError(_("This guardian's consent for this child is already recorded."))
+    token, token_hash = ConsentRequest.new_token()
+    now = timezone.now()
+    request = ConsentRequest.objects.create(
+        guardianship=guardianship,
+        token_hash=token_hash,
+        sent_to=email,
+        sent_by=sent_by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.CONSENT_LINK_DAYS),
+    )
+    # The e-mail is in both languages: the portal does not know which one the guardian reads.
+    # The link carries the secret; it is never logged or passed to a task.
+    # The link opens in Chinese, the portal's default; the page offers English.
+    with translation.override(settings.LANGUAGE_CODE):
+        path = reverse("consent_by_link", args=[token])
+    context = {
+        "child": guardianship.child.pseudonym,
+        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
+        "days": settings.CONSENT_LINK_DAYS,
+    }
+    parts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            parts.append(render_to_string("privacy/email/consent_request.txt", context))
+    with translation.override("zh-hans"):
+        subject = _("Consent for your child's account at the children's observation group")
+    transaction.on_commit(
+        lambda: send_mail(subject, "\n\n".join(parts), None, [email], fail_silently=False)
+    )
+    return request
+
+
+def consent_give_by_link(*, token, notice_version):
+    """The guardian followed the e-mailed link and agreed to the notice they were shown."""
+    with transaction.atomic():
+        request = ConsentRequest.objects.for_token(token).select_for_update(of=("self",)).first()
+        if request is None:
+            raise ValidationError(
+                _("This link is not valid. Ask the programme office for a new one.")
+            )
+        if request.used_at is not None:
+            raise ValidationError(
+                _("This link has already been used. Each link records consent once.")
+            )
+        if request.expired:
+            raise ValidationError(
+                _("This link has expired. Ask the programme office to send you a new one.")
+            )
+        notice = PrivacyNotice.objects.in_force(Audience.GUARDIANS)
+        if notice is None or notice.version != notice_version:
+            raise ValidationError(
+                _(
+                    "The notice changed while you were reading it. Read the version shown now "
+                    "and agree again."
+                )
+            )
+        request.used_at = timezone.now()
+        request.save(update_fields=["used_at"])
+        return consent_give(
+            child=request.guardianship.child,
+            guardian=request.guardianship.guardian,
+            notice=notice,
+            method=ConsentMethod.LINK,
+            given_at=request.used_at,
+        )
+
+
+def consent_withdraw(*, child, guardian_user):
+    """The guardian withdraws consent: the login closes and deletion is scheduled."""
+    guardian = guardian_user.guardian
+    with transaction.atomic():
+        child = _locked_child(child.pk)
+        withdrawn = child.consents.filter(guardian=guardian, withdrawn_at=None).update(
+            withdrawn_at=timezone.now()
+        )
+        if not withdrawn:
+            raise ValidationError(_("You have no consent in force for this child to withdraw."))
+        return _deletion_schedule(child, guardian_user, DeletionReason.WITHDRAWAL)
+
+
+def deletion_request(*, child, guardian_user):
+    """The guardian asks for their child's personal data to be deleted."""
+    with transaction.atomic():
+        child = _locked_child(child.pk)
+        return _deletion_schedule(child, guardian_user, DeletionReason.REQUEST)
+
+
+def _deletion_schedule(child, guardian_user, reason):
+    _check_child_open(child)
+    request = DeletionRequest.objects.create(child=child, requested_by=guardian_user, reason=reason)
+    # The login closes now; the worker removes the data at once (and the nightly sweep
+    # catches it if the broker was down).
+    if child.user_id:
+        type(child.user).objects.filter(pk=child.user_id).update(is_active=False)
+    from .tasks import deletion_request_carry_out
+
+    request_id = request.pk
+    transaction.on_commit(lambda: _send_quietly(deletion_request_carry_out, request_id))
+    return request
+
+
+def _send_quietly(task, *args):
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:
+        logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
+
+
+# --- Retention and deletion -----------------------------------------------------------------
+
+
+def child_anonymise(*, child_id):
+    """Remove a child's personal data; keep what the programme did with their ideas.
+
+    Deleted: the real name and contacts, the login's name, e-mail and password, the links to
+    guardians, photos in which the child can be seen, and their notifications. Kept, under a
+    placeholder instead of the pseudonym: their suggestions (shown as by a former observer),
+    memberships and attendance (counts), consents (the proof of consent) and the access log.
+    Safe to run twice.
+    """
+    from activities.models import ActivityPhoto
+    from suggestions.models import Notification
+
+    with transaction.atomic():
+        child = _locked_child(child_id)
+        if child.anonymised_at is not None:
+            return False
+        now = timezone.now()
+        ChildPersonalData.objects.filter(child=child).delete()
+        for photo in ActivityPhoto.objects.filter(consents__child=child).distinct():
+            photo.delete()  # its file goes after commit (activities/files.py)
+        Guardianship.objects.filter(child=child).delete()
+        child.pseudonym = former_observer_placeholder(child.pk)
+        child.anonymised_at = now
+        child.left_on = child.left_on or timezone.localdate(now)
+        child.save(update_fields=["pseudonym", "anonymised_at", "left_on"])
+        if child.user_id:
+            user = child.user
+            Notification.objects.filter(recipient=user).delete()
+            user.username = f"former-observer-{child.pk}"
+            user.display_name = child.pseudonym
+            user.email = ""
+            user.password = make_password(None)
+            user.is_active = False
+            user.save()
+        DeletionRequest.objects.filter(child=child, done_at=None).update(done_at=now)
+    return True
+
+
+def former_observer_placeholder(child_id):
+    """What stands for an anonymised child: in both languages, since it is stored once."""
+    return f"前观察员 former observer #{child_id}"
+
+
+def anonymise_due(*, today=None):
+    """Anonymise every child whose retention period has run out, and every child whose
+    guardian asked for deletion. Returns how many were anonymised."""
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+    due = set(
+        Child.objects.filter(anonymised_at=None, left_on__lte=cutoff).values_list("pk", flat=True)
+    )
+    due |= set(DeletionRequest.objects.filter(done_at=None).values_list("child_id", flat=True))
+    return sum(child_anonymise(child_id=child_id) for child_id in sorted(due))
+
+
+# --- The guardian's download ----------------------------------------------------------------
+
+
+def child_data(child):
+    """Everything the portal holds about a child, for their guardian (JSON-ready)."""
+    from activities.models import Attendance
+    from suggestions.models import Suggestion
+
+    personal = ChildPersonalData.objects.filter(child=child).first()
+    memberships = child.memberships.select_related("group", "sub_team").order_by("starts_on")
+    suggestions = (
+        Suggestion.objects.filter(child=child)
+        .select_related("focus_area")
+        .prefetch_related("history")
+        .order_by("created_at")
+    )
+    return {
+        "child": {
+            "pseudonym": child.pseudonym,
+            "age_band": child.age_band,
+            "school": child.school.name,
+            "community": child.community.name,
+            "joined_on": child.joined_on,
+            "left_on": child.left_on,
+            "login": child.user.username if child.user_id else None,
+        },
+        "personal_data": (
+            {
+                "real_name": personal.real_name,
+                "contact_phone": personal.contact_phone,
+                "address": personal.address,
+            }
+            if personal
+            else None
+        ),
+        "guardians": [
+            {"relationship": row.relationship, "photo_consent_on": row.photo_consent_on}
+            for row in child.guardianship_set.all()
+        ],
+        "consents": [
+            {
+                "notice_version": consent.notice.version,
+                "method": consent.method,
+                "given_at": consent.given_at,
+                "withdrawn_at": consent.withdrawn_at,
+            }
+            for consent in child.consents.select_related("notice")
+        ],
+        "memberships": [
+            {
+                "group": str(row.sub_team or row.group),
+                "role": row.role,
+                "starts_on": row.starts_on,
+                "ends_on": row.ends_on,
+            }
+            for row in memberships
+        ],
+        "training_attended": [
+            {"date": row.session.held_on, "topic": row.session.topic}
+            for row in Attendance.objects.filter(child=child).select_related("session")
+        ],
+        "activities_attended": [
+            {"title": activity.title, "starts_at": activity.starts_at}
+            for activity in child.activities.order_by("starts_at")
+        ],
+        "suggestions": [
+            {
+                "number": suggestion.pk,
+                "title": suggestion.title,
+                "noticed": suggestion.noticed,
+                "proposal": suggestion.proposal,
+                "place": suggestion.place,
+                "focus_area": suggestion.focus_area.name,
+                "state": suggestion.state,
+                "created_at": suggestion.created_at,
+                "submitted_at": suggestion.submitted_at,
+                "answer": suggestion.answer,
+                "stages": [
+                    {"from": change.from_state, "to": change.to_state, "at": change.created_at}
+                    for change in suggestion.history.all()
+                ],
+            }
+            for suggestion in suggestions
+        ],
+    }
