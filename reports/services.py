@@ -91,11 +91,12 @@ def _generate_later(export_id: int) -> None:
         report_export_generate.apply_async(args=[export_id], retry=False)
     except Exception:
         logger.warning("annual report %s not sent: the broker is unreachable", export_id)
-        ReportExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
+        if ReportExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
             state=ExportState.FAILED,
             finished_at=timezone.now(),
             error=_("The worker could not be reached. Ask again in a while."),
-        )
+        ):
+            _record(export_id, ExportState.QUEUED, ExportState.FAILED)
 
 
 def report_exports_fail_stale() -> int:
@@ -106,11 +107,15 @@ def report_exports_fail_stale() -> int:
         Q(state=ExportState.RUNNING, progress_at__lt=now - EXPORT_STALE_AFTER)
         | Q(state=ExportState.QUEUED, requested_at__lt=now - EXPORT_STALE_AFTER)
     )
-    return stale.update(
+    states = dict(stale.values_list("pk", "state"))
+    failed = stale.filter(pk__in=states).update(
         state=ExportState.FAILED,
         finished_at=now,
         error=_("The worker stopped, or never started, while making it. Ask again."),
     )
+    for export_id, state in states.items():
+        _record(export_id, state, ExportState.FAILED)
+    return failed
 
 
 def _set_progress(export_id: int, done: int) -> None:
@@ -139,6 +144,12 @@ def report_export_generate(*, export_id: int) -> ReportExport:
     export = ReportExport.objects.get(pk=export_id)
     if not claimed:
         return export
+    # The first claim takes a queued export; a later one, one a stopped worker left running.
+    _record(
+        export_id,
+        ExportState.QUEUED if export.attempts == 1 else ExportState.RUNNING,
+        ExportState.RUNNING,
+    )
     running = ReportExport.objects.filter(pk=export_id, state=ExportState.RUNNING)
     try:
         content = report_file(
@@ -151,18 +162,28 @@ def report_export_generate(*, export_id: int) -> ReportExport:
         export.file.save(name, content, save=False)
     except Exception as error:
         logger.exception("annual report %s failed", export)
-        running.update(
+        if running.update(
             state=ExportState.FAILED,
             finished_at=timezone.now(),
             error=f"{type(error).__name__}: {error}"[:300],
-        )
+        ):
+            _record(export_id, ExportState.RUNNING, ExportState.FAILED)
         return ReportExport.objects.get(pk=export_id)
     if not running.update(
         state=ExportState.DONE, progress=100, finished_at=timezone.now(), file=export.file.name
     ):
         # Marked failed (stale) meanwhile: this file is nobody's.
         export.file.delete(save=False)
+    else:
+        _record(export_id, ExportState.RUNNING, ExportState.DONE)
     return ReportExport.objects.get(pk=export_id)
+
+
+def _record(export_id: int, old: str, new: str) -> None:
+    """The audit trail's entry for a state change made by a queryset update (no save)."""
+    from audit.services import export_state_record
+
+    export_state_record(export_ids=[export_id], old=old, new=new)
 
 
 def report_file(year: int, fmt: str, language: str, progress=None) -> ContentFile:
