@@ -9,7 +9,7 @@ from groups.models import (
     OrganisationKind,
     SubTeam,
 )
-from groups.permissions import is_admin
+from groups.permissions import is_admin, works_for_group
 from suggestions import selectors as suggestion_selectors
 from suggestions.models import Suggestion
 
@@ -73,14 +73,24 @@ def activity_detail(pk: int) -> Activity:
     )
 
 
-def group_members(group: ObservationGroup, also=()) -> list[Child]:
+def mentors_own_sub_teams(user, group: ObservationGroup) -> QuerySet[SubTeam] | None:
+    """For a mentor logging the municipal group's activities: the sub-teams they mentor, the
+    only ones (and whose children the only ones) they may name. None for admins and for the
+    staff who run the group, who may name any."""
+    if is_admin(user) or works_for_group(user, group):
+        return None
+    mentor = getattr(user, "mentor", None)
+    return mentor.sub_teams.filter(group=group) if mentor else SubTeam.objects.none()
+
+
+def group_members(group: ObservationGroup, also=(), within=None) -> list[Child]:
     """The group's current members by pseudonym (those who can be named at its activities),
-    then any of `also` (an activity's attendees who have left since)."""
-    members = list(
-        Child.objects.filter(
-            pk__in=Membership.objects.current().members().of_group(group).values("child_id")
-        ).order_by("pseudonym")
-    )
+    only those of the sub-teams `within` if given, then any of `also` (an activity's attendees
+    who have left since)."""
+    rows = Membership.objects.current().members().of_group(group)
+    if within is not None:
+        rows = rows.filter(sub_team__in=within)
+    members = list(Child.objects.filter(pk__in=rows.values("child_id")).order_by("pseudonym"))
     listed = {child.pk for child in members}
     return members + [child for child in also if child.pk not in listed]
 

@@ -35,6 +35,7 @@ from .models import (
     TrainingMaterial,
     TrainingSession,
 )
+from .selectors import mentors_own_sub_teams
 
 # A mentor may correct a session this many days after it was held; after that, an admin.
 CORRECTION_DAYS = 14
@@ -320,16 +321,21 @@ def _validate_activity(
         errors["partners"] = _("Not a partner organisation: %(names)s.") % {
             "names": ", ".join(str(org) for org in not_partners)
         }
+    # A mentor names only the sub-teams they mentor, and only their children.
+    own = mentors_own_sub_teams(user, group)
+    if own is not None:
+        others = [team for team in fields["sub_teams"] if team not in set(own)]
+        if others:
+            errors["sub_teams"] = _("You mentor only your own sub-teams, not: %(names)s.") % {
+                "names": ", ".join(str(team) for team in others)
+            }
     attendees = fields["attendees"]
     # Members on the day it started: a child who has left since still came.
     day = timezone.localdate(starts_at)
-    members = set(
-        Membership.objects.members()
-        .on(day)
-        .of_group(group)
-        .filter(child__in=attendees)
-        .values_list("child_id", flat=True)
-    )
+    rows = Membership.objects.members().on(day).of_group(group).filter(child__in=attendees)
+    if own is not None:
+        rows = rows.filter(sub_team__in=own)
+    members = set(rows.values_list("child_id", flat=True))
     outsiders = [child.pseudonym for child in attendees if child.pk not in members]
     if outsiders:
         errors["attendees"] = _("Not a member of %(group)s on that day: %(names)s.") % {

@@ -9,6 +9,7 @@ lets them see: a suggestion that is not yours is a 404.
 from datetime import UTC
 
 import django_filters
+import rules
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -209,7 +210,7 @@ class SuggestionViewSet(
 
     @extend_schema(request=SuggestionCreateSerializer, responses={201: SuggestionSerializer})
     def create(self, request, *args, **kwargs):
-        if not request.user.has_perm("suggestions.write_suggestion"):
+        if not rules.has_perm("suggestions.write_suggestion", request.user):
             raise PermissionDenied
         data = SuggestionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

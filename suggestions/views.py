@@ -1,5 +1,6 @@
 import logging
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,7 +44,7 @@ def _visible_suggestion(request, pk) -> Suggestion:
 @login_required
 def my_suggestions(request):
     """A child's own suggestions, or a guardian's children's."""
-    if request.user.has_perm("suggestions.write_suggestion"):
+    if rules.has_perm("suggestions.write_suggestion", request.user):
         children = [request.user.child]
     else:
         children = selectors.children_of_guardian(request.user)
@@ -54,7 +55,7 @@ def my_suggestions(request):
     return render(
         request,
         "suggestions/mine.html",
-        {"page": page, "writes": request.user.has_perm("suggestions.write_suggestion")},
+        {"page": page, "writes": rules.has_perm("suggestions.write_suggestion", request.user)},
     )
 
 
@@ -87,7 +88,7 @@ def _int_or_none(value):
 
 @login_required
 def suggestion_new(request):
-    if not request.user.has_perm("suggestions.write_suggestion"):
+    if not rules.has_perm("suggestions.write_suggestion", request.user):
         raise PermissionDenied
     form = SuggestionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -255,7 +256,7 @@ def suggestion_photo(request, pk):
 
 @login_required
 def inbox(request):
-    if not request.user.has_perm("suggestions.see_inbox"):
+    if not rules.has_perm("suggestions.see_inbox", request.user):
         raise PermissionDenied
     organisation = request.user.staff.organisation
     filters = InboxFilter(request.GET or None, queryset=selectors.inbox(organisation.pk))

@@ -67,12 +67,13 @@ def activity_detail(request, pk):
 
 
 def _activity_form(request, group, also=(), **kwargs):
+    own = selectors.mentors_own_sub_teams(request.user, group)
     return ActivityForm(
         request.POST or None,
         group=group,
-        sub_teams=SubTeam.objects.filter(group=group),
+        sub_teams=SubTeam.objects.filter(group=group) if own is None else own,
         partners=selectors.partner_organisations(),
-        members=selectors.group_members(group, also),
+        members=selectors.group_members(group, also, within=own),
         **kwargs,
     )
 
