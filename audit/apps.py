@@ -31,6 +31,11 @@ RECORDED_FIELDS = {
     "groups.Guardianship": ["guardian", "child", "relationship", "photo_consent_on"],
     "suggestions.RoutingRule": ["focus_area", "district", "department"],
     "suggestions.StageDeadline": ["stage", "days"],
+    # Consent and deletion: who recorded or sent what, and when (never the link's secret).
+    "privacy.Consent": ["child", "guardian", "notice", "method", "given_at", "withdrawn_at"],
+    "privacy.ConsentRequest": ["guardianship", "sent_by", "expires_at", "used_at"],
+    "privacy.DeletionRequest": ["child", "reason", "requested_by", "done_at"],
+    "privacy.PrivacyNotice": ["audience", "version", "published_on", "responsible", "contact"],
 }
 RECORDED_M2M = {
     "groups.User": ["groups", "user_permissions"],

@@ -31,6 +31,7 @@ class Kind(models.TextChoices):
     EXPORTS = "exports", _("Exports and downloads")
     PEOPLE = "people", _("Roles and memberships")
     ROUTING = "routing", _("Routing rules and deadlines")
+    PRIVACY = "privacy", _("Consent and deletion")
     LOGINS = "logins", _("Logins")
     FAILED_LOGINS = "failed_logins", _("Failed logins")
 
@@ -47,6 +48,12 @@ ENTRY_KINDS = {
         ("groups", "guardianship"),
     ],
     Kind.ROUTING: [("suggestions", "routingrule"), ("suggestions", "stagedeadline")],
+    Kind.PRIVACY: [
+        ("privacy", "consent"),
+        ("privacy", "consentrequest"),
+        ("privacy", "deletionrequest"),
+        ("privacy", "privacynotice"),
+    ],
 }
 
 ACTIONS = {

@@ -72,7 +72,10 @@ class UserChangeForm(DjangoUserAdmin.form):
         cleaned = super().clean()
         child = getattr(self.instance, "child", None) if self.instance.pk else None
         opening = cleaned.get("is_active") and not self.instance.is_active
-        if opening and child is not None and not child.consents.filter(withdrawn_at=None):
+        is_child = cleaned.get("role") == Role.CHILD
+        becomes_child = is_child and self.instance.role != Role.CHILD
+        without_consent = child is None or not child.consents.filter(withdrawn_at=None)
+        if is_child and cleaned.get("is_active") and (opening or becomes_child) and without_consent:
             self.add_error(
                 "is_active",
                 gettext(
@@ -215,6 +218,7 @@ class ChildPersonalDataAdmin(ConstraintSafeAdmin):
     """
 
     list_display = ("child", "record_link")
+    list_display_links = None
     list_filter = ("child__school__district",)
     search_fields = ("child__pseudonym",)
     raw_id_fields = ("child",)

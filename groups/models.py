@@ -55,6 +55,13 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
+    # Without first and last names, Django's own helpers give the display name.
+    def get_full_name(self):
+        return str(self)
+
+    def get_short_name(self):
+        return str(self)
+
 
 class BilingualName(models.Model):
     """A Chinese name, always given, and an English one shown on English pages when present."""

@@ -23,9 +23,19 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
 
     list_display = ("audience", "version", "published_on", "title")
     list_filter = ("audience",)
+    # Only who is responsible, and how to reach them, can be corrected on a published version.
+    TEXT = (
+        "audience",
+        "version",
+        "published_on",
+        "title",
+        "title_en",
+        "body",
+        "body_en",
+    )
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request)
+    def get_readonly_fields(self, request, obj=None):
+        return self.TEXT if obj is not None else ()
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -24,7 +24,10 @@ class PurposeForm(forms.Form):
         label=_("Details"),
         max_length=200,
         required=False,
-        help_text=_("Which activity, concern or request: whoever reviews the log reads this."),
+        help_text=_(
+            "Which activity, concern or request, without naming anyone: the office's admins "
+            "review the log."
+        ),
     )
 
     def clean(self):

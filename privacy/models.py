@@ -11,6 +11,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -79,6 +80,14 @@ class PrivacyNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_audience_display()} · {self.version}"
+
+    def clean(self):
+        # Which version was in force on a past day must never change: a new one starts today
+        # or later.
+        if self._state.adding and self.published_on and self.published_on < timezone.localdate():
+            raise ValidationError(
+                {"published_on": _("A new version comes into force today or later, not before.")}
+            )
 
     @property
     def english(self):
@@ -272,6 +281,8 @@ class PersonalDataAccess(models.Model):
         verbose_name_plural = _("access log of personal records")
         ordering = ["-at", "-pk"]
         default_permissions = ("view",)
+        # Django saves and deletes through the base manager: make it the append-only one.
+        base_manager_name = "objects"
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} · {self.username} · {self.child_id}"
@@ -279,6 +290,8 @@ class PersonalDataAccess(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("The access log is append-only.")
+        # Always an INSERT: a row built with an existing id must not overwrite that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -5,8 +5,10 @@ acting; nothing is written unless all of it is.
 """
 
 import logging
+import smtplib
 from datetime import timedelta
 
+from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -17,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from groups.models import Child, ChildPersonalData, Guardianship
+from groups.models import Child, ChildPersonalData, Guardianship, Membership, User
 
 from .models import (
     Audience,
@@ -38,8 +40,8 @@ logger = logging.getLogger(__name__)
 
 def access_record(*, request, child_id, action, granted, purpose="", detail=""):
     """Write one row of the access log: who (as now), which child, what for, and whether it was
-    allowed. Written in its own transaction, so that a refused attempt is kept even though the
-    request then fails."""
+    allowed. Written at once (the portal's views run without a request-wide transaction), so a
+    refused attempt is kept although the request then fails."""
     user = request.user
     authenticated = user.is_authenticated
     with transaction.atomic():
@@ -70,8 +72,9 @@ def _sync_login(child):
     if child.user_id is None:
         return
     active = child.anonymised_at is None and child.consents.filter(withdrawn_at=None).exists()
-    type(child.user).objects.filter(pk=child.user_id).update(is_active=active)
-    child.user.is_active = active
+    if child.user.is_active != active:
+        child.user.is_active = active
+        child.user.save(update_fields=["is_active"])  # a save: the audit trail records it
 
 
 def _check_child_open(child):
@@ -91,11 +94,11 @@ def consent_give(*, child, guardian, notice, method, given_at, recorded_by=None)
     now = timezone.now()
     if given_at > now:
         errors.append(_("Consent cannot be given in the future."))
-    elif timezone.localdate(given_at) < notice.published_on:
+    elif notice != PrivacyNotice.objects.in_force(notice.audience, timezone.localdate(given_at)):
         errors.append(
             _(
-                "Version %(version)s of the notice was not yet in force on that day: choose "
-                "the version the guardian signed."
+                "Version %(version)s of the notice was not the one in force on that day: "
+                "choose the version the guardian signed."
             )
             % {"version": notice.version}
         )
@@ -118,8 +121,12 @@ def consent_give(*, child, guardian, notice, method, given_at, recorded_by=None)
     return consent
 
 
+@transaction.atomic
 def consent_request_send(*, guardianship, sent_by):
-    """E-mail the guardian a link that records their consent; the link works once."""
+    """E-mail the guardian a link that records their consent; the link works once.
+
+    The e-mail is sent inside the transaction: if it cannot be sent, no request is kept.
+    """
     guardianship = Guardianship.objects.select_related("guardian__user", "child").get(
         pk=guardianship.pk
     )
@@ -160,9 +167,13 @@ def consent_request_send(*, guardianship, sent_by):
             parts.append(render_to_string("privacy/email/consent_request.txt", context))
     with translation.override("zh-hans"):
         subject = _("Consent for your child's account at the children's observation group")
-    transaction.on_commit(
-        lambda: send_mail(subject, "\n\n".join(parts), None, [email], fail_silently=False)
-    )
+    try:
+        send_mail(subject, "\n\n".join(parts), None, [email], fail_silently=False)
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("consent request %s: the e-mail could not be sent", request.pk)
+        raise ValidationError(
+            _("The e-mail could not be sent. Nothing was recorded; try again in a while.")
+        ) from error
     return request
 
 
@@ -226,8 +237,9 @@ def _deletion_schedule(child, guardian_user, reason):
     request = DeletionRequest.objects.create(child=child, requested_by=guardian_user, reason=reason)
     # The login closes now; the worker removes the data at once (and the nightly sweep
     # catches it if the broker was down).
-    if child.user_id:
-        type(child.user).objects.filter(pk=child.user_id).update(is_active=False)
+    if child.user_id and child.user.is_active:
+        child.user.is_active = False
+        child.user.save(update_fields=["is_active"])
     from .tasks import deletion_request_carry_out
 
     request_id = request.pk
@@ -257,11 +269,15 @@ def child_anonymise(*, child_id):
     from activities.models import ActivityPhoto
     from suggestions.models import Notification
 
-    with transaction.atomic():
+    with transaction.atomic(), disable_auditlog():
         child = _locked_child(child_id)
         if child.anonymised_at is not None:
             return False
         now = timezone.now()
+        old_names = {child.pseudonym}
+        if child.user_id:
+            old_names |= {child.user.username, child.user.display_name}
+        _forget_in_the_trails(child, old_names - {""})
         ChildPersonalData.objects.filter(child=child).delete()
         for photo in ActivityPhoto.objects.filter(consents__child=child).distinct():
             photo.delete()  # its file goes after commit (activities/files.py)
@@ -283,6 +299,49 @@ def child_anonymise(*, child_id):
     return True
 
 
+def _forget_in_the_trails(child, old_names):
+    """Rewrite the audit trail's entries that name the child (their pseudonym, login name and
+    display name) with the placeholder, and delete the login's entries in django-axes' logs."""
+    from auditlog.models import LogEntry
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.contenttypes.models import ContentType
+
+    placeholder = former_observer_placeholder(child.pk)
+
+    def scrub(value):
+        if isinstance(value, str):
+            for name in old_names:
+                value = value.replace(name, placeholder)
+            return value
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        return value
+
+    types = ContentType.objects.get_for_models(User, Guardianship, Membership)
+    about = [
+        (types[Guardianship], child.guardianship_set.values_list("pk", flat=True)),
+        (types[Membership], child.memberships.values_list("pk", flat=True)),
+    ]
+    if child.user_id:
+        about.append((types[User], [child.user_id]))
+    for content_type, pks in about:
+        entries = LogEntry.objects.filter(
+            content_type=content_type, object_pk__in=[str(pk) for pk in pks]
+        )
+        for entry in entries:
+            entry.object_repr = scrub(entry.object_repr)
+            entry.changes = scrub(entry.changes)
+            entry.changes_text = ""
+            entry.serialized_data = None
+            entry.save(update_fields=["object_repr", "changes", "changes_text", "serialized_data"])
+    if child.user_id:
+        username = child.user.username
+        for model in (AccessLog, AccessFailureLog, AccessAttempt):
+            model.objects.filter(username=username).delete()
+
+
 def former_observer_placeholder(child_id):
     """What stands for an anonymised child: in both languages, since it is stored once."""
     return f"前观察员 former observer #{child_id}"
@@ -297,7 +356,14 @@ def anonymise_due(*, today=None):
         Child.objects.filter(anonymised_at=None, left_on__lte=cutoff).values_list("pk", flat=True)
     )
     due |= set(DeletionRequest.objects.filter(done_at=None).values_list("child_id", flat=True))
-    return sum(child_anonymise(child_id=child_id) for child_id in sorted(due))
+    done = 0
+    for child_id in sorted(due):
+        # One child that cannot be anonymised must not hold up the others.
+        try:
+            done += child_anonymise(child_id=child_id)
+        except Exception:
+            logger.exception("child %s could not be anonymised", child_id)
+    return done
 
 
 # --- The guardian's download ----------------------------------------------------------------

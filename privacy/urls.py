@@ -16,7 +16,7 @@ urlpatterns = [
         views.notice,
         name="privacy_notice_version",
     ),
-    path("privacy/consent/<str:token>/", views.consent_by_link, name="consent_by_link"),
+    path("privacy/consent/<slug:token>/", views.consent_by_link, name="consent_by_link"),
     path("privacy/my-children/<int:pk>/", views.guardian_child, name="guardian_child_privacy"),
     path(
         "privacy/my-children/<int:pk>/consent/",

@@ -229,7 +229,9 @@ def _confirmed_guardian_action(request, pk, action, template, run):
                     "personal data is being deleted."
                 ),
             )
-            return redirect("guardian_child_privacy", pk=child.pk)
+            # The child may be anonymised already (the worker acts at once), and with that the
+            # guardian's link to them is gone: back to the guardian's home page.
+            return redirect("home")
     status = 400 if request.method == "POST" else 200
     return render(request, template, {"child": child, "form": form}, status=status)
 
@@ -357,6 +359,10 @@ def child_admin(request, pk):
     )
 
 
+def _valid_purpose(value):
+    return value if value in AccessPurpose.values else ""
+
+
 @login_required
 def personal_record(request, pk):
     """A child's real name and contacts: the purpose first, then the record, each look logged."""
@@ -367,7 +373,7 @@ def personal_record(request, pk):
             child_id=child.pk,
             action=AccessAction.VIEW,
             granted=False,
-            purpose=request.POST.get("purpose", "")[:20] if request.method == "POST" else "",
+            purpose=_valid_purpose(request.POST.get("purpose")),
         )
         raise PermissionDenied
     purpose_form = PurposeForm(request.POST if request.method == "POST" else None)
@@ -416,4 +422,14 @@ def access_log(request):
     )
     for row in page:
         row.pseudonym = pseudonyms.get(row.child_id, "")
-    return render(request, "privacy/access_log.html", {"filters": filters, "page": page})
+    return render(
+        request,
+        "privacy/access_log.html",
+        {
+            "filters": filters,
+            "page": page,
+            # The details typed with a purpose may name people: only for those who may see
+            # personal records.
+            "shows_details": request.user.has_perm("privacy.see_personal_record"),
+        },
+    )

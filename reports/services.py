@@ -107,14 +107,17 @@ def report_exports_fail_stale() -> int:
         Q(state=ExportState.RUNNING, progress_at__lt=now - EXPORT_STALE_AFTER)
         | Q(state=ExportState.QUEUED, requested_at__lt=now - EXPORT_STALE_AFTER)
     )
-    states = dict(stale.values_list("pk", "state"))
-    failed = stale.filter(pk__in=states).update(
-        state=ExportState.FAILED,
-        finished_at=now,
-        error=_("The worker stopped, or never started, while making it. Ask again."),
-    )
-    for export_id, state in states.items():
-        _record(export_id, state, ExportState.FAILED)
+    failed = 0
+    # One at a time, each still stale and in the state read: one that moved on meanwhile
+    # (finished, say) is neither failed nor recorded as failed.
+    for export_id, state in list(stale.values_list("pk", "state")):
+        if stale.filter(pk=export_id, state=state).update(
+            state=ExportState.FAILED,
+            finished_at=now,
+            error=_("The worker stopped, or never started, while making it. Ask again."),
+        ):
+            _record(export_id, state, ExportState.FAILED)
+            failed += 1
     return failed
 
 

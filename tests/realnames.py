@@ -1,10 +1,12 @@
-"""The test run searches every response, log record and e-mail for children's real names.
+"""The test run searches every response, log record and e-mail for children's real names and
+contacts.
 
-Every real name the run stores (each ChildPersonalData saved, and every name the demo makes) is
-remembered; a response, a log line or an e-mail that contains one is a leak, unless it is the
-answer to someone entitled to it: an admin holding the personal-data permission on the personal
-record page (or adding a record in the admin), or the child's own guardian downloading their
-data. The autouse fixture in tests/conftest.py fails the test in which a leak happened.
+Every real name, phone number and address the run stores (each ChildPersonalData saved, and
+every name the demo makes) is remembered. A response, a log line or an e-mail that contains one
+is a leak, unless it answers someone entitled to it: an admin holding the personal-data
+permission on the personal record page (or adding a record in the admin), or the child's own
+guardian downloading their data. The autouse fixture in tests/conftest.py fails the test in
+which a leak happened.
 
 Names are searched as typed, as JSON escapes them (\\uXXXX) and as URLs encode them.
 """
@@ -23,9 +25,9 @@ KNOWN: dict[bytes, str] = {}
 LEAKS: list[str] = []
 
 
-def remember(name):
+def remember(name, shortest=2):
     name = (name or "").strip()
-    if len(name) < 2:
+    if len(name) < shortest:
         return
     with _lock:
         for form in (name, json.dumps(name)[1:-1], quote(name)):
@@ -34,6 +36,9 @@ def remember(name):
 
 def _remember_saved(sender, instance, **kwargs):
     remember(instance.real_name)
+    # Contacts too, when long enough to be one (a test's "138" is not a phone number).
+    remember(instance.contact_phone, shortest=6)
+    remember(instance.address, shortest=6)
 
 
 def _remember_demo_names():

@@ -56,5 +56,6 @@ class Migration(migrations.Migration):
             name='real_name',
             field=groups.fields.EncryptedCharField(max_length=60, verbose_name='real name'),
         ),
-        migrations.RunPython(encrypt_existing, migrations.RunPython.noop),
+        # Irreversible: the columns hold tokens longer than the old varchar columns allowed.
+    migrations.RunPython(encrypt_existing),
 ]

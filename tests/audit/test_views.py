@@ -182,12 +182,16 @@ def test_the_routers_moves_are_shown_as_the_systems(client, admin, pipe):
 
 @pytest.fixture
 def one_of_each(admin, pipe):
-    """A stage change by a school, a membership by the office, a login and a failed login."""
+    """A stage change by a school, a membership and a paper consent recorded by the office, a
+    login and a failed login."""
+    from tests.privacy.factories import child_with_guardian
+
     suggestion = pipe.draft()
     with set_actor(pipe.child_user):
         suggestion_transition(suggestion=suggestion, action="submit", user=pipe.child_user)
     with set_actor(admin):
         MembershipFactory()
+        child_with_guardian(consent=True)
     AccessLog.objects.create(username="egret", user_agent="test", ip_address="127.0.0.1")
     AccessFailureLog.objects.create(username="heron", user_agent="test", ip_address="127.0.0.1")
     return pipe
@@ -202,7 +206,7 @@ def test_unfiltered_it_shows_every_kind_newest_first(client, one_of_each):
 
 
 @pytest.mark.parametrize(
-    "kind", [Kind.STAGES, Kind.PEOPLE, Kind.LOGINS, Kind.FAILED_LOGINS], ids=str
+    "kind", [Kind.STAGES, Kind.PEOPLE, Kind.PRIVACY, Kind.LOGINS, Kind.FAILED_LOGINS], ids=str
 )
 def test_it_filters_by_kind(client, one_of_each, kind):
     response = client.get(url(), {"kind": kind})

@@ -186,7 +186,7 @@ def test_a_paper_consent_is_checked_against_the_notice_and_the_calendar(client, 
         address, {**form, "paper-guardian": stranger.pk, "paper-signed_on": "2026-03-01"}
     )
 
-    assert "was not yet in force on that day" in before.text
+    assert "was not the one in force on that day" in before.text
     assert "Consent cannot be given in the future." in future.text
     assert "Select a valid choice" in other.text
     assert not Consent.objects.exists()
