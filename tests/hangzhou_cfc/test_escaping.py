@@ -127,10 +127,15 @@ def markup(tag: str, max_length: int | None) -> str:
 
 
 def typed_after(payload: str):
-    """The payload, then the field's tag, cut to the field's length."""
+    """The payload, then the field's tag; in a field too short for both, the tag first, so
+    that each field's text is its own (the real-name watch would otherwise find a child's
+    address, cut to the bare payload, inside every other field)."""
 
     def text(tag: str, max_length: int | None) -> str:
-        return f"{payload} {tag}"[:max_length]
+        value = f"{payload} {tag}"
+        if max_length is not None and len(value) > max_length:
+            value = f"{tag} {payload}"[:max_length]
+        return value
 
     return text
 
