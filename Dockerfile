@@ -25,6 +25,7 @@ COPY activities ./activities
 COPY reports ./reports
 COPY privacy ./privacy
 COPY audit ./audit
+COPY imports ./imports
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "privacy",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -382,6 +383,10 @@ PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 # A consent link e-mailed to a guardian works once, for this many days.
 CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=14)
+
+# --- Imports from spreadsheets (imports/) ----------------------------------------------------
+# A larger file is refused with a message (split it).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Demo logins (seed_demo) are allowed only where a settings module says so.
 DEMO_DATA_ALLOWED = False

@@ -1,0 +1,355 @@
+"""Reads the spreadsheets a programme office makes (XLSX or CSV) into rows of normalised text.
+
+Pure Python, no models: the import pages and the `manage.py import_<kind>` commands give the
+bytes of an uploaded file and the columns they expect, and get back the columns found, the data
+rows (with the row number the admin sees in Excel) and the problems of the header row. A file
+that cannot be read at all raises `FileProblem`, whose message says what to do.
+
+What real files hold, and what is done about it:
+- XLSX from Excel or WPS, with a merged title banner above the header, headers merged across or
+  down, and empty formatted rows at the end; old .xls files are refused with a way out.
+- CSV saved by Excel on Chinese Windows (GB18030/GBK), or as "CSV UTF-8" (with a BOM), with
+  commas, semicolons or tabs, and quoted fields holding line breaks.
+- Values typed with full-width digits and letters, ideographic spaces (U+3000) and
+  non-breaking spaces around them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # old .xls, and password-protected .xlsx
+HEADER_SEARCH_ROWS = 10  # the header is looked for among the first non-blank rows
+UNPACKED_FACTOR = 50  # an XLSX may unpack to this many times max_bytes, no more (zip bombs)
+
+# Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, mapped to ASCII.
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Invisible characters pasted from web pages and chat apps along with the text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_PARENTHESES = re.compile(r"\([^()]*\)|【[^【】]*】")
+_SLASH = re.compile(r"\s*/\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # e.g. "code"
+    zh: str  # Chinese header, e.g. "组织代码"
+    en: str  # English header, e.g. "code"
+    required: bool = False
+    code_like: bool = False  # full-width letters/digits/-/_ turned into ASCII
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; `.args[0]` is a message for the admin."""
+
+
+@dataclass
+class Row:
+    number: int  # the row number as the admin sees it in Excel (1-based, header counted)
+    values: dict[str, str]  # key -> normalised text ("" when empty)
+
+
+@dataclass
+class Table:
+    columns: list[Column]  # the columns found, in file order
+    rows: list[Row]  # data rows, blank rows dropped
+    problems: list[str] = field(default_factory=list)  # header problems, one message each
+
+
+def header_text(column: Column) -> str:
+    """The header written in templates, e.g. "组织代码 / code"."""
+    return f"{column.zh} / {column.en}"
+
+
+def clean(text: str, *, code_like: bool = False) -> str:
+    """Strips `text` (ideographic and non-breaking spaces too) and collapses inner whitespace.
+
+    For code-like values, full-width ASCII is turned into ASCII as well ("１２３" → "123");
+    other text keeps its full-width characters ("（上城区）" stays as typed).
+    """
+    text = text.translate(_INVISIBLE)
+    if code_like:
+        text = text.translate(_FULL_WIDTH)
+    return " ".join(text.split())
+
+
+def read_table(data: bytes, columns: list[Column], *, max_bytes: int) -> Table:
+    """Reads an XLSX or CSV file (recognised by its content) into a `Table`."""
+    if len(data) > max_bytes:
+        raise FileProblem(
+            _(
+                "The file is larger than %(mb)s MB: split it into smaller files and import "
+                "them one after another."
+            )
+            % {"mb": _megabytes(max_bytes)}
+        )
+    if data.startswith(OLE_MAGIC):
+        raise FileProblem(
+            _(
+                "This is an old Excel file (.xls), which cannot be read. Open it in Excel, "
+                "choose “Save As” and the type “Excel Workbook (*.xlsx)” or “CSV UTF-8”, then "
+                "upload the new file. If the file is protected by a password, remove the "
+                "password first."
+            )
+        )
+    if data.startswith(XLSX_MAGIC):
+        grid, merges = _read_xlsx(data, max_bytes)
+    elif b"\x00" in data:
+        raise FileProblem(_not_a_spreadsheet())
+    else:
+        grid, merges = _read_csv(data), {}
+    return _build_table(grid, merges, columns)
+
+
+# Reading the file into a grid of text --------------------------------------------------------
+
+# (row, column), 0-based -> the merged range holding that cell: (min_row, min_col, max_row,
+# max_col), 0-based and inclusive.
+Merges = dict[tuple[int, int], tuple[int, int, int, int]]
+
+
+def _megabytes(size: int) -> str:
+    return f"{round(size / (1024 * 1024), 2):g}"
+
+
+def _not_a_spreadsheet() -> str:
+    return _("This file is not a spreadsheet. Upload an .xlsx file or a CSV file.")
+
+
+def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FileProblem(_not_a_spreadsheet()) from error
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise FileProblem(_not_a_spreadsheet())
+    if unpacked > max_bytes * UNPACKED_FACTOR:
+        raise FileProblem(
+            _(
+                "The workbook holds too much data: split it into smaller files and import "
+                "them one after another."
+            )
+        )
+    try:
+        with warnings.catch_warnings():
+            # Data validation, conditional formatting… that openpyxl does not support.
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as error:  # a damaged or foreign zip: openpyxl raises many kinds
+        raise FileProblem(_not_a_spreadsheet()) from error
+    if not workbook.worksheets:
+        raise FileProblem(_not_a_spreadsheet())
+    sheet = workbook.worksheets[0]
+    grid = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    height, width = len(grid), max((len(row) for row in grid), default=0)
+
+    merges: Merges = {}
+    for merged in sheet.merged_cells.ranges:
+        top, left = merged.min_row - 1, merged.min_col - 1
+        bottom, right = min(merged.max_row, height) - 1, min(merged.max_col, width) - 1
+        if top >= height or left >= width:
+            continue
+        value = _cell_text(sheet.cell(merged.min_row, merged.min_col).value)
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                grid[r][c] = value
+                merges[r, c] = (top, left, bottom, right)
+    return grid, merges
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    if len(_CONTROL.findall(text)) > max(2, len(text) // 100):
+        raise FileProblem(_not_a_spreadsheet())
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    except csv.Error as error:
+        raise FileProblem(
+            _(
+                "The CSV file could not be read (%(error)s). Open it in Excel, choose “Save "
+                "As” and the type “CSV UTF-8 (Comma delimited)”, then upload the new file."
+            )
+            % {"error": error}
+        ) from error
+
+
+def _decode(data: bytes) -> str:
+    # UTF-8 (with or without the BOM Excel writes), else GB18030: a superset of GBK, which is
+    # what Excel on Chinese Windows saves as "CSV".
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem(
+        _(
+            "The text of this CSV file could not be read: it is neither UTF-8 nor GBK. Open "
+            "it in Excel, choose “Save As” and the type “CSV UTF-8 (Comma delimited)”, then "
+            "upload the new file."
+        )
+    )
+
+
+def _delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in ",;\t"}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+# From the grid to the table --------------------------------------------------------------------
+
+
+def _header_key(text: str) -> str:
+    """A header as compared: "  组织代码（必填）*" → "组织代码", "ＣＯＤＥ" → "code"."""
+    text = clean(text.translate(_FULL_WIDTH))
+    text = _PARENTHESES.sub("", text).strip().strip("*").strip()
+    return _SLASH.sub(" / ", " ".join(text.split())).casefold()
+
+
+def _build_table(grid: list[list[str]], merges: Merges, columns: list[Column]) -> Table:
+    lookup: dict[str, Column] = {}
+    for column in columns:
+        for name in (header_text(column), column.zh, column.en):
+            lookup.setdefault(_header_key(name), column)
+    expected = ", ".join(f"“{header_text(column)}”" for column in columns)
+
+    width = max((len(row) for row in grid), default=0)
+    raw = [row + [""] * (width - len(row)) for row in grid]
+    cleaned = [[clean(value) for value in row] for row in raw]
+    non_blank = [i for i, row in enumerate(cleaned) if any(row)]
+    if not non_blank:
+        raise FileProblem(
+            _(
+                "The file is empty: write the column headers in the first row and one entry "
+                "in each row below, then upload it again."
+            )
+        )
+    header = next(
+        (
+            i
+            for i in non_blank[:HEADER_SEARCH_ROWS]
+            if any(_header_key(value) in lookup for value in cleaned[i] if value)
+        ),
+        None,
+    )
+    if header is None:
+        raise FileProblem(
+            _(
+                "No header row was found in the first %(count)s rows: put the column headers "
+                "(%(expected)s) in the row above the data, then upload the file again."
+            )
+            % {"count": HEADER_SEARCH_ROWS, "expected": expected}
+        )
+    # A header cell merged down (a two-row header) pushes the data below the merge.
+    bottom = max([header] + [merges[header, c][2] for c in range(width) if (header, c) in merges])
+    header_rows = range(header, bottom + 1)
+    data_rows = [i for i in non_blank if i > bottom]
+
+    def merged_from_left(r: int, c: int) -> bool:
+        return (r, c) in merges and merges[r, c][1] < c
+
+    # Groups of sheet columns under one header: a header merged across columns is one group.
+    groups: list[list[int]] = []
+    for c in range(width):
+        continues = any(merged_from_left(r, c) for r in header_rows) and all(
+            not cleaned[r][c] or merged_from_left(r, c) for r in header_rows
+        )
+        if groups and continues:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+
+    found: dict[str, tuple[Column, list[int], str]] = {}
+    problems: list[str] = []
+    for positions in groups:
+        letter = get_column_letter(positions[0] + 1)
+        texts = list(dict.fromkeys(cleaned[r][positions[0]] for r in header_rows))
+        texts = [text for text in texts if text]
+        candidates = [*reversed(texts), "".join(texts)] if texts else []
+        column = next((lookup[k] for k in map(_header_key, candidates) if k in lookup), None)
+        shown = " ".join(texts)
+        if column is None and not texts:
+            if any(cleaned[i][c] for i in data_rows for c in positions):
+                problems.append(
+                    _(
+                        "Column %(letter)s has data but no header: give it one of the "
+                        "expected headers (%(expected)s), or delete the column."
+                    )
+                    % {"letter": letter, "expected": expected}
+                )
+        elif column is None:
+            problems.append(
+                _(
+                    "Column %(letter)s has the header “%(header)s”, which this import does not "
+                    "know: rename it to one of the expected headers (%(expected)s), or delete "
+                    "the column."
+                )
+                % {"letter": letter, "header": shown, "expected": expected}
+            )
+        elif column.key in found:
+            problems.append(
+                _(
+                    "Column %(letter)s (“%(header)s”) repeats column %(first)s: each column "
+                    "may be given once. Delete one of them, or rename it to another expected "
+                    "header."
+                )
+                % {"letter": letter, "header": shown, "first": found[column.key][2]}
+            )
+        else:
+            found[column.key] = (column, positions, letter)
+
+    next_letter = get_column_letter(width + 1)
+    for column in columns:
+        if column.required and column.key not in found:
+            problems.append(
+                _(
+                    "The required column “%(header)s” is missing: add it to the header row "
+                    "(row %(row)s), for example as column %(letter)s, and fill it in."
+                )
+                % {"header": header_text(column), "row": header + 1, "letter": next_letter}
+            )
+
+    rows = []
+    for i in data_rows:
+        values = dict.fromkeys((column.key for column in columns), "")
+        for column, positions, _letter in found.values():
+            cells = (clean(raw[i][c], code_like=column.code_like) for c in positions)
+            values[column.key] = next((value for value in cells if value), "")
+        rows.append(Row(number=i + 1, values=values))
+    found_columns = [column for column, _positions, _letter in found.values()]
+    return Table(columns=found_columns, rows=rows, problems=problems)

@@ -1,0 +1,284 @@
+"""The spreadsheet reader (imports/tabular.py), with files as a programme office makes them."""
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from django.utils import translation
+from openpyxl import Workbook
+
+from imports.tabular import Column, FileProblem, Row, header_text, read_table
+
+CODE = Column("code", "组织代码", "code", required=True, code_like=True)
+NAME = Column("name", "名称", "name", required=True)
+DISTRICT = Column("district", "区", "district")
+NOTE = Column("note", "备注", "note")
+COLUMNS = [CODE, NAME, DISTRICT, NOTE]
+MB = 1024 * 1024
+EXPECTED = "“组织代码 / code”, “名称 / name”, “区 / district”, “备注 / note”"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def read(data, columns=COLUMNS, max_bytes=MB):
+    return read_table(data, columns, max_bytes=max_bytes)
+
+
+def values(code="", name="", district="", note=""):
+    return {"code": code, "name": name, "district": district, "note": note}
+
+
+def xlsx(build):
+    workbook = Workbook()
+    build(workbook.active)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_header_text():
+    assert header_text(CODE) == "组织代码 / code"
+
+
+# CSV -------------------------------------------------------------------------------------------
+
+
+def test_csv_utf8():
+    table = read("组织代码,名称,区\r\nA1,杭州第一小学,上城区\r\n".encode())
+    assert table.columns == [CODE, NAME, DISTRICT]
+    assert table.rows == [Row(2, values("A1", "杭州第一小学", "上城区"))]
+    assert table.problems == []
+
+
+def test_csv_utf8_with_bom():
+    table = read("组织代码,名称\nA1,杭州第一小学\n".encode("utf-8-sig"))
+    assert table.columns == [CODE, NAME]
+    assert table.rows == [Row(2, values("A1", "杭州第一小学"))]
+
+
+def test_csv_gbk_as_excel_on_chinese_windows_saves_it():
+    data = "组织代码,名称,区\r\nB7,西湖小学（西湖区）,西湖区\r\n".encode("gbk")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    table = read(data)
+    assert table.rows == [Row(2, values("B7", "西湖小学（西湖区）", "西湖区"))]
+    assert table.problems == []
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_semicolon_and_tab(delimiter):
+    lines = [["组织代码", "名称", "备注"], ["A1", "一, 二", "x"], ["A2", "三", ""]]
+    data = "\n".join(delimiter.join(line) for line in lines).encode()
+    table = read(data)
+    assert table.columns == [CODE, NAME, NOTE]
+    assert table.rows == [Row(2, values("A1", "一, 二", note="x")), Row(3, values("A2", "三"))]
+
+
+def test_csv_quoted_field_with_line_break_counts_as_one_row():
+    data = '组织代码,名称,备注\n"A1","第一\n小学","说明,有逗号"\nA2,第二小学,\n'.encode()
+    table = read(data)
+    assert table.rows == [
+        Row(2, values("A1", "第一 小学", note="说明,有逗号")),
+        Row(3, values("A2", "第二小学")),
+    ]
+
+
+def test_csv_single_column_falls_back_to_comma():
+    table = read("组织代码\nA1\n".encode(), columns=[CODE])
+    assert table.rows == [Row(2, {"code": "A1"})]
+
+
+def test_csv_blank_rows_dropped_and_numbers_kept():
+    data = "组织代码,名称,区,备注\nA1,一小,,\n,,,\nA2,二小,,\n,,,\n,,,\n , ,　,\n".encode()
+    table = read(data)
+    assert table.rows == [Row(2, values("A1", "一小")), Row(4, values("A2", "二小"))]
+
+
+def test_csv_title_row_above_header_is_skipped():
+    data = "杭州市学校名单,,\n组织代码,名称,区\nA1,一小,上城区\n".encode()
+    table = read(data)
+    assert table.problems == []
+    assert table.rows == [Row(3, values("A1", "一小", "上城区"))]
+
+
+def test_full_width_and_ideographic_spaces():
+    data = (
+        "组织代码,名称\n　１２３　,\u3000杭州学校（上城区）\u00a0\nＡ－１\u3000２,一　 小\n"
+    ).encode()
+    table = read(data)
+    assert table.rows == [
+        Row(2, values("123", "杭州学校（上城区）")),
+        Row(3, values("A-1 2", "一 小")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "组织代码 / code,名称 / name",
+        "组织代码/code,名称 /  NAME",
+        "CODE*,Name（必填）",
+        "ｃｏｄｅ,名称 (required) *",
+        "组织代码*,名称【必填】",
+    ],
+)
+def test_header_variants(headers):
+    table = read(f"{headers}\nA1,一小\n".encode())
+    assert table.problems == []
+    assert table.rows == [Row(2, values("A1", "一小"))]
+
+
+# Header problems -------------------------------------------------------------------------------
+
+
+def test_unknown_duplicate_and_missing_columns():
+    data = "组织代码,电话,备注,note\nA1,123,x,y\n".encode()
+    table = read(data)
+    assert table.columns == [CODE, NOTE]
+    assert table.problems == [
+        "Column B has the header “电话”, which this import does not know: rename it to one "
+        f"of the expected headers ({EXPECTED}), or delete the column.",
+        "Column D (“note”) repeats column C: each column may be given once. Delete one of "
+        "them, or rename it to another expected header.",
+        "The required column “名称 / name” is missing: add it to the header row (row 1), for "
+        "example as column E, and fill it in.",
+    ]
+    # The first of two columns counts; the other, and the unknown one, are not read.
+    assert table.rows == [Row(2, values("A1", note="x"))]
+
+
+def test_column_with_data_but_no_header():
+    table = read("组织代码,名称,\nA1,一小,x\n".encode())
+    assert table.problems == [
+        "Column C has data but no header: give it one of the expected headers "
+        f"({EXPECTED}), or delete the column."
+    ]
+
+
+def test_empty_header_with_empty_data_is_ignored():
+    table = read("组织代码,,名称,\nA1,,一小,\n".encode())
+    assert table.problems == []
+    assert table.rows == [Row(2, values("A1", "一小"))]
+
+
+# XLSX ------------------------------------------------------------------------------------------
+
+
+def school_sheet(sheet):
+    sheet["A1"] = "杭州市学校名单"
+    sheet.merge_cells("A1:E1")
+    sheet.append(["组织代码", "名称", None, "区", "备注（选填）"])
+    sheet.merge_cells("B2:C2")
+    sheet.append([12.0, "第一小学（上城区）", None, "上城区", dt.datetime(2026, 3, 1)])
+    sheet.append(["　Ｘ９　", "第二小学", None, None, 3.5])
+    sheet.merge_cells("D3:D4")
+    sheet.append([None, None, None, None, None])
+    sheet["A7"] = "B12"
+    sheet["C7"] = "第三小学"  # typed in the second column under the merged header
+    sheet["E7"] = dt.date(2026, 4, 2)
+    sheet["A9"] = "  "
+    sheet["B10"] = None
+
+
+def test_xlsx_banner_merged_header_and_blank_rows():
+    table = read(xlsx(school_sheet))
+    assert table.problems == []
+    assert table.columns == [CODE, NAME, DISTRICT, NOTE]
+    assert table.rows == [
+        Row(3, values("12", "第一小学（上城区）", "上城区", "2026-03-01")),
+        Row(4, values("X9", "第二小学", "上城区", "3.5")),
+        Row(7, values("B12", "第三小学", note="2026-04-02")),
+    ]
+
+
+def test_xlsx_header_merged_down():
+    def build(sheet):
+        sheet.append(["组织代码", "名称", "联系方式"])
+        sheet.append([None, None, "区"])
+        sheet.merge_cells("A1:A2")
+        sheet.merge_cells("B1:B2")
+        sheet.append(["A1", "一小", "上城区"])
+
+    table = read(xlsx(build))
+    assert table.problems == []
+    assert table.rows == [Row(3, values("A1", "一小", "上城区"))]
+
+
+def test_xlsx_problems_name_the_column():
+    def build(sheet):
+        sheet.append(["组织代码", "学校", "组织代码"])
+        sheet.append(["A1", "一小", "A2"])
+
+    table = read(xlsx(build))
+    assert table.problems == [
+        "Column B has the header “学校”, which this import does not know: rename it to one "
+        f"of the expected headers ({EXPECTED}), or delete the column.",
+        "Column C (“组织代码”) repeats column A: each column may be given once. Delete one of "
+        "them, or rename it to another expected header.",
+        "The required column “名称 / name” is missing: add it to the header row (row 1), for "
+        "example as column D, and fill it in.",
+    ]
+
+
+# Files that cannot be read ---------------------------------------------------------------------
+
+NOT_A_SPREADSHEET = "This file is not a spreadsheet. Upload an .xlsx file or a CSV file."
+
+
+def problem(data, max_bytes=MB):
+    with pytest.raises(FileProblem) as caught:
+        read(data, max_bytes=max_bytes)
+    return caught.value.args[0]
+
+
+def test_too_large():
+    assert problem(b"a" * (MB + 1)) == (
+        "The file is larger than 1 MB: split it into smaller files and import them one after "
+        "another."
+    )
+    assert read("组织代码\nA1\n".encode(), max_bytes=len("组织代码\nA1\n".encode())).rows
+
+
+def test_old_xls():
+    message = problem(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 100)
+    assert message.startswith("This is an old Excel file (.xls), which cannot be read.")
+    assert "“Excel Workbook (*.xlsx)” or “CSV UTF-8”" in message
+
+
+def test_png():
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
+    assert problem(png) == NOT_A_SPREADSHEET
+
+
+def test_zip_that_is_not_a_workbook():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "组织代码,名称\nA1,一小\n")
+    assert problem(buffer.getvalue()) == NOT_A_SPREADSHEET
+
+
+def test_damaged_workbook():
+    assert problem(xlsx(school_sheet)[:400]) == NOT_A_SPREADSHEET
+
+
+def test_undecodable_text():
+    message = problem(b"code,name\n\xff\xfe\xfa,\x81\nA1,x\n")
+    assert message == (
+        "The text of this CSV file could not be read: it is neither UTF-8 nor GBK. Open it in "
+        "Excel, choose “Save As” and the type “CSV UTF-8 (Comma delimited)”, then upload the "
+        "new file."
+    )
+
+
+def test_empty_file_and_no_header():
+    assert problem(b"").startswith("The file is empty")
+    assert problem(b",,\n,,\n").startswith("The file is empty")
+    assert problem("姓名,年龄\n张三,9\n".encode()) == (
+        "No header row was found in the first 10 rows: put the column headers "
+        f"({EXPECTED}) in the row above the data, then upload the file again."
+    )
