@@ -177,30 +177,38 @@ def consent_request_send(*, guardianship, sent_by):
     return request
 
 
+def link_problem(request):
+    """Why a consent link cannot be used (not valid, used, expired), or None."""
+    if request is None:
+        return _("This link is not valid. Ask the programme office for a new one.")
+    if request.used_at is not None:
+        return _("This link has already been used. Each link records consent once.")
+    if request.expired:
+        return _("This link has expired. Ask the programme office to send you a new one.")
+    return None
+
+
+def notice_agreed_to(notice_version):
+    """The guardians' notice in force, if it is the version the guardian read and agreed to."""
+    notice = PrivacyNotice.objects.in_force(Audience.GUARDIANS)
+    if notice is None or notice.version != notice_version:
+        raise ValidationError(
+            _(
+                "The notice changed while you were reading it. Read the version shown now "
+                "and agree again."
+            )
+        )
+    return notice
+
+
 def consent_give_by_link(*, token, notice_version):
     """The guardian followed the e-mailed link and agreed to the notice they were shown."""
     with transaction.atomic():
         request = ConsentRequest.objects.for_token(token).select_for_update(of=("self",)).first()
-        if request is None:
-            raise ValidationError(
-                _("This link is not valid. Ask the programme office for a new one.")
-            )
-        if request.used_at is not None:
-            raise ValidationError(
-                _("This link has already been used. Each link records consent once.")
-            )
-        if request.expired:
-            raise ValidationError(
-                _("This link has expired. Ask the programme office to send you a new one.")
-            )
-        notice = PrivacyNotice.objects.in_force(Audience.GUARDIANS)
-        if notice is None or notice.version != notice_version:
-            raise ValidationError(
-                _(
-                    "The notice changed while you were reading it. Read the version shown now "
-                    "and agree again."
-                )
-            )
+        problem = link_problem(request)
+        if problem:
+            raise ValidationError(problem)
+        notice = notice_agreed_to(notice_version)
         request.used_at = timezone.now()
         request.save(update_fields=["used_at"])
         return consent_give(

@@ -89,13 +89,7 @@ def notice(request, audience, version=None):
 
 def consent_by_link(request, token):
     consent_request = ConsentRequest.objects.for_token(token).first()
-    problem = None
-    if consent_request is None:
-        problem = _("This link is not valid. Ask the programme office for a new one.")
-    elif consent_request.used_at is not None:
-        problem = _("This link has already been used. Each link records consent once.")
-    elif consent_request.expired:
-        problem = _("This link has expired. Ask the programme office to send you a new one.")
+    problem = services.link_problem(consent_request)
     if problem:
         logger.warning(
             "consent link refused: request %s", consent_request.pk if consent_request else "-"
@@ -178,13 +172,7 @@ def guardian_consent(request, pk):
         try:
             if notice is None:
                 raise ValidationError(no_notice_message())
-            if form.cleaned_data["notice_version"] != notice.version:
-                raise ValidationError(
-                    _(
-                        "The notice changed while you were reading it. Read the version shown "
-                        "now and agree again."
-                    )
-                )
+            notice = services.notice_agreed_to(form.cleaned_data["notice_version"])
             services.consent_give(
                 child=child,
                 guardian=request.user.guardian,
