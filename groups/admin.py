@@ -201,9 +201,17 @@ class SubTeamAdmin(ConstraintSafeAdmin):
 
 @admin.register(Child)
 class ChildAdmin(ConstraintSafeAdmin):
-    list_display = ("pseudonym", "age_band", "school", "community", "joined_on", "left_on")
+    list_display = (
+        "pseudonym",
+        "roster_number",
+        "age_band",
+        "school",
+        "community",
+        "joined_on",
+        "left_on",
+    )
     list_filter = ("age_band", "school__district", "left_on")
-    search_fields = ("pseudonym",)
+    search_fields = ("pseudonym", "roster_number")
     raw_id_fields = ("user", "school", "community")
     list_select_related = ("school", "community")
 

@@ -327,6 +327,11 @@ class Child(models.Model):
     """A child observer, known everywhere by a pseudonym. No real name or contact here."""
 
     pseudonym = models.CharField(_("pseudonym"), max_length=40, unique=True)
+    # The programme office's own number for the child, the key by which roster imports match
+    # children (imports/children.py). Empty for children entered by hand.
+    roster_number = models.CharField(
+        _("roster number"), max_length=40, unique=True, null=True, blank=True, default=None
+    )
     user = models.OneToOneField(
         User,
         verbose_name=_("login"),

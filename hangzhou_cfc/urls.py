@@ -60,6 +60,7 @@ urlpatterns += i18n_patterns(
     path("", include("reports.urls")),
     path("audit/", include("audit.urls")),
     path("", include("privacy.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

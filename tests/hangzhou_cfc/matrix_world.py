@@ -25,6 +25,7 @@ from PIL import Image
 from activities import calendar as calendar_services
 from activities import services as activity_services
 from groups.models import ChildPersonalData, Role
+from imports.models import ImportBatch
 from privacy import services as privacy_services
 from privacy.first_notices import publish
 from privacy.models import (
@@ -376,6 +377,13 @@ def build_world() -> World:
         contact=notice.contact,
     )
     world.objects["notice"] = notice
+    # A spreadsheet uploaded by the office, waiting for its confirmation (imports/).
+    world.objects["import batch"] = ImportBatch.upload(
+        kind="organisations",
+        file_name="organisations.csv",
+        data="组织代码 / code,类型 / kind,名称 / name\nmatrix-district,district,矩阵区\n".encode(),
+        user=admin,
+    )
 
     # --- The programme office's annual report, made as the worker makes it -----------------
     export, _started = report_services.report_export_request(

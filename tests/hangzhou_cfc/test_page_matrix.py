@@ -543,6 +543,25 @@ MATRIX: dict[str, list[Check]] = {
         ),
     ],
     "access_log": [get("the access log", ADMINS)],
+    # --- imports from spreadsheets: the programme office only ---
+    "imports": [get("the imports page", ADMINS)],
+    "import_upload": [
+        get("the organisations' form", ADMINS, lambda w: {"kind": "organisations"}),
+        post("no file", ADMINS, lambda w: {"kind": "organisations"}, ok={400}),
+    ],
+    "import_template": [get("the staff template", ADMINS, lambda w: {"kind": "staff"})],
+    "import_export": [get("the children's roster", ADMINS, lambda w: {"kind": "children"})],
+    "import_batch": [
+        get("a preview", ADMINS, pk("import batch")),
+        post(
+            "confirm",
+            ADMINS,
+            pk("import batch"),
+            ok={302},
+            lands_on=lands("import_batch", pk("import batch")),
+            writes=True,
+        ),
+    ],
 }
 
 # --- Access-control bugs this matrix found -------------------------------------------------

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from groups.models import Organisation, OrganisationKind
 from imports import organisations
+from imports.base import ImportRefused
 from imports.tabular import read_table
 from tests.groups.factories import CommunityFactory, DistrictFactory
 
@@ -112,7 +113,7 @@ def test_bad_rows_are_refused_with_their_row_number_and_nothing_is_written():
     assert any("no district “滨江区”" in p for p in refused[5])
     assert any("no community “nowhere”" in p for p in refused[5])
     assert any("Unknown kind “planet”" in p for p in refused[6])
-    with pytest.raises(organisations.ImportRefused):
+    with pytest.raises(ImportRefused):
         organisations.apply(table(text))
     assert not Organisation.objects.exists()
 

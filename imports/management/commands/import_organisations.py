@@ -1,69 +1,7 @@
-"""manage.py import_organisations FILE [--commit]: the same import as the admin's page.
+"""manage.py import_organisations FILE [--commit]: see imports/management/commands/_import.py."""
 
-Without --commit it only shows what would change (a dry run); with it, it writes all of it or,
-if any row has a problem, nothing.
-"""
-
-from pathlib import Path
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
-
-from imports import organisations
-from imports.tabular import FileProblem, read_table
+from ._import import ImportCommand
 
 
-class Command(BaseCommand):
-    help = "Import organisations from an XLSX or CSV file (a dry run unless --commit)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--commit", action="store_true", help="write the changes")
-
-    def handle(self, *args, file, commit, **options):
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            raise CommandError(str(error)) from error
-        try:
-            table = read_table(data, organisations.COLUMNS, max_bytes=settings.IMPORT_MAX_BYTES)
-        except FileProblem as problem:
-            raise CommandError(problem.args[0]) from problem
-        plan = organisations.plan(table)
-        for message in plan.problems:
-            self.stderr.write(message)
-        for row in plan.rows:
-            line = f"{row.number:>6}  {row.action:<9}  {row.code}"
-            if row.changes:
-                line += "  " + "; ".join(
-                    f"{name}: {old or '—'} → {new}" for name, old, new in row.changes
-                )
-            self.stdout.write(line)
-            for problem in row.problems:
-                self.stdout.write(f"        {problem}")
-        counts = {
-            action: plan.count(action) for action in ("create", "update", "unchanged", "refused")
-        }
-        self.stdout.write(
-            _(
-                "%(create)s to create, %(update)s to update, %(unchanged)s unchanged, "
-                "%(refused)s refused."
-            )
-            % counts
-        )
-        if not plan.ok:
-            raise CommandError(_("Nothing was written: correct the rows above and run it again."))
-        if not commit:
-            self.stdout.write(_("A dry run: nothing was written. Add --commit to write it."))
-            return
-        try:
-            organisations.apply(table)
-        except organisations.ImportRefused as refused:
-            for row in refused.plan.rows:
-                for problem in row.problems:
-                    self.stdout.write(f"{row.number:>6}  {problem}")
-            raise CommandError(
-                _("Nothing was written: correct the rows above and run it again.")
-            ) from refused
-        self.stdout.write(self.style.SUCCESS(_("Written.")))
+class Command(ImportCommand):
+    kind = "organisations"

@@ -1,0 +1,79 @@
+"""An uploaded spreadsheet between its preview and its confirmation, and afterwards the record
+of what it did.
+
+The file is kept (encrypted with the personal-data keys: a roster names guardians) only until
+the admin confirms it or a day has passed; what stays is who imported what kind, when, from
+which file (its name and SHA-256) and how many rows were created and updated.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.fields import _fernet
+
+KEEP_PENDING = timedelta(days=1)
+
+
+class ImportBatch(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        APPLIED = "applied", _("Imported")
+        DISCARDED = "discarded", _("Discarded")
+
+    kind = models.CharField(_("kind"), max_length=30)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    # The file itself, encrypted; emptied once applied or discarded.
+    data = models.BinaryField(_("file"), editable=False, default=b"")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.kind} · {self.file_name}"
+
+    @classmethod
+    def upload(cls, *, kind, file_name, data, user):
+        return cls.objects.create(
+            kind=kind,
+            file_name=file_name[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            data=_fernet().encrypt(data),
+            uploaded_by=user,
+        )
+
+    def file_bytes(self):
+        return _fernet().decrypt(bytes(self.data))
+
+    @property
+    def expired(self):
+        return self.uploaded_at < timezone.now() - KEEP_PENDING
+
+    @classmethod
+    def discard_stale(cls):
+        """Forget the files of previews never confirmed within a day."""
+        return cls.objects.filter(
+            state=cls.State.PENDING, uploaded_at__lt=timezone.now() - KEEP_PENDING
+        ).update(state=cls.State.DISCARDED, data=b"")

@@ -1,0 +1,189 @@
+"""The programme office's import pages: upload a file, see what it would do row by row, confirm.
+
+The uploaded file waits, encrypted, in an ImportBatch between the preview and the confirmation;
+the confirmation plans it again against the database as it is then and writes all of it or
+nothing. Templates and exports give the import's own format.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import spreadsheets
+from .base import Action, ImportRefused
+from .forms import UploadForm
+from .kinds import IMPORTERS
+from .models import ImportBatch
+from .tabular import FileProblem, header_text
+
+logger = logging.getLogger(__name__)
+
+# The preview lists at most this many rows of each action (refused rows first); the counts
+# cover them all.
+PREVIEW_ROWS = 500
+
+
+def _allowed(request):
+    if not request.user.has_perm("imports.import_records"):
+        raise PermissionDenied
+
+
+def _importer(kind):
+    try:
+        return IMPORTERS[kind]
+    except KeyError:
+        raise Http404 from None
+
+
+@login_required
+def index(request):
+    _allowed(request)
+    kinds = [
+        {"importer": importer, "headers": [header_text(column) for column in importer.columns]}
+        for importer in IMPORTERS.values()
+    ]
+    batches = ImportBatch.objects.select_related("uploaded_by")[:20]
+    return render(
+        request,
+        "imports/index.html",
+        {"kinds": kinds, "batches": batches, "titles": _titles()},
+    )
+
+
+def _titles():
+    return {slug: importer.title for slug, importer in IMPORTERS.items()}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request, kind):
+    _allowed(request)
+    importer = _importer(kind)
+    posted = request.method == "POST"
+    form = UploadForm(
+        request.POST if posted else None, request.FILES if posted else None, importer=importer
+    )
+    if posted and form.is_valid():
+        ImportBatch.discard_stale()
+        batch = ImportBatch.upload(
+            kind=importer.slug,
+            file_name=form.cleaned_data["file"].name,
+            data=form.data_bytes,
+            user=request.user,
+        )
+        logger.info("import %s (%s) uploaded by user %s", batch.pk, kind, request.user.pk)
+        return redirect("import_batch", pk=batch.pk)
+    return render(
+        request,
+        "imports/upload.html",
+        {
+            "importer": importer,
+            "form": form,
+            "headers": [header_text(column) for column in importer.columns],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _preview(batch, importer):
+    table = importer.read(batch.file_bytes())
+    return table, importer.plan(table)
+
+
+def _sections(plan, columns):
+    """The rows the preview lists: refused, then created, then updated (unchanged rows are
+    only counted), each at most PREVIEW_ROWS, as the cells of the file's columns."""
+    labels = {column.key: header_text(column) for column in columns}
+    sections = []
+    for action in (Action.REFUSED, Action.CREATE, Action.UPDATE):
+        rows = [row for row in plan.rows if row.action == action]
+        shown = [
+            {
+                "number": row.number,
+                "cells": [row.values.get(column.key, "") for column in columns],
+                "problems": row.problems,
+                "changes": [(labels.get(key, key), old, new) for key, old, new in row.changes],
+            }
+            for row in rows[:PREVIEW_ROWS]
+        ]
+        sections.append({"action": action, "rows": shown, "more": max(0, len(rows) - PREVIEW_ROWS)})
+    return sections
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch(request, pk):
+    _allowed(request)
+    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    importer = _importer(batch.kind)
+    context = {"batch": batch, "importer": importer}
+    if batch.state != ImportBatch.State.PENDING or batch.expired:
+        if request.method == "POST":
+            messages.error(request, _("This preview is closed: upload the file again."))
+            return redirect("import_upload", kind=batch.kind)
+        return render(request, "imports/batch.html", context)
+    try:
+        table, plan = _preview(batch, importer)
+    except FileProblem as problem:  # the reader changed since the upload
+        messages.error(request, problem.args[0])
+        return redirect("import_upload", kind=batch.kind)
+    status = 200
+    if request.method == "POST":
+        if plan.ok and not plan.nothing_to_change:
+            try:
+                plan = importer.apply(table, user=request.user)
+            except ImportRefused as refused:
+                plan, status = refused.plan, 409
+            else:
+                counts = plan.counts()
+                batch.state = ImportBatch.State.APPLIED
+                batch.applied_at = timezone.now()
+                batch.created, batch.updated = counts[Action.CREATE], counts[Action.UPDATE]
+                batch.data = b""
+                batch.save(update_fields=["state", "applied_at", "created", "updated", "data"])
+                logger.info("import %s applied by user %s", batch.pk, request.user.pk)
+                messages.success(
+                    request,
+                    _("Imported: %(create)s created, %(update)s updated.") % counts,
+                )
+                return redirect("import_batch", pk=batch.pk)
+        else:
+            status = 409
+    columns = [column for column in importer.columns if column.key in plan.given]
+    context |= {
+        "plan": plan,
+        "counts": plan.counts(),
+        "sections": _sections(plan, columns),
+        "columns": columns,
+    }
+    return render(request, "imports/batch.html", context, status=status)
+
+
+@login_required
+def template(request, kind):
+    _allowed(request)
+    importer = _importer(kind)
+    return _xlsx(spreadsheets.workbook(importer), spreadsheets.file_name(importer, template=True))
+
+
+@login_required
+def export(request, kind):
+    _allowed(request)
+    importer = _importer(kind)
+    logger.info("records of %s exported by user %s", kind, request.user.pk)
+    data = spreadsheets.workbook(importer, importer.export())
+    return _xlsx(data, spreadsheets.file_name(importer, template=False))
+
+
+def _xlsx(data, name):
+    response = HttpResponse(data, content_type=spreadsheets.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,176 @@
+"""The import pages: upload, a preview row by row, confirm; templates and exports."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import load_workbook
+
+from groups.models import Organisation, OrganisationKind
+from imports.kinds import IMPORTERS
+from imports.models import ImportBatch
+from imports.tabular import header_text, read_table
+from tests.groups.factories import AdminFactory, SchoolFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "组织代码 / code,类型 / kind,名称 / name,英文名称 / English name,"
+    "所在区 / district,所属社区 / community\n"
+)
+GOOD = (
+    HEADER
+    + "xihu,district,西湖区,Xihu District,,\n"
+    + "wensan,社区,文三社区,,西湖区,\n"
+    + "wensan-school,School,文三街小学,Wensan Street Primary School,xihu,wensan\n"
+)
+
+
+@pytest.fixture
+def office(client):
+    client.force_login(AdminFactory())
+    return client
+
+
+def csv_file(text, name="organisations.csv", encoding="utf-8"):
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def upload(client, text, kind="organisations", **options):
+    with translation.override("en"):
+        url = reverse("import_upload", args=[kind])
+    return client.post(url, {"file": csv_file(text, **options)})
+
+
+def test_upload_preview_confirm_and_the_same_file_again(office):
+    response = upload(office, GOOD)
+    assert response.status_code == 302
+    preview = office.get(response["Location"])
+    page = preview.content.decode()
+    assert "文三街小学" in page and "Confirm: create 3, update 0" in page
+    assert not Organisation.objects.exists()
+
+    done = office.post(response["Location"], follow=True)
+    assert "Imported: 3 created, 0 updated." in done.content.decode()
+    school = Organisation.objects.get(code="wensan-school")
+    assert school.kind == OrganisationKind.SCHOOL and school.community.code == "wensan"
+    batch = ImportBatch.objects.get()
+    assert (batch.state, batch.created, bytes(batch.data)) == ("applied", 3, b"")
+
+    again = office.get(upload(office, GOOD)["Location"]).content.decode()
+    assert "Nothing to change" in again and "Confirm" not in again
+
+
+def test_a_confirmed_preview_cannot_be_confirmed_twice(office):
+    location = upload(office, GOOD)["Location"]
+    office.post(location)
+    response = office.post(location)
+    assert response.status_code == 302
+    assert Organisation.objects.count() == 3
+
+
+def test_refused_rows_are_shown_with_their_number_and_nothing_can_be_confirmed(office):
+    bad = GOOD + "wensan,district,重复,,,\n" + "x2,planet,某地,,,\n"
+    page = office.get(upload(office, bad)["Location"])
+    text = page.content.decode()
+    assert "2 rows are refused" in text
+    assert "wensan is also on row 3" in text and "Unknown kind “planet”" in text
+    assert "Confirm" not in text
+    response = office.post(upload(office, bad)["Location"])
+    assert response.status_code == 409
+    assert not Organisation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "not a spreadsheet"),
+        ("组织代码 / code,名称 / name\nx,y\n".encode(), "required column “类型 / kind” is missing"),
+        (b"", "The submitted file is empty"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_refused_on_the_form_and_nothing_is_kept(
+    office, data, message
+):
+    with translation.override("en"):
+        url = reverse("import_upload", args=["organisations"])
+    response = office.post(url, {"file": SimpleUploadedFile("x.csv", data)})
+    if b"required column" in message.encode():
+        # Header problems are the preview's: the file is kept for it, nothing is written.
+        text = office.get(response["Location"]).content.decode()
+        assert message in text
+    else:
+        assert response.status_code == 400
+        assert message in response.content.decode()
+        assert not ImportBatch.objects.exists()
+    assert not Organisation.objects.exists()
+
+
+@override_settings(IMPORT_MAX_BYTES=100)
+def test_a_file_over_the_limit_is_refused_with_what_to_do(office):
+    response = upload(office, GOOD)
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_gbk_csv_from_excel_is_read(office):
+    location = upload(office, GOOD, encoding="gb18030")["Location"]
+    assert "文三街小学" in office.get(location).content.decode()
+
+
+@pytest.mark.parametrize("kind", list(IMPORTERS))
+def test_each_template_has_the_bilingual_header_and_reads_back(office, kind):
+    importer = IMPORTERS[kind]
+    response = office.get(reverse("import_template", args=[kind]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{kind}-template.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert [cell.value for cell in sheet[1]] == [header_text(c) for c in importer.columns]
+    table = read_table(response.content, importer.columns, max_bytes=10**6)
+    assert (table.problems, table.rows) == ([], [])
+
+
+def test_the_export_imports_again_with_nothing_to_change(office):
+    school = SchoolFactory(code="007-school", name="=HYPERLINK(1)")
+    response = office.get(reverse("import_export", args=["organisations"]))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert ["007-school", "school", "=HYPERLINK(1)"] in [row[:3] for row in values]
+    location = office.post(
+        reverse("import_upload", args=["organisations"]),
+        {"file": SimpleUploadedFile("export.xlsx", response.content)},
+    )["Location"]
+    assert "Nothing to change" in office.get(location).content.decode()
+    assert Organisation.objects.get(code="007-school").name == school.name
+
+
+@pytest.mark.parametrize("role", ["school", "mentor", "guardian", "child", "department"])
+def test_only_the_programme_office_may_import(client, role):
+    client.force_login(UserFactory(role=role))
+    for url in (
+        reverse("imports"),
+        reverse("import_upload", args=["organisations"]),
+        reverse("import_template", args=["staff"]),
+        reverse("import_export", args=["children"]),
+    ):
+        assert client.get(url).status_code == 403
+    response = client.post(
+        reverse("import_upload", args=["organisations"]), {"file": csv_file(GOOD)}
+    )
+    assert response.status_code == 403
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_unknown_kind_is_not_found(office):
+    assert office.get(reverse("import_upload", args=["planets"])).status_code == 404
+
+
+def test_the_file_waits_encrypted(office):
+    upload(office, GOOD)
+    batch = ImportBatch.objects.get()
+    assert "文三".encode() not in bytes(batch.data)
+    assert batch.file_bytes() == GOOD.encode()
