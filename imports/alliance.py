@@ -12,7 +12,7 @@ from .base import Importer, Names, parse_date
 from .tabular import Column
 
 COLUMNS = [
-    Column("organisation", "所属学校或社区", "school or community", required=True, code_like=True),
+    Column("organisation", "所属学校或社区", "school or community", required=True),
     Column("name", "观察团名称", "group name", required=True),
     Column("name_en", "英文名称", "English name"),
     Column("alliance", "联盟", "alliance"),

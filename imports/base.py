@@ -18,6 +18,7 @@ left out of the file, or a column the importer keeps when blank, changes nothing
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .tabular import Column, Table, read_table
+from .tabular import Column, Table, clean, read_table
 
 
 class Action:
@@ -89,6 +90,8 @@ class ImportRefused(Exception):
         self.plan = plan
 
 
+logger = logging.getLogger(__name__)
+
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
@@ -135,6 +138,12 @@ class Names:
             self.add(record, *(getattr(record, key) for key in keys))
 
     @staticmethod
+    def _norm(text):
+        # As typed, or with full-width letters, digits and brackets: "ｓ１２" finds "s12",
+        # "文三街小学（西溪校区）" finds "文三街小学(西溪校区)".
+        return clean(text, code_like=True).casefold()
+
+    @staticmethod
     def _identity(target):
         return target if isinstance(target, str) else getattr(target, "code", None) or target
 
@@ -142,20 +151,20 @@ class Names:
         for text in texts:
             if not text:
                 continue
-            text = text.lower()
+            text = self._norm(text)
             before = self.by_key.get(text)
             if before is not None and self._identity(before) != self._identity(target):
                 self.ambiguous.add(text)
             self.by_key[text] = target
 
     def find(self, text):
-        text = text.lower()
+        text = self._norm(text)
         if text in self.ambiguous:
             return None
         return self.by_key.get(text)
 
     def is_ambiguous(self, text):
-        return text.lower() in self.ambiguous
+        return self._norm(text) in self.ambiguous
 
 
 class Importer:
@@ -237,22 +246,26 @@ class Importer:
 
     def apply(self, table: Table, *, user=None) -> Plan:
         """Plan again and write all of it, or nothing (raising `ImportRefused`)."""
-        try:
-            with transaction.atomic():
-                plan = self.plan(table)
-                if not plan.ok:
-                    raise ImportRefused(plan)
-                self.write(plan, user)
-        except IntegrityError as error:
-            # Someone saved a record with the same key (or name) between the plan and the
-            # write: the database refused it, and everything was rolled back.
-            plan.problems.append(
-                _(
-                    "Someone changed the same records while this file was being imported, so "
-                    "nothing was written. Preview the file again."
+        with transaction.atomic():
+            plan = self.plan(table)
+            if not plan.ok:
+                raise ImportRefused(plan)
+            try:
+                with transaction.atomic():
+                    self.write(plan, user)
+            except IntegrityError as error:
+                # Most likely someone saved a record with the same key (or name) between the
+                # plan and the write: the database refused it, and everything was rolled
+                # back. Logged by constraint only: the message would hold the values.
+                constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
+                logger.warning("import of %s refused by the database (%s)", self.slug, constraint)
+                plan.problems.append(
+                    _(
+                        "Someone changed the same records while this file was being imported, "
+                        "so nothing was written. Preview the file again."
+                    )
                 )
-            )
-            raise ImportRefused(plan) from error
+                raise ImportRefused(plan) from error
         return plan
 
     def export(self):

@@ -206,8 +206,9 @@ class ChildrenImporter(Importer):
                 "the portal, or leave it empty for the school's."
             ),
         )
-        if community is None and not values["community"] and school is not None:
-            community = school.community
+        if community is None and not values["community"]:
+            # Empty: the child's community as it is, or a new child's school's.
+            community = child.community if child is not None else getattr(school, "community", None)
         values["school"] = school.code if school else ""
         values["community"] = community.code if community else ""
         item.school, item.community = school, community
@@ -279,7 +280,8 @@ class ChildrenImporter(Importer):
         context = plan.context
         User = get_user_model()
         rows = [item for item in plan.rows if item.action in ("create", "update")]
-        taken = set(context.pseudonyms)
+        # A made-up pseudonym is none the portal or this file gives a child.
+        taken = set(context.pseudonyms) | {item.values["pseudonym"] for item in rows}
 
         # Guardians the portal does not know yet: a login (no password: they set one through
         # "forgot your password" if they want one) and the guardian record.

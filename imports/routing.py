@@ -13,9 +13,9 @@ from .base import Importer, Names
 from .tabular import Column
 
 COLUMNS = [
-    Column("focus_area", "关注领域", "focus area", required=True, code_like=True),
-    Column("district", "区", "district", code_like=True),
-    Column("department", "承办部门", "department", required=True, code_like=True),
+    Column("focus_area", "关注领域", "focus area", required=True),
+    Column("district", "区", "district"),
+    Column("department", "承办部门", "department", required=True),
 ]
 CITYWIDE = "*"
 

@@ -1,0 +1,185 @@
+"""Routing rules from a spreadsheet, matched by focus area and district (empty: the whole
+city): which department takes the suggestions."""
+
+import csv
+import io
+
+import pytest
+from django.utils import translation
+
+from imports import routing
+from imports.base import ImportRefused
+from imports.tabular import header_text, read_table
+from suggestions.models import RoutingRule
+from tests.groups.factories import (
+    DepartmentFactory,
+    DistrictFactory,
+    FocusAreaFactory,
+    SchoolFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def city():
+    FocusAreaFactory(code="traffic", name="交通出行", name_en="Getting around")
+    FocusAreaFactory(code="parks", name="公园绿地", name_en="Parks")
+    DistrictFactory(code="xihu", name="西湖区")
+    DepartmentFactory(code="transport", name="市交通局")
+    DepartmentFactory(code="police", name="市公安局")
+    DepartmentFactory(code="greening", name="市园林局")
+    SchoolFactory(code="wensan-school")
+
+
+HEADER = "关注领域 / focus area,区 / district,承办部门 / department\n"
+GOOD = (
+    HEADER
+    + "traffic,,transport\n"  # city-wide
+    + "交通出行,西湖区,市公安局\n"  # by names
+    + "Parks,xihu,greening\n"
+)
+
+
+def table(text):
+    return read_table(text.encode(), routing.COLUMNS, max_bytes=10**6)
+
+
+def as_csv(rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header_text(column) for column in routing.COLUMNS])
+    for row in rows:
+        writer.writerow([row[column.key] for column in routing.COLUMNS])
+    return out.getvalue()
+
+
+def snapshot():
+    return sorted(
+        RoutingRule.objects.values_list("focus_area__code", "district__code", "department__code"),
+        key=str,
+    )
+
+
+def test_the_preview_lists_the_rules_to_create_and_writes_nothing():
+    plan = routing.IMPORTER.plan(table(GOOD))
+
+    assert plan.ok
+    assert [(row.number, row.action, row.key) for row in plan.rows] == [
+        (2, "create", "traffic · *"),
+        (3, "create", "traffic · xihu"),
+        (4, "create", "parks · xihu"),
+    ]
+    assert not RoutingRule.objects.exists()
+
+
+def test_applying_creates_city_wide_and_district_rules():
+    routing.IMPORTER.apply(table(GOOD))
+
+    assert snapshot() == [
+        ("parks", "xihu", "greening"),
+        ("traffic", "xihu", "police"),
+        ("traffic", None, "transport"),
+    ]
+    citywide = RoutingRule.objects.get(district=None)
+    assert (citywide.focus_area.code, citywide.department.code) == ("traffic", "transport")
+
+
+def test_the_same_file_again_changes_nothing():
+    routing.IMPORTER.apply(table(GOOD))
+
+    plan = routing.IMPORTER.plan(table(GOOD))
+
+    assert plan.nothing_to_change
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 3, "refused": 0}
+    routing.IMPORTER.apply(table(GOOD))
+    assert RoutingRule.objects.count() == 3
+
+
+def test_a_later_file_changing_the_department_updates_the_rule():
+    routing.IMPORTER.apply(table(GOOD))
+    rule = RoutingRule.objects.get(district=None)
+    later = GOOD.replace("traffic,,transport", "traffic,,police")
+
+    plan = routing.IMPORTER.plan(table(later))
+
+    (row,) = [row for row in plan.rows if row.action != "unchanged"]
+    assert (row.number, row.action, row.key) == (2, "update", "traffic · *")
+    assert row.changes == [("department", "transport", "police")]
+    routing.IMPORTER.apply(table(later))
+    assert RoutingRule.objects.count() == 3
+    rule.refresh_from_db()
+    assert rule.department.code == "police"
+
+
+def test_the_export_imported_again_changes_nothing():
+    routing.IMPORTER.apply(table(GOOD))
+
+    exported = routing.IMPORTER.export()
+
+    assert exported == [
+        {"focus_area": "parks", "district": "xihu", "department": "greening"},
+        {"focus_area": "traffic", "district": "", "department": "transport"},
+        {"focus_area": "traffic", "district": "xihu", "department": "police"},
+    ]
+    plan = routing.IMPORTER.plan(table(as_csv(exported)))
+    assert [row.action for row in plan.rows] == ["unchanged"] * 3
+    assert plan.nothing_to_change
+
+
+def test_bad_rows_are_refused_with_their_row_number_and_nothing_is_written():
+    text = (
+        HEADER
+        + "traffic,,transport\n"
+        + "traffic,,police\n"  # the same city-wide rule again
+        + "parks,xihu,nowhere\n"
+        + "parks,xihu,wensan-school\n"  # a school is not a department
+        + "weather,,transport\n"
+        + "parks,滨江区,greening\n"
+        + ",,\n"
+        + "parks,,\n"
+    )
+
+    plan = routing.IMPORTER.plan(table(text))
+
+    assert not plan.ok
+    refused = {row.number: " ".join(row.problems) for row in plan.refused}
+    assert set(refused) == {3, 4, 5, 6, 7, 9}
+    assert "traffic · * is also on row 2" in refused[3]
+    assert "There is no department “nowhere”" in refused[4]
+    assert "There is no department “wensan-school”" in refused[5]
+    assert "There is no focus area “weather”" in refused[6]
+    assert "There is no district “滨江区”" in refused[7]
+    assert "The department is empty" in refused[9]
+    with pytest.raises(ImportRefused):
+        routing.IMPORTER.apply(table(text))
+    assert not RoutingRule.objects.exists()
+
+
+def test_two_rows_for_one_focus_area_and_district_are_refused_however_named():
+    text = HEADER + "traffic,xihu,transport\n" + "交通出行,西湖区,police\n"
+
+    plan = routing.IMPORTER.plan(table(text))
+
+    (row,) = plan.refused
+    assert row.number == 3
+    assert "traffic · xihu is also on row 2" in row.problems[0]
+
+
+def test_names_with_full_width_punctuation_are_found_as_typed():
+    DepartmentFactory(code="traffic-police", name="市公安局（交警支队）")
+    text = HEADER + "交通出行,西湖区,市公安局（交警支队）\n" + "ｐａｒｋｓ,ＸＩＨＵ,greening\n"
+
+    plan = routing.IMPORTER.plan(table(text))
+
+    assert [(row.action, row.key) for row in plan.rows] == [
+        ("create", "traffic · xihu"),
+        ("create", "parks · xihu"),
+    ]
+    assert plan.rows[0].values["department"] == "traffic-police"
