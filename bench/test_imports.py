@@ -32,7 +32,6 @@ from groups.models import (
     Guardian,
     Guardianship,
     Organisation,
-    OrganisationKind,
     Role,
     StaffMember,
 )
@@ -163,9 +162,7 @@ def bare(org_rows, staff_list, child_list):
             login.set_unusable_password()
             guardian_logins[email] = login
     User.objects.bulk_create(guardian_logins.values())
-    guardians = {
-        email: Guardian(user=login) for email, login in guardian_logins.items()
-    }
+    guardians = {email: Guardian(user=login) for email, login in guardian_logins.items()}
     Guardian.objects.bulk_create(guardians.values())
     child_logins, kids = [], []
     today = timezone.localdate()
