@@ -35,6 +35,23 @@ WRITE_ORDER = [
 ]
 
 
+# Words offices use for the kinds, besides the portal's own labels.
+KIND_ALIASES = {
+    "区": OrganisationKind.DISTRICT,
+    "县": OrganisationKind.DISTRICT,
+    "县市区": OrganisationKind.DISTRICT,
+    "镇": OrganisationKind.STREET,
+    "街道办": OrganisationKind.STREET,
+    "村": OrganisationKind.COMMUNITY,
+    "村社": OrganisationKind.COMMUNITY,
+    "小学": OrganisationKind.SCHOOL,
+    "中学": OrganisationKind.SCHOOL,
+    "初中": OrganisationKind.SCHOOL,
+    "高中": OrganisationKind.SCHOOL,
+    "部门": OrganisationKind.DEPARTMENT,
+    "大学": OrganisationKind.UNIVERSITY,
+    "公司": OrganisationKind.BUSINESS,
+}
 NEEDS_DISTRICT = (OrganisationKind.SCHOOL, OrganisationKind.COMMUNITY, OrganisationKind.STREET)
 
 
@@ -52,7 +69,7 @@ class OrganisationImporter(Importer):
         organisations = list(Organisation.objects.select_related("district", "community"))
         return SimpleNamespace(
             existing={org.code: org for org in organisations},
-            kinds=choice_names(OrganisationKind),
+            kinds=KIND_ALIASES | choice_names(OrganisationKind),
             districts=Names(o for o in organisations if o.kind == OrganisationKind.DISTRICT),
             communities=Names(o for o in organisations if o.kind == OrganisationKind.COMMUNITY),
         )
