@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     PEOPLE = "people", _("Roles and memberships")
     ROUTING = "routing", _("Routing rules and deadlines")
     PRIVACY = "privacy", _("Consent and deletion")
+    IMPORTS = "imports", _("Imports from spreadsheets")
     LOGINS = "logins", _("Logins")
     FAILED_LOGINS = "failed_logins", _("Failed logins")
 
@@ -54,6 +55,7 @@ ENTRY_KINDS = {
         ("privacy", "deletionrequest"),
         ("privacy", "privacynotice"),
     ],
+    Kind.IMPORTS: [("imports", "importbatch")],
 }
 
 ACTIONS = {

@@ -182,8 +182,9 @@ def test_the_routers_moves_are_shown_as_the_systems(client, admin, pipe):
 
 @pytest.fixture
 def one_of_each(admin, pipe):
-    """A stage change by a school, a membership and a paper consent recorded by the office, a
-    login and a failed login."""
+    """A stage change by a school, a membership, a paper consent and an uploaded spreadsheet
+    recorded by the office, a login and a failed login."""
+    from imports.models import ImportBatch
     from tests.privacy.factories import child_with_guardian
 
     suggestion = pipe.draft()
@@ -192,6 +193,7 @@ def one_of_each(admin, pipe):
     with set_actor(admin):
         MembershipFactory()
         child_with_guardian(consent=True)
+        ImportBatch.upload(kind="staff", file_name="staff.csv", data=b"x", user=admin)
     AccessLog.objects.create(username="egret", user_agent="test", ip_address="127.0.0.1")
     AccessFailureLog.objects.create(username="heron", user_agent="test", ip_address="127.0.0.1")
     return pipe
@@ -206,7 +208,9 @@ def test_unfiltered_it_shows_every_kind_newest_first(client, one_of_each):
 
 
 @pytest.mark.parametrize(
-    "kind", [Kind.STAGES, Kind.PEOPLE, Kind.PRIVACY, Kind.LOGINS, Kind.FAILED_LOGINS], ids=str
+    "kind",
+    [Kind.STAGES, Kind.PEOPLE, Kind.PRIVACY, Kind.IMPORTS, Kind.LOGINS, Kind.FAILED_LOGINS],
+    ids=str,
 )
 def test_it_filters_by_kind(client, one_of_each, kind):
     response = client.get(url(), {"kind": kind})

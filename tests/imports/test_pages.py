@@ -1,6 +1,7 @@
 """The import pages: upload, a preview row by row, confirm; templates and exports."""
 
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from groups.models import Organisation, OrganisationKind
+from groups.models import Organisation, OrganisationKind, User
 from imports.kinds import IMPORTERS
 from imports.models import ImportBatch
 from imports.tabular import header_text, read_table
@@ -174,3 +175,54 @@ def test_the_file_waits_encrypted(office):
     batch = ImportBatch.objects.get()
     assert "文三".encode() not in bytes(batch.data)
     assert batch.file_bytes() == GOOD.encode()
+
+
+def test_the_audit_trail_records_who_uploaded_and_confirmed_which_file(office):
+    from auditlog.models import LogEntry
+
+    location = upload(office, GOOD)["Location"]
+    office.post(location)
+    batch = ImportBatch.objects.get()
+    entries = LogEntry.objects.get_for_object(batch).order_by("pk")
+    assert [entry.action for entry in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
+    assert entries[1].changes["state"] == ["pending", "applied"]
+    assert entries[1].changes["created"] == ["0", "3"]
+    assert "data" not in entries[0].changes
+
+
+def test_what_the_file_says_is_shown_as_text(office):
+    payload = '<script>alert("x")</script>'
+    text = HEADER + f"x1,district,{payload},,,\n"
+    page = office.get(upload(office, text, name=f"{payload}.csv")["Location"])
+    body = page.content.decode()
+    assert payload not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+
+
+def test_a_new_staff_login_sets_its_password_by_the_e_mailed_link(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    from tests.groups.factories import SchoolFactory as School
+
+    School(code="s1")
+    client.force_login(AdminFactory())
+    text = "电子邮箱,姓名,所属单位,角色\nli.wei@example.org,李老师,s1,school\n"
+    location = upload(client, text, kind="staff")["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(location)
+    (message,) = mailoutbox
+    link = next(word for word in message.body.split() if "/accounts/password/reset/" in word)
+    client.logout()
+
+    # Django's view hides the token behind a redirect to ".../set-password/".
+    form = client.get(urlsplit(link).path, follow=True)
+    assert form.status_code == 200 and "new_password1" in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a long pass phrase 42", "new_password2": "a long pass phrase 42"},
+    )
+    assert done.status_code == 302
+    login = User.objects.get(email="li.wei@example.org")
+    assert login.check_password("a long pass phrase 42")
+    # The link works once.
+    assert "此链接已失效" in client.get(urlsplit(link).path, follow=True).text
