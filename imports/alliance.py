@@ -74,7 +74,7 @@ class AllianceGroupImporter(Importer):
             item.problems.append(_("Name the school or community that runs the group."))
         if organisation is not None:
             item.key = values["organisation"] = organisation.code
-            item.organisation = organisation
+            item.refs["organisation"] = organisation
             if organisation.code in context.doubled:
                 item.problems.append(
                     _(
@@ -101,7 +101,7 @@ class AllianceGroupImporter(Importer):
                 item.problems.append(
                     _("Name the alliance: the portal has more than one, or none yet.")
                 )
-        item.alliance = alliance
+        item.refs["alliance"] = alliance
         if alliance is not None:
             values["alliance"] = alliance.name
         if values["founded_on"]:
@@ -120,11 +120,11 @@ class AllianceGroupImporter(Importer):
             if item.action not in ("create", "update"):
                 continue
             group = item.record or ObservationGroup(
-                level=GroupLevel.ALLIANCE_MEMBER, organisation=item.organisation
+                level=GroupLevel.ALLIANCE_MEMBER, organisation=item.refs["organisation"]
             )
             values = item.values
             group.name, group.name_en = values["name"], values["name_en"]
-            group.alliance = item.alliance
+            group.alliance = item.refs["alliance"]
             group.founded_on = parse_date(values["founded_on"]) if values["founded_on"] else None
             (changed if item.record else new).append(group)
         ObservationGroup.objects.bulk_create(new)

@@ -50,6 +50,8 @@ class RowPlan:
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (column key, old, new)
     problems: list[str] = field(default_factory=list)
     record: object = field(default=None, repr=False)  # the existing record, if any
+    # The records the row names (its school, organisation …), found by the check for the write.
+    refs: dict = field(default_factory=dict, repr=False)
 
     @property
     def code(self):  # organisations are keyed by their code

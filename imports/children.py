@@ -211,7 +211,7 @@ class ChildrenImporter(Importer):
             community = child.community if child is not None else getattr(school, "community", None)
         values["school"] = school.code if school else ""
         values["community"] = community.code if community else ""
-        item.school, item.community = school, community
+        item.refs.update(school=school, community=community)
         if values["joined_on"]:
             joined_on = parse_date(values["joined_on"])
             if joined_on is None:
@@ -341,10 +341,10 @@ class ChildrenImporter(Importer):
                     renamed.append((child, values["pseudonym"]))
                 changed.append(child)
             child.age_band = values["age_band"]
-            child.school, child.community = item.school, item.community
+            child.school, child.community = item.refs["school"], item.refs["community"]
             joined_on = parse_date(values["joined_on"]) if values["joined_on"] else None
             child.joined_on = joined_on or child.joined_on or context.today
-            item.child = child
+            item.refs["child"] = child
         User.objects.bulk_create(child_logins)
         for child in new_children:
             child.user_id = child.user.pk
@@ -365,12 +365,12 @@ class ChildrenImporter(Importer):
         links = []
         for item in rows:
             email = item.values["guardian_email"]
-            if not email or email in context.guardians_of.get(item.child.pk, ()):
+            if not email or email in context.guardians_of.get(item.refs["child"].pk, ()):
                 continue
             links.append(
                 Guardianship(
                     guardian=guardians[email],
-                    child=item.child,
+                    child=item.refs["child"],
                     relationship=item.values["relationship"] or Guardianship.Relationship.OTHER,
                 )
             )

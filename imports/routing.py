@@ -86,7 +86,7 @@ class RoutingRuleImporter(Importer):
                 item.problems.append(empty)
             found[key] = self.lookup(item, key, names, unknown)
             values[key] = found[key].code if found[key] else ""
-        item.found = found
+        item.refs = found
         if not item.problems:
             item.key = self._key(values["focus_area"], values["district"])
 
@@ -95,12 +95,12 @@ class RoutingRuleImporter(Importer):
         for item in plan.rows:
             if item.action == "create":
                 RoutingRule.objects.create(
-                    focus_area=item.found["focus_area"],
-                    district=item.found["district"],
-                    department=item.found["department"],
+                    focus_area=item.refs["focus_area"],
+                    district=item.refs["district"],
+                    department=item.refs["department"],
                 )
             elif item.action == "update":
-                item.record.department = item.found["department"]
+                item.record.department = item.refs["department"]
                 item.record.save(update_fields=["department"])
 
 

@@ -92,7 +92,7 @@ class StaffImporter(Importer):
             _("There is no organisation “%(text)s”: write the code of one in the portal."),
         )
         values["organisation"] = organisation.code if organisation else ""
-        item.organisation = organisation
+        item.refs["organisation"] = organisation
         role = context.roles.get(values["role"].lower())
         if role is None:
             item.problems.append(
@@ -142,8 +142,11 @@ class StaffImporter(Importer):
             )
 
     def write(self, plan, user):
+        """New logins in one INSERT per table (the import's own entry in the audit trail
+        records them); a changed login is saved on its own, so that the trail shows each
+        change of name, role or title."""
         User = get_user_model()
-        new_users, new_members, changed_users, changed_members = [], [], [], []
+        new_users, new_members = [], []
         for item in plan.rows:
             values = item.values
             if item.action == "create":
@@ -156,19 +159,20 @@ class StaffImporter(Importer):
                 login.set_unusable_password()
                 new_users.append(login)
                 new_members.append(
-                    StaffMember(user=login, organisation=item.organisation, title=values["title"])
+                    StaffMember(
+                        user=login, organisation=item.refs["organisation"], title=values["title"]
+                    )
                 )
             elif item.action == "update":
                 member = item.record
                 member.user.display_name = values["name"]
                 member.user.role = values["role"]
-                member.title = values["title"] if "title" in plan.given else member.title
-                changed_users.append(member.user)
-                changed_members.append(member)
+                member.user.save(update_fields=["display_name", "role"])
+                if "title" in plan.given:
+                    member.title = values["title"]
+                    member.save(update_fields=["title"])
         User.objects.bulk_create(new_users)
         StaffMember.objects.bulk_create(new_members)
-        User.objects.bulk_update(changed_users, ["display_name", "role"])
-        StaffMember.objects.bulk_update(changed_members, ["title"])
         ids = [login.pk for login in new_users]
         if ids:
             from .tasks import set_password_links_send

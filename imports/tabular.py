@@ -23,9 +23,11 @@ import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # old .xls, and password-protected .xlsx
@@ -39,6 +41,15 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _PARENTHESES = re.compile(r"\([^()]*\)|【[^【】]*】")
 _SLASH = re.compile(r"\s*/\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+# The sheet XML, as far as the merged ranges need it.
+_MERGE_CELL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
+_SHEET_DATA_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData(?=[\s/>])[^>]*>")
+_SHEET_DATA_NAME = re.compile(rb"sheetData\s*>")
+_CLOSING_TAG_START = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?\Z")
+_CHUNK = 1024 * 1024  # bytes of sheet XML read at a time
+_OVERLAP = 1024  # bytes kept between chunks, so that no tag is missed across two
+_MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384  # the size of an Excel sheet
 
 
 @dataclass(frozen=True)
@@ -145,31 +156,117 @@ def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges]:
                 "them one after another."
             )
         )
+    # Read-only mode streams the sheet row by row instead of building a cell object for each
+    # cell: a roster of 50,000 rows fits in a fraction of the memory and time. It does not
+    # give the merged ranges, which are read from the sheet's XML afterwards.
+    workbook = None
     try:
         with warnings.catch_warnings():
             # Data validation, conditional formatting… that openpyxl does not support.
             warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), data_only=True)
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            if not workbook.worksheets:
+                raise FileProblem(_not_a_spreadsheet())
+            sheet = workbook.worksheets[0]
+            # Read-only mode trusts the size the sheet declares in <dimension>, which some
+            # writers leave out or get wrong (e.g. "A1"): read every row and cell there is.
+            sheet.reset_dimensions()
+            grid = [
+                [_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)
+            ]
+            ranges = _merged_ranges(data, sheet._worksheet_path)
+    except FileProblem:
+        raise
     except Exception as error:  # a damaged or foreign zip: openpyxl raises many kinds
         raise FileProblem(_not_a_spreadsheet()) from error
-    if not workbook.worksheets:
-        raise FileProblem(_not_a_spreadsheet())
-    sheet = workbook.worksheets[0]
-    grid = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    height, width = len(grid), max((len(row) for row in grid), default=0)
+    finally:
+        if workbook is not None:
+            workbook.close()
 
+    height, width = len(grid), max((len(row) for row in grid), default=0)
     merges: Merges = {}
-    for merged in sheet.merged_cells.ranges:
-        top, left = merged.min_row - 1, merged.min_col - 1
-        bottom, right = min(merged.max_row, height) - 1, min(merged.max_col, width) - 1
-        if top >= height or left >= width:
-            continue
-        value = _cell_text(sheet.cell(merged.min_row, merged.min_col).value)
+    clipped = [
+        (top, left, min(bottom, height - 1), min(right, width - 1))
+        for top, left, bottom, right in ranges
+        if top < height and left < width
+    ]
+    # The value of each range is its top-left cell's, taken before any range is filled.
+    tops = [_cell(grid, top, left) for top, left, _bottom, _right in clipped]
+    for (top, left, bottom, right), value in zip(clipped, tops, strict=True):
         for r in range(top, bottom + 1):
+            row = grid[r]
+            if len(row) <= right:  # rows are as long as their last cell in read-only mode
+                row.extend([""] * (right + 1 - len(row)))
             for c in range(left, right + 1):
-                grid[r][c] = value
+                row[c] = value
                 merges[r, c] = (top, left, bottom, right)
     return grid, merges
+
+
+def _cell(grid: list[list[str]], r: int, c: int) -> str:
+    return grid[r][c] if c < len(grid[r]) else ""
+
+
+def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet (0-based, inclusive: top, left, bottom, right).
+
+    They come after the cells in the sheet's XML (`<mergeCells>` follows `<sheetData>`). The
+    cells are skipped unparsed, found by their start and end tags: parsing them once more
+    would take longer than reading them did. Elements are dropped once read.
+    """
+    parser = ElementTree.XMLPullParser(events=("end",))
+    ranges: list[tuple[int, int, int, int]] = []
+
+    def feed(chunk: bytes) -> None:
+        parser.feed(chunk)
+        for _event, element in parser.read_events():
+            if element.tag == _MERGE_CELL:
+                try:
+                    left, top, right, bottom = range_boundaries(element.get("ref", ""))
+                except (TypeError, ValueError):
+                    pass  # not a range: ignored, as a cell reference Excel would not write
+                else:  # whole rows ("1:2") or columns ("A:A") have no bound on one side
+                    bottom = _MAX_ROWS if bottom is None else bottom
+                    right = _MAX_COLUMNS if right is None else right
+                    ranges.append(((top or 1) - 1, (left or 1) - 1, bottom - 1, right - 1))
+            element.clear()
+
+    state, pending = "before cells", b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path) as source:
+        while chunk := source.read(_CHUNK):
+            pending += chunk
+            if state == "before cells":
+                start = _SHEET_DATA_START.search(pending)
+                if start is None:
+                    keep = max(len(pending) - _OVERLAP, 0)
+                    feed(pending[:keep])
+                    pending = pending[keep:]
+                    continue
+                feed(pending[: start.end()])  # up to and with <sheetData>
+                pending = pending[start.end() :]
+                state = "after cells" if start.group().endswith(b"/>") else "in cells"
+            if state == "in cells":
+                end = _sheet_data_end(pending)
+                if end is None:
+                    pending = pending[-_OVERLAP:]
+                    continue
+                pending = pending[end:]  # from </sheetData> on
+                state = "after cells"
+            feed(pending)
+            pending = b""
+        if state != "in cells":  # else the sheet ends in its cells: close() will say so
+            feed(pending)
+    parser.close()
+    return ranges
+
+
+def _sheet_data_end(text: bytes) -> int | None:
+    """Where `</sheetData>` (or `</x:sheetData>`…) starts in `text`, if it is there."""
+    for name in _SHEET_DATA_NAME.finditer(text):
+        before = text[max(name.start() - _OVERLAP, 0) : name.start()]
+        if closing := _CLOSING_TAG_START.search(before):
+            return name.start() - len(before) + closing.start()
+    return None
 
 
 def _cell_text(value: object) -> str:
