@@ -2,12 +2,14 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
+from imports import tabular
 from imports.tabular import Column, FileProblem, Row, header_text, read_table
 
 CODE = Column("code", "组织代码", "code", required=True, code_like=True)
@@ -225,6 +227,97 @@ def test_xlsx_problems_name_the_column():
     ]
 
 
+def rewrite_sheet(data, change):
+    """`data` with the XML of its first sheet passed through `change` (bytes -> bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(info, content)
+    return buffer.getvalue()
+
+
+def test_xlsx_large_sheet_with_merged_header():
+    def build(sheet):
+        sheet["A1"] = "杭州市学校名单"
+        sheet.merge_cells("A1:D1")
+        sheet.append(["组织代码", "名称", None, "区"])
+        sheet.merge_cells("B2:C2")
+        for i in range(6000):
+            sheet.append([f"A{i}", f"第{i}小学", None, "上城区"])
+
+    data = xlsx(build)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # The merged ranges come after more than a chunk of cells.
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > tabular._CHUNK
+    table = read(data, max_bytes=10 * MB)
+    assert table.problems == []
+    assert len(table.rows) == 6000
+    assert table.rows[0] == Row(3, values("A0", "第0小学", "上城区"))
+    assert table.rows[-1] == Row(6002, values("A5999", "第5999小学", "上城区"))
+
+
+def test_xlsx_merged_cells_in_the_data_are_filled():
+    def build(sheet):
+        sheet.append(["组织代码", "名称", "区", "备注"])
+        sheet.append(["A1", "一小", "上城区", "x"])
+        sheet.append(["A2", "二小", None, None])
+        sheet.append(["A3", "三小", None, None])
+        sheet.append(["A4", "四小", "西湖区", "y"])
+        sheet.merge_cells("C2:C4")  # one district for three schools
+        sheet.merge_cells("D4:D5")  # as in Excel, the top-left value (none) wins: "y" is gone
+
+    table = read(xlsx(build))
+    assert table.problems == []
+    assert table.rows == [
+        Row(2, values("A1", "一小", "上城区", "x")),
+        Row(3, values("A2", "二小", "上城区")),
+        Row(4, values("A3", "三小", "上城区")),
+        Row(5, values("A4", "四小", "西湖区")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "dimension",
+    [b'<dimension ref="A1" />', b"", b'<dimension ref="A1:XFD1048576" />'],
+    ids=["wrong", "missing", "far too large"],
+)
+def test_xlsx_dimension_of_the_sheet_is_not_trusted(dimension):
+    data = xlsx(school_sheet)
+    assert b'<dimension ref="A1:E10" />' in zipfile.ZipFile(io.BytesIO(data)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    data = rewrite_sheet(data, lambda xml: xml.replace(b'<dimension ref="A1:E10" />', dimension))
+    # A missing column is proposed next to the last one read: as wide as the cells, no wider.
+    columns = [*COLUMNS, Column("phone", "电话", "phone", required=True)]
+    table = read(data, columns)
+    assert table == read(xlsx(school_sheet), columns)
+    assert [row.number for row in table.rows] == [3, 4, 7]
+    assert table.problems == [
+        "The required column “电话 / phone” is missing: add it to the header row (row 2), for "
+        "example as column F, and fill it in."
+    ]
+
+
+def prefixed(xml):
+    """The sheet as the Open XML SDK writes it: every element named `x:…`."""
+    xml = xml.replace(b"<worksheet xmlns=", b"<worksheet xmlns:x=")
+    return re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1x:", xml)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 5000])
+@pytest.mark.parametrize("change", [lambda xml: xml, prefixed], ids=["plain", "prefixed"])
+def test_xlsx_merged_ranges_found_across_chunks(monkeypatch, chunk, change):
+    expected = read(xlsx(school_sheet))
+    data = rewrite_sheet(xlsx(school_sheet), change)
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert xml.count(b"mergeCell ref=") == 3
+    monkeypatch.setattr(tabular, "_CHUNK", chunk)
+    assert read(data) == expected
+
+
 # Files that cannot be read ---------------------------------------------------------------------
 
 NOT_A_SPREADSHEET = "This file is not a spreadsheet. Upload an .xlsx file or a CSV file."
@@ -264,6 +357,12 @@ def test_zip_that_is_not_a_workbook():
 
 def test_damaged_workbook():
     assert problem(xlsx(school_sheet)[:400]) == NOT_A_SPREADSHEET
+
+
+def test_damaged_sheet_in_a_sound_zip():
+    # The cells are read after the workbook is opened: a broken sheet is found then.
+    data = rewrite_sheet(xlsx(school_sheet), lambda xml: xml[: len(xml) // 2])
+    assert problem(data) == NOT_A_SPREADSHEET
 
 
 def test_undecodable_text():
