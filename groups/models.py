@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -330,7 +331,14 @@ class Child(models.Model):
     # The programme office's own number for the child, the key by which roster imports match
     # children (imports/children.py). Empty for children entered by hand.
     roster_number = models.CharField(
-        _("roster number"), max_length=40, unique=True, null=True, blank=True, default=None
+        _("roster number"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        default=None,
+        validators=[validate_slug],
+        help_text=_("Letters, digits, “-” and “_”, as on the office's roster."),
     )
     user = models.OneToOneField(
         User,

@@ -67,6 +67,7 @@ from groups.models import (
     SubTeam,
     User,
 )
+from imports.models import ImportBatch
 from privacy.models import AccessAction, AccessPurpose, Audience, PersonalDataAccess, PrivacyNotice
 from reports.exports import write_csv, write_pdf, write_xlsx
 from reports.figures import suppressed, year_figures
@@ -84,7 +85,7 @@ from suggestions.workflow import State
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("groups", "suggestions", "activities", "reports", "privacy")
+APPS = ("groups", "suggestions", "activities", "reports", "privacy", "imports")
 
 # --- What is typed ------------------------------------------------------------------------------
 
@@ -270,6 +271,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (IN_ENGLISH,),
         ("report", "api-sub-team-list"),
     ),
+    "imports.ImportBatch.file_name": (("imports", "import_batch"), ()),
     "groups.Child.pseudonym": (
         (
             "activity_detail",
@@ -468,6 +470,9 @@ NOT_USER_TEXT = {
     "privacy.ConsentRequest.sent_to": "an e-mail address; admin pages only",
     "privacy.PersonalDataAccess.role": "a role's value, written by the code",
     "privacy.PersonalDataAccess.path": "the address asked for (numbers only), written by the code",
+    "groups.Child.roster_number": "letters, digits, - and _ only (validate_slug)",
+    "imports.ImportBatch.kind": "an importer's slug, written by the code",
+    "imports.ImportBatch.sha256": "a hash, written by the code",
 }
 
 
@@ -566,6 +571,12 @@ def build(text) -> World:
 
     w.admin = user("admin", Role.ADMIN, is_staff=True, is_superuser=True)
     w.child_user = user("child", Role.CHILD)
+    w.import_batch = ImportBatch.upload(
+        kind="organisations",
+        file_name=w("imports.ImportBatch.file_name"),
+        data="组织代码,类型,名称\nx,district,某区\n".encode(),
+        user=w.admin,
+    )
     w.child = Child.objects.create(
         pseudonym=w("groups.Child.pseudonym"),
         user=w.child_user,
@@ -781,6 +792,9 @@ PAGES = {
     "topic_list": lambda w: (w.admin, "topic_list", {}),
     "public_figures": lambda w: (None, "public_figures", {}),
     "privacy_notice": lambda w: (None, "privacy_guardians", {}),
+    # The programme office's imports.
+    "imports": lambda w: (w.admin, "imports", {}),
+    "import_batch": lambda w: (w.admin, "import_batch", {"pk": w.import_batch.pk}),
     # A child.
     "home_child": lambda w: (w.child_user, "home", {}),
     "my_suggestions": lambda w: (w.child_user, "my_suggestions", {}),
