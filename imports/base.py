@@ -129,6 +129,15 @@ def email_problem(text):
     return None
 
 
+MAIL_CHUNK = 200  # ids per task: a roster of thousands is mailed by many short tasks
+
+
+def send_in_chunks(task, ids, *args):
+    """Queue `task(ids_chunk, *args)` for every MAIL_CHUNK ids (called after the commit)."""
+    for start in range(0, len(ids), MAIL_CHUNK):
+        task.delay(ids[start : start + MAIL_CHUNK], *args)
+
+
 class Names:
     """Records found by code, name or English name (case-insensitive). A text naming two
     different records is ambiguous: only the code then finds one."""

@@ -33,7 +33,7 @@ from groups.models import (
     Role,
 )
 
-from .base import SLUG, Importer, Names, choice_names, email_problem, parse_date
+from .base import SLUG, Importer, Names, choice_names, email_problem, parse_date, send_in_chunks
 from .tabular import Column
 
 COLUMNS = [
@@ -380,7 +380,7 @@ class ChildrenImporter(Importer):
             from .tasks import consent_requests_send
 
             sent_by = user.pk if user is not None else None
-            transaction.on_commit(lambda: consent_requests_send.delay(ids, sent_by))
+            transaction.on_commit(lambda: send_in_chunks(consent_requests_send, ids, sent_by))
 
 
 IMPORTER = ChildrenImporter()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from groups.models import STAFF_ORGANISATION_KINDS, Organisation, Role, StaffMember
 
-from .base import Importer, Names, choice_names, email_problem
+from .base import Importer, Names, choice_names, email_problem, send_in_chunks
 from .tabular import Column
 
 COLUMNS = [
@@ -177,7 +177,7 @@ class StaffImporter(Importer):
         if ids:
             from .tasks import set_password_links_send
 
-            transaction.on_commit(lambda: set_password_links_send.delay(ids))
+            transaction.on_commit(lambda: send_in_chunks(set_password_links_send, ids))
 
 
 IMPORTER = StaffImporter()

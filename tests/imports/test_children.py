@@ -199,6 +199,26 @@ def test_the_consent_request_reaches_the_guardian_with_capture_on_commit(
     assert ConsentRequest.objects.filter(sent_to="father@example.org").count() == 1
 
 
+def test_a_long_roster_is_mailed_by_many_short_tasks(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from imports import base, tasks
+
+    monkeypatch.setattr(base, "MAIL_CHUNK", 2)
+    queued = []
+    monkeypatch.setattr(tasks.consent_requests_send, "delay", lambda *a: queued.append(a))
+    admin = AdminFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        children.IMPORTER.apply(table(GOOD), user=admin)
+
+    assert [len(ids) for ids, _sent_by in queued] == [2, 1]
+    assert {sent_by for _ids, sent_by in queued} == {admin.pk}
+    assert sorted(i for ids, _ in queued for i in ids) == sorted(
+        Guardianship.objects.values_list("pk", flat=True)
+    )
+
+
 def test_the_same_file_again_changes_nothing():
     children.IMPORTER.apply(table(GOOD))
     before = snapshot()
