@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -33,6 +34,8 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(
             form_class=SetPasswordLinkForm,
             email_template_name="registration/password_reset_email.txt",
+            # The link names the portal's own address, never the Host the request came with.
+            extra_email_context={"portal": settings.PORTAL_BASE_URL.rstrip("/")},
             subject_template_name="registration/password_reset_subject.txt",
         ),
         name="password_reset",

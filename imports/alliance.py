@@ -49,7 +49,7 @@ class AllianceGroupImporter(Importer):
             existing={code: group for code, group in existing.items() if code not in doubled},
             doubled=doubled,
             organisations=Names(Organisation.objects.filter(kind__in=RUNS_A_GROUP)),
-            alliances=Names(alliances, keys=("name", "name_en")),
+            alliances=Names(alliances, code=None),
             only_alliance=alliances[0] if len(alliances) == 1 else None,
         )
 

@@ -26,7 +26,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -77,7 +77,11 @@ class Plan:
 
     @property
     def nothing_to_change(self):
-        return self.ok and all(row.action == Action.UNCHANGED for row in self.rows)
+        return self.ok and bool(self.rows) and all(r.action == Action.UNCHANGED for r in self.rows)
+
+    @property
+    def empty(self):
+        return not self.rows
 
     @property
     def refused(self):
@@ -133,20 +137,29 @@ MAIL_CHUNK = 200  # ids per task: a roster of thousands is mailed by many short 
 
 
 def send_in_chunks(task, ids, *args):
-    """Queue `task(ids_chunk, *args)` for every MAIL_CHUNK ids (called after the commit)."""
+    """Queue `task(ids_chunk, *args)` for every MAIL_CHUNK ids (called after the commit). If
+    the broker cannot be reached the import stands and the request does not fail: it is
+    logged, and the mail can be sent again (the consent link from the child's privacy page,
+    the set-password link by "Forgot your password?")."""
     for start in range(0, len(ids), MAIL_CHUNK):
-        task.delay(ids[start : start + MAIL_CHUNK], *args)
+        try:
+            task.apply_async(args=(ids[start : start + MAIL_CHUNK], *args), retry=False)
+        except Exception:
+            logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
 
 
 class Names:
-    """Records found by code, name or English name (case-insensitive). A text naming two
-    different records is ambiguous: only the code then finds one."""
+    """Records found by code, else by name or English name. A code finds its record always; a
+    name naming two different records is ambiguous, and only the code then finds one."""
 
-    def __init__(self, records=(), *, keys=("code", "name", "name_en")):
-        self.by_key = {}
-        self.ambiguous = set()
+    def __init__(self, records=(), *, code="code", names=("name", "name_en")):
+        self.by_code, self.by_name, self.ambiguous = {}, {}, set()
         for record in records:
-            self.add(record, *(getattr(record, key) for key in keys))
+            self.add(
+                record,
+                getattr(record, code) if code else None,
+                *(getattr(record, name) for name in names),
+            )
 
     @staticmethod
     def _norm(text):
@@ -158,24 +171,30 @@ class Names:
     def _identity(target):
         return target if isinstance(target, str) else getattr(target, "code", None) or target
 
-    def add(self, target, *texts):
-        for text in texts:
-            if not text:
+    def add(self, target, code, *names):
+        """`target` (a record, or the code of a row of the file) under its code and names."""
+        if code:
+            self.by_code[self._norm(code)] = target
+        for name in names:
+            if not name:
                 continue
-            text = self._norm(text)
-            before = self.by_key.get(text)
+            name = self._norm(name)
+            before = self.by_name.get(name)
             if before is not None and self._identity(before) != self._identity(target):
-                self.ambiguous.add(text)
-            self.by_key[text] = target
+                self.ambiguous.add(name)
+            self.by_name[name] = target
 
     def find(self, text):
         text = self._norm(text)
+        if text in self.by_code:
+            return self.by_code[text]
         if text in self.ambiguous:
             return None
-        return self.by_key.get(text)
+        return self.by_name.get(text)
 
     def is_ambiguous(self, text):
-        return self._norm(text) in self.ambiguous
+        text = self._norm(text)
+        return text not in self.by_code and text in self.ambiguous
 
 
 class Importer:
@@ -214,7 +233,10 @@ class Importer:
 
     def plan(self, table: Table) -> Plan:
         context = self.load()
-        rows = [RowPlan(number=row.number, values=dict(row.values)) for row in table.rows]
+        rows = [
+            RowPlan(number=row.number, values=dict(row.values), problems=list(row.problems))
+            for row in table.rows
+        ]
         self.check_rows(rows, context)
         seen = {}
         for item in rows:
@@ -230,6 +252,7 @@ class Importer:
         given = {column.key for column in table.columns}
         for item in rows:
             self.compare(item, context, given)
+        self.check_leading_zeros(rows, context)
         return Plan(rows=rows, problems=list(table.problems), given=given, context=context)
 
     def key_text(self, item):
@@ -246,14 +269,40 @@ class Importer:
         old = self.current(item.record, context)
         for column in self.columns:
             key = column.key
-            if key not in given or key not in old:
+            if key not in old:
                 continue
             new = item.values.get(key, "")
-            if key in self.keep_when_blank and not new:
+            if key not in given or (key in self.keep_when_blank and not new):
+                # Not in the file, or left blank where blank means "as it is": the write
+                # keeps the record's value.
+                item.values[key] = old[key]
                 continue
-            if old[key] != new:
+            # Compared as the reader reads a cell (spaces collapsed), so that a name stored
+            # with two spaces is not "changed" by every import of it.
+            if clean(old[key]) != new:
                 item.changes.append((key, old[key], new))
         item.action = Action.UPDATE if item.changes else Action.UNCHANGED
+
+    def check_leading_zeros(self, rows, context):
+        """Excel reads a typed "007" as the number 7 unless the column is formatted as Text:
+        a new key that is an existing one without its leading zeros is refused, not created
+        as a second record."""
+        creates = [item for item in rows if item.action == Action.CREATE and item.key.isdigit()]
+        if not creates:
+            return
+        stripped = {key.lstrip("0"): key for key in context.existing if key.isdigit()}
+        for item in creates:
+            known = stripped.get(item.key.lstrip("0"))
+            if known is not None and known != item.key:
+                item.problems.append(
+                    _(
+                        "%(key)s is not in the portal, but %(known)s is: Excel may have dropped "
+                        "the leading zeros. Format the column as Text, type the value again, "
+                        "and upload the file again."
+                    )
+                    % {"key": item.key, "known": known}
+                )
+                item.action = Action.REFUSED
 
     def apply(self, table: Table, *, user=None) -> Plan:
         """Plan again and write all of it, or nothing (raising `ImportRefused`)."""
@@ -264,7 +313,7 @@ class Importer:
             try:
                 with transaction.atomic():
                     self.write(plan, user)
-            except IntegrityError as error:
+            except (IntegrityError, DataError) as error:
                 # Most likely someone saved a record with the same key (or name) between the
                 # plan and the write: the database refused it, and everything was rolled
                 # back. Logged by constraint only: the message would hold the values.

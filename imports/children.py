@@ -42,7 +42,7 @@ COLUMNS = [
     Column("age_band", "年龄段", "age band", required=True, code_like=True),
     Column("school", "学校", "school", required=True),
     Column("community", "社区", "community"),
-    Column("joined_on", "加入日期", "joined on", code_like=True),
+    Column("joined_on", "加入日期", "joined on"),
     Column("guardian_email", "监护人邮箱", "guardian e-mail", code_like=True),
     Column("guardian_name", "监护人称呼", "guardian name"),
     Column("relationship", "与儿童关系", "relationship"),
@@ -72,9 +72,10 @@ class ChildrenImporter(Importer):
     help = gettext_lazy(
         "One child per row, matched by the roster number. No real names: give a pseudonym, "
         "or leave it empty and one is made up. Schools and communities are named by their "
-        "codes or names; the community is the school's when empty. Each new child's guardian "
-        "(by e-mail) receives the consent request, and the child's login stays closed until a "
-        "guardian consents."
+        "codes or names; a new child's community is the school's when empty, an existing "
+        "child's stays as it is. Each new child's guardian (by e-mail) receives the consent "
+        "request, and the child's login stays closed until a guardian consents. The guardian's "
+        "name and relationship are used when a guardian is first linked to the child."
     )
     columns = COLUMNS
     keep_when_blank = frozenset({"pseudonym", "joined_on"})
@@ -219,8 +220,16 @@ class ChildrenImporter(Importer):
                     _("“%(text)s” is not a date: write it as 2026-03-01.")
                     % {"text": values["joined_on"]}
                 )
-            elif joined_on > context.today:
+            elif joined_on > context.today and (child is None or joined_on != child.joined_on):
                 item.problems.append(_("The date of joining is in the future: correct it."))
+            elif child is not None and child.left_on and joined_on > child.left_on:
+                item.problems.append(
+                    _(
+                        "The child left on %(left)s, before this date of joining: correct the "
+                        "date, or ask the programme office to correct the date of leaving."
+                    )
+                    % {"left": child.left_on.isoformat()}
+                )
             else:
                 values["joined_on"] = joined_on.isoformat()
         self._check_guardian(item, child, context)
@@ -229,6 +238,7 @@ class ChildrenImporter(Importer):
         values = item.values
         email = values["guardian_email"] = values["guardian_email"].lower()
         self.at_most(item, "guardian_name", 60, _("guardian name"))
+        self.at_most(item, "guardian_email", 150, _("guardian e-mail"))
         relationship = values["relationship"]
         values["relationship"] = context.relationships.get(relationship.lower(), "")
         if relationship and not values["relationship"]:

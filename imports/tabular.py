@@ -69,6 +69,7 @@ class FileProblem(Exception):
 class Row:
     number: int  # the row number as the admin sees it in Excel (1-based, header counted)
     values: dict[str, str]  # key -> normalised text ("" when empty)
+    problems: list[str] = field(default_factory=list)  # what the reader found wrong in the row
 
 
 @dataclass
@@ -114,13 +115,14 @@ def read_table(data: bytes, columns: list[Column], *, max_bytes: int) -> Table:
                 "password first."
             )
         )
+    dated: set[tuple[int, int]] = set()
     if data.startswith(XLSX_MAGIC):
-        grid, merges = _read_xlsx(data, max_bytes)
+        grid, merges, dated = _read_xlsx(data, max_bytes)
     elif b"\x00" in data:
         raise FileProblem(_not_a_spreadsheet())
     else:
         grid, merges = _read_csv(data), {}
-    return _build_table(grid, merges, columns)
+    return _build_table(grid, merges, columns, dated)
 
 
 # Reading the file into a grid of text --------------------------------------------------------
@@ -138,7 +140,9 @@ def _not_a_spreadsheet() -> str:
     return _("This file is not a spreadsheet. Upload an .xlsx file or a CSV file.")
 
 
-def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges]:
+def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges, set[tuple[int, int]]]:
+    """The grid of text, the merged cells, and the cells Excel holds as dates (a code typed
+    as "3-12" that Excel turned into 12 March)."""
     from openpyxl import load_workbook
 
     try:
@@ -171,9 +175,12 @@ def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges]:
             # Read-only mode trusts the size the sheet declares in <dimension>, which some
             # writers leave out or get wrong (e.g. "A1"): read every row and cell there is.
             sheet.reset_dimensions()
-            grid = [
-                [_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)
-            ]
+            grid, dated = [], set()
+            for r, row in enumerate(sheet.iter_rows(values_only=True)):
+                grid.append([_cell_text(value) for value in row])
+                dated.update(
+                    (r, c) for c, value in enumerate(row) if isinstance(value, dt.date | dt.time)
+                )
             ranges = _merged_ranges(data, sheet._worksheet_path)
     except FileProblem:
         raise
@@ -200,7 +207,7 @@ def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges]:
             for c in range(left, right + 1):
                 row[c] = value
                 merges[r, c] = (top, left, bottom, right)
-    return grid, merges
+    return grid, merges, dated
 
 
 def _cell(grid: list[list[str]], r: int, c: int) -> str:
@@ -338,7 +345,12 @@ def _header_key(text: str) -> str:
     return _SLASH.sub(" / ", " ".join(text.split())).casefold()
 
 
-def _build_table(grid: list[list[str]], merges: Merges, columns: list[Column]) -> Table:
+def _build_table(
+    grid: list[list[str]],
+    merges: Merges,
+    columns: list[Column],
+    dated: set[tuple[int, int]] = frozenset(),
+) -> Table:
     lookup: dict[str, Column] = {}
     for column in columns:
         for name in (header_text(column), column.zh, column.en):
@@ -444,9 +456,19 @@ def _build_table(grid: list[list[str]], merges: Merges, columns: list[Column]) -
     rows = []
     for i in data_rows:
         values = dict.fromkeys((column.key for column in columns), "")
+        row_problems = []
         for column, positions, _letter in found.values():
             cells = (clean(raw[i][c], code_like=column.code_like) for c in positions)
             values[column.key] = next((value for value in cells if value), "")
-        rows.append(Row(number=i + 1, values=values))
+            if column.code_like and values[column.key] and any((i, c) in dated for c in positions):
+                row_problems.append(
+                    _(
+                        "Excel holds the %(column)s as a date (%(text)s), not as what was "
+                        "typed: format the column as Text, type the value again, and upload "
+                        "the file again."
+                    )
+                    % {"column": header_text(column), "text": values[column.key]}
+                )
+        rows.append(Row(number=i + 1, values=values, problems=row_problems))
     found_columns = [column for column, _positions, _letter in found.values()]
     return Table(columns=found_columns, rows=rows, problems=problems)

@@ -10,14 +10,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from groups.models import Guardianship
+from privacy.models import ConsentRequest
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,13 @@ def consent_requests_send(guardianship_ids, sent_by_id):
 
     sent_by = get_user_model().objects.filter(pk=sent_by_id).first()
     sent = 0
-    for guardianship in Guardianship.objects.filter(pk__in=guardianship_ids):
+    # Run twice (a redelivered task), it sends nothing new: a guardianship with a link still
+    # open is left alone.
+    open_link = ConsentRequest.objects.filter(
+        guardianship=OuterRef("pk"), used_at=None, expires_at__gt=timezone.now()
+    )
+    waiting = Guardianship.objects.filter(pk__in=guardianship_ids).exclude(Exists(open_link))
+    for guardianship in waiting:
         try:
             consent_request_send(guardianship=guardianship, sent_by=sent_by)
         except ValidationError:
@@ -74,3 +82,11 @@ def consent_requests_send(guardianship_ids, sent_by_id):
             continue
         sent += 1
     return sent
+
+
+@shared_task
+def discard_stale_uploads():
+    """Hourly: forget the files of previews not confirmed within a day."""
+    from .models import ImportBatch
+
+    return ImportBatch.discard_stale()

@@ -12,11 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import spreadsheets
+from . import services, spreadsheets
 from .base import Action, ImportRefused
 from .forms import UploadForm
 from .kinds import IMPORTERS
@@ -71,14 +70,12 @@ def upload(request, kind):
         request.POST if posted else None, request.FILES if posted else None, importer=importer
     )
     if posted and form.is_valid():
-        ImportBatch.discard_stale()
-        batch = ImportBatch.upload(
-            kind=importer.slug,
+        batch = services.batch_upload(
+            importer=importer,
             file_name=form.cleaned_data["file"].name,
             data=form.data_bytes,
             user=request.user,
         )
-        logger.info("import %s (%s) uploaded by user %s", batch.pk, kind, request.user.pk)
         return redirect("import_batch", pk=batch.pk)
     return render(
         request,
@@ -90,11 +87,6 @@ def upload(request, kind):
         },
         status=400 if form.errors else 200,
     )
-
-
-def _preview(batch, importer):
-    table = importer.read(batch.file_bytes())
-    return table, importer.plan(table)
 
 
 def _sections(plan, columns):
@@ -124,38 +116,35 @@ def batch(request, pk):
     batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
     importer = _importer(batch.kind)
     context = {"batch": batch, "importer": importer}
-    if batch.state != ImportBatch.State.PENDING or batch.expired:
-        if request.method == "POST":
+    if request.method == "POST":
+        try:
+            batch, plan = services.batch_confirm(batch_id=batch.pk, user=request.user)
+        except services.BatchClosed:
             messages.error(request, _("This preview is closed: upload the file again."))
             return redirect("import_upload", kind=batch.kind)
+        except ImportRefused as refused:
+            # Refused rows, nothing to change, or a database that changed since the preview.
+            return _preview_page(request, context, refused.plan, status=409)
+        except FileProblem as problem:  # the reader changed since the upload
+            messages.error(request, problem.args[0])
+            return redirect("import_upload", kind=batch.kind)
+        messages.success(
+            request, _("Imported: %(create)s created, %(update)s updated.") % plan.counts()
+        )
+        return redirect("import_batch", pk=batch.pk)
+    services.batch_discard_if_stale(batch)
+    if batch.state != ImportBatch.State.PENDING:
         return render(request, "imports/batch.html", context)
     try:
-        table, plan = _preview(batch, importer)
-    except FileProblem as problem:  # the reader changed since the upload
+        plan = importer.plan(importer.read(batch.file_bytes()))
+    except FileProblem as problem:
         messages.error(request, problem.args[0])
         return redirect("import_upload", kind=batch.kind)
-    status = 200
-    if request.method == "POST":
-        if plan.ok and not plan.nothing_to_change:
-            try:
-                plan = importer.apply(table, user=request.user)
-            except ImportRefused as refused:
-                plan, status = refused.plan, 409
-            else:
-                counts = plan.counts()
-                batch.state = ImportBatch.State.APPLIED
-                batch.applied_at = timezone.now()
-                batch.created, batch.updated = counts[Action.CREATE], counts[Action.UPDATE]
-                batch.data = b""
-                batch.save(update_fields=["state", "applied_at", "created", "updated", "data"])
-                logger.info("import %s applied by user %s", batch.pk, request.user.pk)
-                messages.success(
-                    request,
-                    _("Imported: %(create)s created, %(update)s updated.") % counts,
-                )
-                return redirect("import_batch", pk=batch.pk)
-        else:
-            status = 409
+    return _preview_page(request, context, plan)
+
+
+def _preview_page(request, context, plan, status=200):
+    importer = context["importer"]
     columns = [column for column in importer.columns if column.key in plan.given]
     context |= {
         "plan": plan,

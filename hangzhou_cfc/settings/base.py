@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         # Daily, at night; a child asked to be deleted is anonymised at once as well.
         "schedule": crontab(hour=3, minute=15),
     },
+    "discard-stale-import-uploads": {
+        "task": "imports.tasks.discard_stale_uploads",
+        # Hourly: an uploaded file is kept a day at most when its preview is not confirmed.
+        "schedule": crontab(minute=40),
+    },
     "warn-expiring-practice-bases": {
         "task": "activities.tasks.practice_bases_warn_expiring",
         # Once a day, in office hours (CELERY_TIMEZONE); each expiry date is warned about once.

@@ -206,7 +206,9 @@ def test_a_long_roster_is_mailed_by_many_short_tasks(
 
     monkeypatch.setattr(base, "MAIL_CHUNK", 2)
     queued = []
-    monkeypatch.setattr(tasks.consent_requests_send, "delay", lambda *a: queued.append(a))
+    monkeypatch.setattr(
+        tasks.consent_requests_send, "apply_async", lambda args, **kw: queued.append(args)
+    )
     admin = AdminFactory()
 
     with django_capture_on_commit_callbacks(execute=True):
