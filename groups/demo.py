@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import (
+    STAFF_ORGANISATION_KINDS,
     AgeBand,
     Alliance,
     Child,
@@ -205,6 +206,8 @@ def _user(username, role, display_name, *, demo=False, staff=False):
         defaults={
             "role": role,
             "display_name": str(display_name),
+            # Staff are matched by e-mail in the staff import and its export (imports/).
+            "email": f"{username}@example.org" if role in STAFF_ORGANISATION_KINDS else "",
             "is_staff": staff,
             "is_superuser": staff,
         },
@@ -325,6 +328,7 @@ def _children(sub_teams, organisations, logins):
         child, created = Child.objects.get_or_create(
             pseudonym=pseudonym,
             defaults={
+                "roster_number": f"HZ{index + 1:04d}",
                 "age_band": next(age_bands),
                 "school": school,
                 "community": school.community,
