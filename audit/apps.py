@@ -37,7 +37,16 @@ RECORDED_FIELDS = {
     "privacy.DeletionRequest": ["child", "reason", "requested_by", "done_at"],
     "privacy.PrivacyNotice": ["audience", "version", "published_on", "responsible", "contact"],
     # Imports from spreadsheets: who uploaded and confirmed which file (never its content).
-    "imports.ImportBatch": ["kind", "state", "file_name", "sha256", "created", "updated"],
+    "imports.ImportBatch": [
+        "kind",
+        "state",
+        "file_name",
+        "sha256",
+        "confirmed_by",
+        "problem",
+        "created",
+        "updated",
+    ],
 }
 RECORDED_M2M = {
     "groups.User": ["groups", "user_permissions"],

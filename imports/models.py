@@ -17,13 +17,25 @@ from django.utils.translation import gettext_lazy as _
 from groups.fields import _fernet
 
 KEEP_PENDING = timedelta(days=1)
+# A confirmed file the worker has not finished within this time (it stopped): it may be
+# confirmed again.
+APPLYING_AT_MOST = timedelta(hours=1)
 
 
 class ImportBatch(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting for confirmation")
+        APPLYING = "applying", _("Being imported")
         APPLIED = "applied", _("Imported")
         DISCARDED = "discarded", _("Discarded")
+
+    class Problem(models.TextChoices):
+        """Why a confirmed file went back to its preview (the page says what to do)."""
+
+        NONE = "", _("None")
+        REFUSED = "refused", _("Refused when written")
+        WORKER_UNREACHABLE = "worker_unreachable", _("Worker unreachable")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=30)
     state = models.CharField(
@@ -41,6 +53,18 @@ class ImportBatch(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    problem = models.CharField(
+        _("problem"), max_length=20, choices=Problem.choices, default=Problem.NONE, blank=True
+    )
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
@@ -70,6 +94,14 @@ class ImportBatch(models.Model):
     @property
     def expired(self):
         return self.uploaded_at < timezone.now() - KEEP_PENDING
+
+    @property
+    def confirmable(self):
+        if self.state == self.State.PENDING:
+            return not self.expired
+        return self.state == self.State.APPLYING and (
+            self.confirmed_at is None or self.confirmed_at < timezone.now() - APPLYING_AT_MOST
+        )
 
     @classmethod
     def discard_stale(cls):

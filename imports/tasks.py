@@ -85,6 +85,16 @@ def consent_requests_send(guardianship_ids, sent_by_id):
 
 
 @shared_task
+def batch_apply(batch_id):
+    """Write a confirmed import (imports.services.batch_apply). The argument is the batch's
+    id: the file waits, encrypted, in the database."""
+    from .services import batch_apply as apply
+
+    batch = apply(batch_id)
+    return batch.state if batch else None
+
+
+@shared_task
 def discard_stale_uploads():
     """Hourly: forget the files of previews not confirmed within a day."""
     from .models import ImportBatch

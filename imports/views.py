@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services, spreadsheets
-from .base import Action, ImportRefused
+from .base import Action
 from .forms import UploadForm
 from .kinds import IMPORTERS
 from .models import ImportBatch
@@ -118,23 +118,16 @@ def batch(request, pk):
     context = {"batch": batch, "importer": importer}
     if request.method == "POST":
         try:
-            batch, plan = services.batch_confirm(batch_id=batch.pk, user=request.user)
+            services.batch_confirm(batch_id=batch.pk, user=request.user)
         except services.BatchClosed:
             messages.error(request, _("This preview is closed: upload the file again."))
             return redirect("import_upload", kind=batch.kind)
-        except ImportRefused as refused:
-            # Refused rows, nothing to change, or a database that changed since the preview.
-            return _preview_page(request, context, refused.plan, status=409)
-        except FileProblem as problem:  # the reader changed since the upload
-            messages.error(request, problem.args[0])
-            return redirect("import_upload", kind=batch.kind)
-        messages.success(
-            request, _("Imported: %(create)s created, %(update)s updated.") % plan.counts()
-        )
         return redirect("import_batch", pk=batch.pk)
     services.batch_discard_if_stale(batch)
     if batch.state != ImportBatch.State.PENDING:
         return render(request, "imports/batch.html", context)
+    # Back from the worker (refused when written, or it could not be reached): the preview
+    # below, planned against the database as it is now, shows why.
     try:
         plan = importer.plan(importer.read(batch.file_bytes()))
     except FileProblem as problem:

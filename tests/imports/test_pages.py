@@ -46,7 +46,19 @@ def upload(client, text, kind="organisations", **options):
     return client.post(url, {"file": csv_file(text, **options)})
 
 
-def test_upload_preview_confirm_and_the_same_file_again(office):
+@pytest.fixture
+def confirm(office, django_capture_on_commit_callbacks):
+    """Confirm a preview; the worker (eager in the tests) writes it after the commit."""
+
+    def post(location, follow=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = office.post(location)
+        return office.get(response["Location"]) if follow else response
+
+    return post
+
+
+def test_upload_preview_confirm_and_the_same_file_again(office, confirm):
     response = upload(office, GOOD)
     assert response.status_code == 302
     preview = office.get(response["Location"])
@@ -54,8 +66,8 @@ def test_upload_preview_confirm_and_the_same_file_again(office):
     assert "文三街小学" in page and "Confirm: create 3, update 0" in page
     assert not Organisation.objects.exists()
 
-    done = office.post(response["Location"], follow=True)
-    assert "Imported: 3 created, 0 updated." in done.content.decode()
+    done = confirm(response["Location"], follow=True)
+    assert "3 created, 0 updated." in done.content.decode()
     school = Organisation.objects.get(code="wensan-school")
     assert school.kind == OrganisationKind.SCHOOL and school.community.code == "wensan"
     batch = ImportBatch.objects.get()
@@ -65,24 +77,29 @@ def test_upload_preview_confirm_and_the_same_file_again(office):
     assert "Nothing to change" in again and "Confirm" not in again
 
 
-def test_a_confirmed_preview_cannot_be_confirmed_twice(office):
+def test_a_confirmed_preview_cannot_be_confirmed_twice(office, confirm):
     location = upload(office, GOOD)["Location"]
-    office.post(location)
-    response = office.post(location)
-    assert response.status_code == 302
+    confirm(location)
+    response = confirm(location, follow=True)
+    assert "This preview is closed" in response.content.decode()
     assert Organisation.objects.count() == 3
+    assert ImportBatch.objects.get().created == 3
 
 
-def test_refused_rows_are_shown_with_their_number_and_nothing_can_be_confirmed(office):
+def test_refused_rows_are_shown_with_their_number_and_nothing_can_be_confirmed(office, confirm):
     bad = GOOD + "wensan,district,重复,,,\n" + "x2,planet,某地,,,\n"
     page = office.get(upload(office, bad)["Location"])
     text = page.content.decode()
     assert "2 rows are refused" in text
     assert "wensan is also on row 3" in text and "Unknown kind “planet”" in text
     assert "Confirm" not in text
-    response = office.post(upload(office, bad)["Location"])
-    assert response.status_code == 409
+    # Confirmed anyway (a form kept from before): the worker refuses it, writes nothing, and
+    # the preview says so.
+    response = confirm(upload(office, bad)["Location"], follow=True)
+    assert "Nothing was written: when the worker came to write the file" in response.text
+    assert "wensan is also on row 3" in response.text
     assert not Organisation.objects.exists()
+    assert ImportBatch.objects.filter(state="pending", problem="refused").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -177,16 +194,22 @@ def test_the_file_waits_encrypted(office):
     assert batch.file_bytes() == GOOD.encode()
 
 
-def test_the_audit_trail_records_who_uploaded_and_confirmed_which_file(office):
+def test_the_audit_trail_records_who_uploaded_and_confirmed_which_file(office, confirm):
     from auditlog.models import LogEntry
 
     location = upload(office, GOOD)["Location"]
-    office.post(location)
+    confirm(location)
     batch = ImportBatch.objects.get()
     entries = LogEntry.objects.get_for_object(batch).order_by("pk")
-    assert [entry.action for entry in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
-    assert entries[1].changes["state"] == ["pending", "applied"]
-    assert entries[1].changes["created"] == ["0", "3"]
+    assert [entry.action for entry in entries] == [LogEntry.Action.CREATE] + [
+        LogEntry.Action.UPDATE
+    ] * 2
+    confirmed, applied = entries[1], entries[2]
+    assert confirmed.changes["state"] == ["pending", "applying"]
+    assert confirmed.actor == batch.confirmed_by
+    assert "confirmed_by" in confirmed.changes
+    assert applied.changes["state"] == ["applying", "applied"]
+    assert applied.changes["created"] == ["0", "3"]
     assert "data" not in entries[0].changes
 
 

@@ -221,7 +221,9 @@ def test_a_name_stored_with_two_spaces_is_not_changed_by_every_import():
     assert organisations.plan(table(organisations, text)).nothing_to_change
 
 
-def test_a_preview_confirmed_twice_writes_once(client):
+def test_a_preview_confirmed_twice_is_queued_once_and_written_once(
+    client, django_capture_on_commit_callbacks
+):
     client.force_login(AdminFactory())
     batch = ImportBatch.upload(
         kind="organisations",
@@ -230,11 +232,62 @@ def test_a_preview_confirmed_twice_writes_once(client):
         user=AdminFactory(),
     )
     url = reverse("import_batch", args=[batch.pk])
-    assert client.post(url).status_code == 302
-    second = client.post(url, follow=True)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.post(url).status_code == 302
+        # A double click, before the worker has written it.
+        second = client.post(url, follow=True)
     assert "This preview is closed" in second.text
+    assert len(queued) == 1
+    page = client.get(url).text
+    assert "the background worker is writing it now" in page
+    queued[0]()
+    tasks.batch_apply(batch.pk)  # a redelivered task writes nothing more
     batch.refresh_from_db()
     assert (batch.state, batch.created) == ("applied", 1)
+    assert Organisation.objects.filter(code="d1").count() == 1
+
+
+def test_a_worker_that_cannot_be_reached_sends_the_import_back_to_its_preview(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.batch_apply, "apply_async", down)
+    client.force_login(AdminFactory())
+    batch = ImportBatch.upload(
+        kind="organisations",
+        file_name="o.csv",
+        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
+        user=AdminFactory(),
+    )
+    url = reverse("import_batch", args=[batch.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    page = client.get(url).text
+    assert "the background worker could not be reached" in page
+    assert "Confirm: create 1" in page
+    assert not Organisation.objects.exists()
+
+
+def test_a_worker_that_fails_sends_the_import_back_to_its_preview(monkeypatch):
+    batch = ImportBatch.upload(
+        kind="organisations",
+        file_name="o.csv",
+        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
+        user=AdminFactory(),
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(state="applying")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(organisations.IMPORTER, "write", broken)
+    with pytest.raises(RuntimeError):
+        tasks.batch_apply(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.state, batch.problem) == ("pending", "failed")
+    assert not Organisation.objects.exists()
 
 
 def test_an_unconfirmed_file_is_forgotten_after_a_day(client):
