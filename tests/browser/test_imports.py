@@ -112,3 +112,45 @@ def test_the_import_pages_pass_in_both_languages_and_on_a_phone(portal):
     portal.page.context.clear_cookies()
     assert portal.problems("/accounts/password/reset/") == []
     assert portal.problems("/accounts/password/reset/sent/") == []
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_roster_confirmed_in_the_browser_is_written_by_the_real_worker(
+    portal, celery_worker_process
+):
+    from groups.models import Child, Guardianship
+    from privacy.first_notices import publish
+    from privacy.models import ConsentRequest, PrivacyNotice
+    from tests.groups.factories import CommunityFactory, SchoolFactory
+
+    publish(PrivacyNotice)
+    SchoolFactory(code="daguan-school", community=CommunityFactory(code="daguan"))
+    roster = (
+        "花名册编号,化名,年龄段,学校,监护人邮箱,与儿童关系\n"
+        "HZ0001,小蓝鲸,9-11,daguan-school,mum@example.org,母亲\n"
+        "HZ0002,,6-8,daguan-school,mum@example.org,母亲\n"
+    ).encode()
+    portal.log_in_as(AdminFactory())
+    page = portal.page
+
+    portal.goto("/en/imports/children/")
+    page.get_by_label("Spreadsheet").set_input_files(
+        {"name": "花名册.csv", "mimeType": "text/csv", "buffer": roster}
+    )
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Confirm: create 2, update 0").click()
+    # The page reloads itself while the worker writes the roster.
+    expect(page.get_by_text("2 created, 0 updated.")).to_be_visible(timeout=90_000)
+
+    children = Child.objects.order_by("roster_number")
+    assert [child.roster_number for child in children] == ["HZ0001", "HZ0002"]
+    assert not any(child.user.is_active for child in children)
+    assert Guardianship.objects.filter(guardian__user__email="mum@example.org").count() == 2
+    # The worker sends the consent requests after writing the roster.
+    for _attempt in range(60):
+        if ConsentRequest.objects.count() == 2:
+            break
+        page.wait_for_timeout(500)
+    assert ConsentRequest.objects.count() == 2
