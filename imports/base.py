@@ -29,6 +29,7 @@ from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from .tabular import Column, Table, clean, read_table
 
@@ -144,7 +145,7 @@ def send_in_chunks(task, ids, *args):
     for start in range(0, len(ids), MAIL_CHUNK):
         try:
             task.apply_async(args=(ids[start : start + MAIL_CHUNK], *args), retry=False)
-        except Exception:
+        except (OperationalError, OSError):
             logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
 
 

@@ -34,6 +34,7 @@ class ImportBatch(models.Model):
 
         NONE = "", _("None")
         REFUSED = "refused", _("Refused when written")
+        CONFLICT = "conflict", _("Changed by someone else meanwhile")
         WORKER_UNREACHABLE = "worker_unreachable", _("Worker unreachable")
         FAILED = "failed", _("Failed")
 
@@ -103,9 +104,17 @@ class ImportBatch(models.Model):
             self.confirmed_at is None or self.confirmed_at < timezone.now() - APPLYING_AT_MOST
         )
 
+    @property
+    def stalled(self):
+        """Confirmed, but the worker has not finished it within the time it may take."""
+        return self.state == self.State.APPLYING and self.confirmable
+
     @classmethod
     def discard_stale(cls):
-        """Forget the files of previews never confirmed within a day."""
+        """Forget the files of previews not confirmed within a day, and of confirmed files the
+        worker never wrote within a day."""
+        day_ago = timezone.now() - KEEP_PENDING
         return cls.objects.filter(
-            state=cls.State.PENDING, uploaded_at__lt=timezone.now() - KEEP_PENDING
+            models.Q(state=cls.State.PENDING, uploaded_at__lt=day_ago)
+            | models.Q(state=cls.State.APPLYING, confirmed_at__lt=day_ago)
         ).update(state=cls.State.DISCARDED, data=b"")

@@ -7,8 +7,10 @@ than a web server waits for a request.
 
 import logging
 
-from django.db import transaction
+from auditlog.context import set_actor
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from .base import Action, ImportRefused
 from .kinds import IMPORTERS
@@ -40,8 +42,12 @@ def batch_discard_if_stale(batch: ImportBatch) -> ImportBatch:
 @transaction.atomic
 def batch_confirm(*, batch_id, user) -> ImportBatch:
     """The admin confirmed the preview: the worker writes it (after this commit). The batch is
-    locked, so that a double click or two admins confirming together queue it once."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+    locked, so that a double click or two admins confirming together queue it once; a batch
+    the worker holds (it is writing it) is not waited for."""
+    try:
+        batch = ImportBatch.objects.select_for_update(nowait=True).get(pk=batch_id)
+    except DatabaseError:
+        raise BatchClosed from None
     if not batch.confirmable:
         raise BatchClosed
     batch.state = ImportBatch.State.APPLYING
@@ -58,30 +64,44 @@ def _queue(batch_id):
 
     try:
         batch_apply.apply_async(args=(batch_id,), retry=False)
-    except Exception:
+    except (OperationalError, OSError):
         logger.warning("import %s not queued: the broker is unreachable", batch_id, exc_info=True)
         _back_to_preview(batch_id, ImportBatch.Problem.WORKER_UNREACHABLE)
 
 
 def _back_to_preview(batch_id, problem):
-    ImportBatch.objects.filter(pk=batch_id, state=ImportBatch.State.APPLYING).update(
-        state=ImportBatch.State.PENDING, problem=problem
-    )
+    """Saved (not updated) so that the audit trail records it; never raises, so that the
+    error that brought it here is the one logged."""
+    try:
+        batch = ImportBatch.objects.filter(pk=batch_id, state=ImportBatch.State.APPLYING).first()
+        if batch is not None:
+            batch.state, batch.problem = ImportBatch.State.PENDING, problem
+            batch.save(update_fields=["state", "problem"])
+    except Exception:
+        logger.exception("import %s could not be sent back to its preview", batch_id)
 
 
 def batch_apply(batch_id) -> ImportBatch | None:
     """The worker's part: plan the file again against the database as it is now and write it
-    all, or nothing and back to the preview, which then shows why."""
+    all, or nothing and back to the preview, which then shows why. What it writes is recorded
+    in the audit trail as the confirming admin's."""
+    batch = ImportBatch.objects.filter(pk=batch_id).select_related("confirmed_by").first()
+    if batch is None:
+        return None
     try:
-        with transaction.atomic():
-            batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
-            if batch is None or batch.state != ImportBatch.State.APPLYING:
+        with set_actor(batch.confirmed_by), transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.state != ImportBatch.State.APPLYING:
                 return batch  # applied already (a redelivered task), or not confirmed
             importer = IMPORTERS[batch.kind]
             try:
                 plan = importer.apply(importer.read(batch.file_bytes()), user=batch.confirmed_by)
-            except (ImportRefused, FileProblem):
-                batch.state, batch.problem = ImportBatch.State.PENDING, ImportBatch.Problem.REFUSED
+            except (ImportRefused, FileProblem) as refused:
+                conflict = isinstance(refused.__cause__, IntegrityError | DataError)
+                batch.state = ImportBatch.State.PENDING
+                batch.problem = (
+                    ImportBatch.Problem.CONFLICT if conflict else ImportBatch.Problem.REFUSED
+                )
                 batch.save(update_fields=["state", "problem"])
                 logger.info("import %s refused when written", batch.pk)
                 return batch

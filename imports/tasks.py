@@ -84,7 +84,10 @@ def consent_requests_send(guardianship_ids, sent_by_id):
     return sent
 
 
-@shared_task
+# Acknowledged when received, unlike the project's other tasks: a file that made its worker die
+# (out of memory) is not given back to run again and again. Its batch then shows as stalled
+# after an hour, and the admin may confirm it again.
+@shared_task(acks_late=False, reject_on_worker_lost=False)
 def batch_apply(batch_id):
     """Write a confirmed import (imports.services.batch_apply). The argument is the batch's
     id: the file waits, encrypted, in the database."""

@@ -120,11 +120,14 @@ def batch(request, pk):
         try:
             services.batch_confirm(batch_id=batch.pk, user=request.user)
         except services.BatchClosed:
-            messages.error(request, _("This preview is closed: upload the file again."))
-            return redirect("import_upload", kind=batch.kind)
+            batch.refresh_from_db()
+            if batch.state == ImportBatch.State.DISCARDED:
+                messages.error(request, _("This preview is closed: upload the file again."))
+                return redirect("import_upload", kind=batch.kind)
+            # Being written, or written: its page says which.
         return redirect("import_batch", pk=batch.pk)
     services.batch_discard_if_stale(batch)
-    if batch.state != ImportBatch.State.PENDING:
+    if batch.state != ImportBatch.State.PENDING and not batch.stalled:
         return render(request, "imports/batch.html", context)
     # Back from the worker (refused when written, or it could not be reached): the preview
     # below, planned against the database as it is now, shows why.

@@ -234,12 +234,10 @@ def test_a_preview_confirmed_twice_is_queued_once_and_written_once(
     url = reverse("import_batch", args=[batch.pk])
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert client.post(url).status_code == 302
-        # A double click, before the worker has written it.
+        # A double click, before the worker has written it: its page says it is being written.
         second = client.post(url, follow=True)
-    assert "This preview is closed" in second.text
+    assert "the background worker is writing it now" in second.text
     assert len(queued) == 1
-    page = client.get(url).text
-    assert "the background worker is writing it now" in page
     queued[0]()
     tasks.batch_apply(batch.pk)  # a redelivered task writes nothing more
     batch.refresh_from_db()
@@ -318,3 +316,77 @@ def test_a_file_with_a_header_only_says_so(client):
     assert "no rows below its header" in page
     assert "Nothing to change" not in page and "Confirm" not in page
     assert not Child.objects.exists()
+
+
+def organisations_batch(admin):
+    return ImportBatch.upload(
+        kind="organisations",
+        file_name="o.csv",
+        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
+        user=admin,
+    )
+
+
+def test_what_the_worker_writes_is_recorded_as_the_confirming_admins(
+    client, django_capture_on_commit_callbacks
+):
+    from auditlog.models import LogEntry
+
+    admin = AdminFactory()
+    client.force_login(admin)
+    batch = organisations_batch(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_batch", args=[batch.pk]))
+    entries = LogEntry.objects.get_for_object(batch).order_by("pk")
+    assert [entry.changes["state"][1] for entry in entries[1:]] == ["applying", "applied"]
+    assert {entry.actor for entry in entries[1:]} == {admin}
+
+
+def test_a_batch_the_worker_never_finished_can_be_confirmed_again_and_is_forgotten_in_a_day(
+    client, django_capture_on_commit_callbacks
+):
+    admin = AdminFactory()
+    client.force_login(admin)
+    batch = organisations_batch(admin)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        state="applying", confirmed_by=admin, confirmed_at=timezone.now() - timedelta(hours=2)
+    )
+    page = client.get(reverse("import_batch", args=[batch.pk])).text
+    assert "did not finish writing this file within an hour" in page
+    assert "Confirm: create 1" in page and 'http-equiv="refresh"' not in page
+
+    ImportBatch.objects.filter(pk=batch.pk).update(confirmed_at=timezone.now() - timedelta(days=2))
+    assert ImportBatch.discard_stale() == 1
+    batch.refresh_from_db()
+    assert (batch.state, bytes(batch.data)) == ("discarded", b"")
+
+
+def test_a_batch_being_written_reloads_its_page_and_a_second_confirm_lands_there(
+    client, django_capture_on_commit_callbacks
+):
+    admin = AdminFactory()
+    client.force_login(admin)
+    batch = organisations_batch(admin)
+    url = reverse("import_batch", args=[batch.pk])
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(url)
+    page = client.get(url).text
+    assert 'http-equiv="refresh"' in page
+    again = client.post(url)
+    assert again["Location"] == url
+
+
+def test_a_conflict_when_written_is_told_apart_from_refused_rows(monkeypatch):
+    from django.db import IntegrityError
+
+    admin = AdminFactory()
+    batch = organisations_batch(admin)
+    ImportBatch.objects.filter(pk=batch.pk).update(state="applying", confirmed_by=admin)
+
+    def clash(plan, user):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr(organisations.IMPORTER, "write", clash)
+    tasks.batch_apply(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.state, batch.problem) == ("pending", "conflict")
