@@ -1,8 +1,9 @@
 """The programme office's import pages: upload a file, see what it would do row by row, confirm.
 
 The uploaded file waits, encrypted, in an ImportBatch between the preview and the confirmation;
-the confirmation plans it again against the database as it is then and writes all of it or
-nothing. Templates and exports give the import's own format.
+the confirmation hands it to the worker, which plans it again against the database as it is
+then and writes all of it or nothing (imports/services.py). Templates and exports give the
+import's own format.
 """
 
 import logging
