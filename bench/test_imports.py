@@ -11,14 +11,19 @@ upload. Side by side in one run, each in a transaction rolled back after it:
 - import: the three imports as the confirm button runs them: read the file, plan every row
   against the database, write the plan.
 
-Fails if the import takes more than 3× the bare writes, or if its peak memory (Python's
-allocations, traced in a third pass) reaches 500 MB. Prints the figures.
+Then the memory: a process of its own (as `manage.py import_<kind> --commit` runs) imports the
+three files into the test database, and its peak resident memory is read from the kernel.
+
+Fails if the import takes more than 3× the bare writes, or if that process's peak memory
+reaches 500 MB. Prints the figures.
 """
 
 import gc
 import io
+import os
+import subprocess
+import sys
 import time
-import tracemalloc
 
 import pytest
 import xlsxwriter
@@ -38,7 +43,8 @@ from groups.models import (
 from imports import children, organisations, staff
 from imports.tabular import header_text
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# Committed for real: the process that measures the memory reads what the test wrote.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 DISTRICTS, COMMUNITIES, SCHOOLS, DEPARTMENTS = 10, 600, 1_000, 390  # 2,000 organisations
 STAFF = 5_000
@@ -211,7 +217,49 @@ def rolled_back(run):
     return seconds
 
 
-def test_importing_2000_organisations_5000_staff_and_50000_children():
+# Imports the files it is given, in order, and prints its peak resident memory in kB.
+MEASURED = """
+import resource, sys
+import django
+django.setup()
+from imports.kinds import IMPORTERS
+for slug, path in zip(sys.argv[1::2], sys.argv[2::2]):
+    importer = IMPORTERS[slug]
+    with open(path, "rb") as handle:
+        importer.apply(importer.read(handle.read()))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def imported_in_a_process_of_its_own(files, tmp_path):
+    """Peak resident memory (MB) of a Python process that imports the files into the test
+    database and commits them."""
+    from tests.conftest import _database_url_for_subprocess
+
+    arguments = []
+    for importer, data in files:
+        path = tmp_path / f"{importer.slug}.xlsx"
+        path.write_bytes(data)
+        arguments += [importer.slug, str(path)]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.test",
+        "DATABASE_URL": _database_url_for_subprocess(),
+    }
+    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", MEASURED, *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert Child.objects.count() == CHILDREN
+    return int(done.stdout.split()[-1]) / 1024
+
+
+def test_importing_2000_organisations_5000_staff_and_50000_children(tmp_path):
     org_rows, staff_list, child_list = organisation_rows(), staff_rows(), child_rows()
     files = [
         (organisations.IMPORTER, xlsx(organisations.IMPORTER, org_rows)),
@@ -227,17 +275,7 @@ def test_importing_2000_organisations_5000_staff_and_50000_children():
         import_seconds.append(rolled_back(lambda: imported(files, office)))
     bare_best, import_best = min(bare_seconds), min(import_seconds)
 
-    def traced():
-        tracemalloc.start()
-        try:
-            imported(files, office)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
-    peak = {}
-    rolled_back(lambda: peak.setdefault("bytes", traced()))
-    peak_mb = peak["bytes"] / 2**20
+    peak_mb = imported_in_a_process_of_its_own(files, tmp_path)
 
     sizes = ", ".join(f"{importer.slug} {len(data) / 2**20:.1f} MB" for importer, data in files)
     print(
@@ -245,7 +283,8 @@ def test_importing_2000_organisations_5000_staff_and_50000_children():
         f"\nbare bulk_create: {', '.join(f'{s:.2f}' for s in bare_seconds)} s"
         f"\nimport (read, plan, write): {', '.join(f'{s:.2f}' for s in import_seconds)} s"
         f"\nratio (best of each): {import_best / bare_best:.2f}x (limit {RATIO}x)"
-        f"\npeak memory of the import (tracemalloc): {peak_mb:.0f} MB (limit {PEAK_MB} MB)"
+        f"\npeak resident memory of a process running the three imports: {peak_mb:.0f} MB"
+        f" (limit {PEAK_MB} MB)"
     )
     assert import_best <= RATIO * bare_best
     assert peak_mb < PEAK_MB
