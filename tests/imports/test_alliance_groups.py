@@ -1,9 +1,8 @@
 """The alliance's member groups from a spreadsheet, matched by the school or community that runs
 each group: a preview, then all of it or nothing; the same file twice changes nothing."""
 
-import csv
-import io
 from datetime import date
+from functools import partial
 
 import pytest
 from django.utils import translation
@@ -11,8 +10,8 @@ from django.utils import translation
 from groups.models import Alliance, GroupLevel, ObservationGroup
 from imports import alliance
 from imports.base import ImportRefused
-from imports.tabular import header_text, read_table
 from tests.groups.factories import CommunityFactory, DepartmentFactory, SchoolFactory
+from tests.imports import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +41,8 @@ GOOD = (
 )
 
 
-def table(text):
-    return read_table(text.encode(), alliance.COLUMNS, max_bytes=10**6)
-
-
-def as_csv(rows):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header_text(column) for column in alliance.COLUMNS])
-    for row in rows:
-        writer.writerow([row[column.key] for column in alliance.COLUMNS])
-    return out.getvalue()
+table = partial(helpers.table, alliance.COLUMNS)
+as_csv = partial(helpers.as_csv, alliance.COLUMNS)
 
 
 def snapshot():

@@ -1,9 +1,8 @@
 """Children's rosters from a spreadsheet, matched by roster number: no real names, a closed login
 for each new child, and a consent request to each new guardian once the import is written."""
 
-import csv
-import io
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -12,7 +11,6 @@ from django.utils import timezone, translation
 from groups.models import AgeBand, Child, Guardian, Guardianship, Role, User
 from imports import children
 from imports.base import ImportRefused
-from imports.tabular import header_text, read_table
 from privacy.models import ConsentRequest
 from tests.groups.factories import (
     AdminFactory,
@@ -22,6 +20,7 @@ from tests.groups.factories import (
     SchoolFactory,
     StaffFactory,
 )
+from tests.imports import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -52,17 +51,8 @@ GOOD = (
 )
 
 
-def table(text):
-    return read_table(text.encode(), children.COLUMNS, max_bytes=10**6)
-
-
-def as_csv(rows):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header_text(column) for column in children.COLUMNS])
-    for row in rows:
-        writer.writerow([row[column.key] for column in children.COLUMNS])
-    return out.getvalue()
+table = partial(helpers.table, children.COLUMNS)
+as_csv = partial(helpers.as_csv, children.COLUMNS)
 
 
 def snapshot():

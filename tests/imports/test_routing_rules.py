@@ -1,15 +1,13 @@
 """Routing rules from a spreadsheet, matched by focus area and district (empty: the whole
 city): which department takes the suggestions."""
 
-import csv
-import io
+from functools import partial
 
 import pytest
 from django.utils import translation
 
 from imports import routing
 from imports.base import ImportRefused
-from imports.tabular import header_text, read_table
 from suggestions.models import RoutingRule
 from tests.groups.factories import (
     DepartmentFactory,
@@ -17,6 +15,7 @@ from tests.groups.factories import (
     FocusAreaFactory,
     SchoolFactory,
 )
+from tests.imports import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -47,17 +46,8 @@ GOOD = (
 )
 
 
-def table(text):
-    return read_table(text.encode(), routing.COLUMNS, max_bytes=10**6)
-
-
-def as_csv(rows):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header_text(column) for column in routing.COLUMNS])
-    for row in rows:
-        writer.writerow([row[column.key] for column in routing.COLUMNS])
-    return out.getvalue()
+table = partial(helpers.table, routing.COLUMNS)
+as_csv = partial(helpers.as_csv, routing.COLUMNS)
 
 
 def snapshot():

@@ -2,9 +2,8 @@
 link by e-mail once the import is written; an e-mail is never moved between organisations or
 taken from a login that is not staff."""
 
-import csv
-import io
 import re
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +16,6 @@ from django.utils.http import urlsafe_base64_decode
 from groups.models import Role, StaffMember, User
 from imports import staff
 from imports.base import ImportRefused
-from imports.tabular import header_text, read_table
 from tests.groups.factories import (
     DepartmentFactory,
     GuardianFactory,
@@ -26,6 +24,7 @@ from tests.groups.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.imports import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -54,17 +53,8 @@ GOOD = (
 )
 
 
-def table(text):
-    return read_table(text.encode(), staff.COLUMNS, max_bytes=10**6)
-
-
-def as_csv(rows):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header_text(column) for column in staff.COLUMNS])
-    for row in rows:
-        writer.writerow([row[column.key] for column in staff.COLUMNS])
-    return out.getvalue()
+table = partial(helpers.table, staff.COLUMNS)
+as_csv = partial(helpers.as_csv, staff.COLUMNS)
 
 
 def snapshot():
