@@ -54,10 +54,6 @@ class RowPlan:
     # The records the row names (its school, organisation …), found by the check for the write.
     refs: dict = field(default_factory=dict, repr=False)
 
-    @property
-    def code(self):  # organisations are keyed by their code
-        return self.key
-
 
 @dataclass
 class Plan:
@@ -246,7 +242,7 @@ class Importer:
             if item.key in seen:
                 item.problems.append(
                     _("%(key)s is also on row %(row)s: list each one once, in one row.")
-                    % {"row": seen[item.key], "key": self.key_text(item)}
+                    % {"row": seen[item.key], "key": item.key}
                 )
             else:
                 seen[item.key] = item.number
@@ -255,9 +251,6 @@ class Importer:
             self.compare(item, context, given)
         self.check_leading_zeros(rows, context)
         return Plan(rows=rows, problems=list(table.problems), given=given, context=context)
-
-    def key_text(self, item):
-        return item.key
 
     def compare(self, item: RowPlan, context, given) -> None:
         item.record = context.existing.get(item.key) if item.key else None

@@ -53,9 +53,6 @@ class RoutingRuleImporter(Importer):
             "department": rule.department.code,
         }
 
-    def key_text(self, item):
-        return item.key
-
     def check(self, item, context):
         values = item.values
         found = {}

@@ -71,9 +71,6 @@ class StaffImporter(Importer):
             "title": member.title,
         }
 
-    def key_text(self, item):
-        return item.values["email"]
-
     def check(self, item, context):
         values = item.values
         values["email"] = values["email"].lower()

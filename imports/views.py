@@ -49,16 +49,10 @@ def index(request):
         {"importer": importer, "headers": [header_text(column) for column in importer.columns]}
         for importer in IMPORTERS.values()
     ]
-    batches = ImportBatch.objects.select_related("uploaded_by")[:20]
-    return render(
-        request,
-        "imports/index.html",
-        {"kinds": kinds, "batches": batches, "titles": _titles()},
-    )
-
-
-def _titles():
-    return {slug: importer.title for slug, importer in IMPORTERS.items()}
+    batches = list(ImportBatch.objects.select_related("uploaded_by")[:20])
+    for batch in batches:
+        batch.title = IMPORTERS[batch.kind].title if batch.kind in IMPORTERS else batch.kind
+    return render(request, "imports/index.html", {"kinds": kinds, "batches": batches})
 
 
 @login_required

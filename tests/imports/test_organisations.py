@@ -41,7 +41,7 @@ def test_the_preview_lists_what_would_be_created_and_writes_nothing():
     plan = organisations.plan(table(GOOD))
 
     assert plan.ok
-    assert [(row.number, row.action, row.code) for row in plan.rows] == [
+    assert [(row.number, row.action, row.key) for row in plan.rows] == [
         (2, "create", "xihu"),
         (3, "create", "wensan"),
         (4, "create", "wensan-school"),
@@ -76,7 +76,7 @@ def test_a_later_file_updates_by_code_and_says_what_changes():
     plan = organisations.plan(table(later))
 
     (row,) = [row for row in plan.rows if row.action != "unchanged"]
-    assert (row.code, row.action) == ("transport", "update")
+    assert (row.key, row.action) == ("transport", "update")
     assert ("name", "市交通局", "杭州市交通运输局") in row.changes
     organisations.apply(table(later))
     assert Organisation.objects.get(code="transport").name_en == "Transport Bureau"

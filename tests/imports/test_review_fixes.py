@@ -221,16 +221,20 @@ def test_a_name_stored_with_two_spaces_is_not_changed_by_every_import():
     assert organisations.plan(table(organisations, text)).nothing_to_change
 
 
+def organisations_batch(admin):
+    return ImportBatch.upload(
+        kind="organisations",
+        file_name="o.csv",
+        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
+        user=admin,
+    )
+
+
 def test_a_preview_confirmed_twice_is_queued_once_and_written_once(
     client, django_capture_on_commit_callbacks
 ):
     client.force_login(AdminFactory())
-    batch = ImportBatch.upload(
-        kind="organisations",
-        file_name="o.csv",
-        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
-        user=AdminFactory(),
-    )
+    batch = organisations_batch(AdminFactory())
     url = reverse("import_batch", args=[batch.pk])
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert client.post(url).status_code == 302
@@ -253,12 +257,7 @@ def test_a_worker_that_cannot_be_reached_sends_the_import_back_to_its_preview(
 
     monkeypatch.setattr(tasks.batch_apply, "apply_async", down)
     client.force_login(AdminFactory())
-    batch = ImportBatch.upload(
-        kind="organisations",
-        file_name="o.csv",
-        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
-        user=AdminFactory(),
-    )
+    batch = organisations_batch(AdminFactory())
     url = reverse("import_batch", args=[batch.pk])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url)
@@ -269,12 +268,7 @@ def test_a_worker_that_cannot_be_reached_sends_the_import_back_to_its_preview(
 
 
 def test_a_worker_that_fails_sends_the_import_back_to_its_preview(monkeypatch):
-    batch = ImportBatch.upload(
-        kind="organisations",
-        file_name="o.csv",
-        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
-        user=AdminFactory(),
-    )
+    batch = organisations_batch(AdminFactory())
     ImportBatch.objects.filter(pk=batch.pk).update(state="applying")
 
     def broken(*args, **kwargs):
@@ -316,15 +310,6 @@ def test_a_file_with_a_header_only_says_so(client):
     assert "no rows below its header" in page
     assert "Nothing to change" not in page and "Confirm" not in page
     assert not Child.objects.exists()
-
-
-def organisations_batch(admin):
-    return ImportBatch.upload(
-        kind="organisations",
-        file_name="o.csv",
-        data="组织代码,类型,名称\nd1,district,一区\n".encode(),
-        user=admin,
-    )
 
 
 def test_what_the_worker_writes_is_recorded_as_the_confirming_admins(
