@@ -65,14 +65,28 @@ class MergeForm(VersionedForm):
             self.fields["merged_into"].queryset = candidates
 
 
+def handover_note(label):
+    """A note for the desk that takes the suggestion next: staff read it, the child does not
+    (selectors.STAFF_NOTE_ACTIONS)."""
+    return forms.CharField(
+        label=label,
+        help_text=_("Staff who take it next will read it; the child does not see it."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class CollectForm(VersionedForm):
+    note = handover_note(_("A note for the community"))
+
+
 class DepartmentForm(VersionedForm):
     department = forms.ModelChoiceField(
         label=_("Department"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
     )
-    note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
-    )
+    note = handover_note(_("A note for the department"))
 
 
 class ForwardForm(DepartmentForm):
@@ -123,6 +137,7 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
 
 # The form each action asks for (actions not listed need only a confirmation).
 ACTION_FORMS = {
+    "collect": CollectForm,
     "return": NoteForm,
     "merge": MergeForm,
     "decline": NoteForm,

@@ -1,11 +1,14 @@
 """Reads of the suggestions pages. Each list names its joins; tests pin their query counts."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groups.models import Child, Membership, Role, User
 
 from . import workflow
-from .models import Notification, StageChange, Suggestion
+from .models import Notification, ProgressUpdate, StageChange, Suggestion
 from .workflow import State
 
 
@@ -55,6 +58,52 @@ def suggestion_detail(*, pk: int) -> Suggestion:
         )
         .get(pk=pk)
     )
+
+
+# Notes written for the next desk, not for the child: staff see them, the child and the
+# guardians do not. Every other note is words to the child.
+STAFF_NOTE_ACTIONS = frozenset({"collect", "forward", "refer"})
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    """One line of a suggestion's journey: a move (`change`) or a progress report (`update`),
+    with the note its reader may see."""
+
+    at: datetime
+    change: StageChange | None = None
+    update: ProgressUpdate | None = None
+    note: str = ""
+
+
+def suggestion_journey(suggestion: Suggestion, *, staff: bool) -> list[JourneyStep]:
+    """The moves and progress reports of a suggestion (as prefetched by suggestion_detail) in
+    one list, oldest first; a move and a report at the same moment keep that order. Notes
+    meant for the next desk are shown to staff only."""
+    steps = [
+        JourneyStep(
+            at=change.created_at,
+            change=change,
+            note=change.note if staff or change.action not in STAFF_NOTE_ACTIONS else "",
+        )
+        for change in suggestion.history.all()
+    ]
+    steps += [
+        JourneyStep(at=update.created_at, update=update, note=update.note)
+        for update in suggestion.updates.all()
+    ]
+    steps.sort(key=lambda step: (step.at, step.update is not None))
+    return steps
+
+
+def handover_notes(suggestion: Suggestion) -> list[StageChange]:
+    """The notes staff wrote to the desks after them (as prefetched by suggestion_detail),
+    newest first: what the one who holds the suggestion now should read first."""
+    return [
+        change
+        for change in reversed(suggestion.history.all())
+        if change.action in STAFF_NOTE_ACTIONS and change.note
+    ]
 
 
 def merge_candidates(suggestion: Suggestion) -> QuerySet[Suggestion]:

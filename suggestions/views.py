@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from groups.models import Role
+
 from . import selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import SuggestionForm, form_for
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 OUTCOME_FIELDS = ("description", "quantity", "unit", "completed_on")
 STAFF = (Actor.SCHOOL, Actor.COMMUNITY, Actor.DEPARTMENT)
+# Who reads the notes one desk leaves for the next.
+STAFF_ROLES = (Role.SCHOOL, Role.COMMUNITY, Role.DEPARTMENT, Role.ADMIN)
 
 ILLEGAL_MOVE_MESSAGE = gettext_lazy(
     "This step is not possible now: the suggestion is no longer where this page showed it. "
@@ -158,6 +162,7 @@ def _render_detail(request, suggestion, bound=None, status=200):
     suggestion = selectors.suggestion_detail(pk=suggestion.pk)
     actions = _actions(request.user, suggestion)
     unsent = _unsent(bound[1]) if bound and bound[0] not in actions else []
+    staff = request.user.is_superuser or request.user.role in STAFF_ROLES
     return render(
         request,
         "suggestions/detail.html",
@@ -166,6 +171,8 @@ def _render_detail(request, suggestion, bound=None, status=200):
             "actor": services.actor_for(request.user, suggestion),
             "action_forms": _action_forms(suggestion, actions, bound),
             "unsent": unsent,
+            "journey": selectors.suggestion_journey(suggestion, staff=staff),
+            "handover_notes": selectors.handover_notes(suggestion) if staff else [],
         },
         status=status,
     )
