@@ -9,7 +9,22 @@ from .photos import clean_photo
 
 
 class SuggestionForm(forms.ModelForm):
-    """The child's form. Two buttons: keep it as a draft, or send it."""
+    """The child's form. Two buttons: keep it as a draft (only the title is needed), or send
+    it (`sending`: everything but the photo is needed)."""
+
+    def __init__(self, *args, sending: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sending = sending
+        for name in Suggestion.SENT_NEEDS:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.sending:
+            for name in Suggestion.SENT_NEEDS:
+                if name not in self.errors and cleaned.get(name) in (None, ""):
+                    self.add_error(name, _("Fill this in before you send it."))
+        return cleaned
 
     class Meta:
         model = Suggestion

@@ -50,14 +50,21 @@ class Suggestion(models.Model):
         Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="suggestions"
     )
     title = models.CharField(_("title"), max_length=80)
-    noticed = models.TextField(_("what I noticed"), max_length=2000)
-    proposal = models.TextField(_("what I suggest"), max_length=2000)
-    place = models.CharField(_("where"), max_length=120)
+    # A draft needs only its title; sending needs the rest (SENT_NEEDS, and the constraint
+    # below).
+    noticed = models.TextField(_("what I noticed"), max_length=2000, blank=True)
+    proposal = models.TextField(_("what I suggest"), max_length=2000, blank=True)
+    place = models.CharField(_("where"), max_length=120, blank=True)
     focus_area = models.ForeignKey(
-        FocusArea, verbose_name=_("focus area"), on_delete=models.PROTECT, related_name="+"
+        FocusArea,
+        verbose_name=_("focus area"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     role = models.CharField(
-        _("the role I made it in"), max_length=20, choices=ParticipationRole.choices
+        _("the role I made it in"), max_length=20, choices=ParticipationRole.choices, blank=True
     )
     photo = models.ImageField(_("photo"), upload_to="suggestions/%Y/%m/", blank=True)
     group = models.ForeignKey(
@@ -147,7 +154,22 @@ class Suggestion(models.Model):
                 name="merged_names_the_one_that_goes_on",
                 violation_error_message=_("A merged suggestion names the one that goes on."),
             ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True)
+                | (
+                    Q(focus_area__isnull=False)
+                    & ~Q(noticed="")
+                    & ~Q(proposal="")
+                    & ~Q(place="")
+                    & ~Q(role="")
+                ),
+                name="a_sent_suggestion_is_complete",
+                violation_error_message=_("A suggestion is sent only when it is complete."),
+            ),
         ]
+
+    # What a suggestion must have before it is sent: a draft needs only its title.
+    SENT_NEEDS = ("noticed", "proposal", "place", "focus_area", "role")
 
     def __str__(self):
         return self.title
@@ -159,6 +181,13 @@ class Suggestion(models.Model):
     @property
     def is_final(self):
         return State(self.state) in FINAL_STATES
+
+    def missing_for_sending(self) -> list[str]:
+        return [
+            name
+            for name in self.SENT_NEEDS
+            if getattr(self, "focus_area_id" if name == "focus_area" else name) in (None, "")
+        ]
 
 
 class StageChange(models.Model):

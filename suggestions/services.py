@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
 
@@ -293,9 +294,21 @@ def suggestion_progress_update(
 EDITABLE_FIELDS = ("title", "noticed", "proposal", "place", "focus_area", "role", "photo")
 
 
+SENDING_NEEDS_MESSAGE = gettext_lazy("Fill this in before you send it.")
+
+
+def _require_complete(suggestion: Suggestion) -> None:
+    """A draft may be only a title; a suggestion that is sent, or was sent, needs the rest."""
+    missing = suggestion.missing_for_sending()
+    if missing:
+        raise ValidationError({name: SENDING_NEEDS_MESSAGE for name in missing})
+
+
 @transaction.atomic
 def suggestion_create(*, child: Child, submit: bool, **fields) -> Suggestion:
     suggestion = Suggestion(child=child, **{k: v for k, v in fields.items() if v is not None})
+    if submit:
+        _require_complete(suggestion)
     suggestion.full_clean()
     suggestion.save()
     if submit:
@@ -318,6 +331,8 @@ def suggestion_update(
     for name, value in fields.items():
         if name in EDITABLE_FIELDS and (name != "photo" or value is not None):
             setattr(suggestion, name, value)
+    if submit or suggestion.submitted_at is not None:
+        _require_complete(suggestion)
     suggestion.full_clean()
     suggestion.save()
     if submit:

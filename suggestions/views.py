@@ -94,7 +94,9 @@ def _int_or_none(value):
 def suggestion_new(request):
     if not rules.has_perm("suggestions.write_suggestion", request.user):
         raise PermissionDenied
-    form = SuggestionForm(request.POST or None, request.FILES or None)
+    form = SuggestionForm(
+        request.POST or None, request.FILES or None, sending="submit" in request.POST
+    )
     if request.method == "POST" and form.is_valid():
         try:
             return _save_from_form(request, form)
@@ -111,7 +113,13 @@ def suggestion_edit(request, pk):
     if suggestion.state not in (State.DRAFT, State.RETURNED):
         messages.info(request, _("This suggestion has been sent and can no longer be changed."))
         return redirect("suggestion_detail", pk=pk)
-    form = SuggestionForm(request.POST or None, request.FILES or None, instance=suggestion)
+    form = SuggestionForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=suggestion,
+        # A returned suggestion was sent once: it stays complete even when saved again.
+        sending="submit" in request.POST or suggestion.submitted_at is not None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             return _save_from_form(request, form, suggestion)
