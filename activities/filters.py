@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.forms import HiddenInput
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.models import GroupLevel, Organisation, OrganisationKind
 from suggestions.models import ParticipationRole
@@ -20,7 +21,7 @@ class ActivityFilter(django_filters.FilterSet):
         label=_("Organised by"),
         field_name="group__level",
         choices=GroupLevel.choices,
-        empty_label=_("Any group"),
+        empty_label=pgettext_lazy("organising level", "Any group"),
     )
     programme = django_filters.ModelChoiceFilter(
         label=_("Programme"), queryset=Programme.objects.all(), empty_label=_("Any programme")

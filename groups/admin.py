@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -95,7 +95,10 @@ class UserAdmin(DjangoUserAdmin):
     # No first and last name: a child's real name belongs in ChildPersonalData only.
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Programme"), {"fields": ("role", "display_name", "email")}),
+        (
+            pgettext_lazy("a login's part in the programme", "Programme"),
+            {"fields": ("role", "display_name", "email")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -104,7 +107,10 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        (_("Programme"), {"fields": ("role", "display_name")}),
+        (
+            pgettext_lazy("a login's part in the programme", "Programme"),
+            {"fields": ("role", "display_name")},
+        ),
     )
 
     def save_model(self, request, obj, form, change):

@@ -13,7 +13,7 @@ from django.core.validators import validate_slug
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .fields import EncryptedCharField
@@ -743,7 +743,9 @@ class StaffMember(models.Model):
         on_delete=models.PROTECT,
         related_name="staff",
     )
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    title = models.CharField(
+        pgettext_lazy("a staff member's job", "title"), max_length=60, blank=True
+    )
 
     class Meta:
         verbose_name = _("staff member")

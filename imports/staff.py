@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from groups.models import STAFF_ORGANISATION_KINDS, Organisation, Role, StaffMember
 
@@ -84,7 +84,7 @@ class StaffImporter(Importer):
         if email not in context.existing:
             self.need(item, "name", _("The name is empty."))
         self.at_most(item, "name", 60, _("name"))
-        self.at_most(item, "title", 60, _("title"))
+        self.at_most(item, "title", 60, pgettext("a staff member's job", "title"))
         self.at_most(item, "email", 150, _("e-mail"))
         organisation = self.lookup(
             item,
