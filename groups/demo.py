@@ -47,7 +47,7 @@ TERM_DAYS = 30
 
 # username, role, display name (a pseudonym for the child)
 DEMO_LOGINS = [
-    ("admin", Role.ADMIN, _("Programme office")),
+    ("admin", Role.ADMIN, _("Director Zhou")),
     ("child", Role.CHILD, _("Little Egret")),
     ("guardian", Role.GUARDIAN, _("Little Egret's guardian")),
     ("mentor", Role.MENTOR, _("Mentor Chen")),
@@ -198,6 +198,15 @@ PARTICIPATION_ORG_KINDS = [
 ALLIANCE_SCHOOLS = 16  # the other 10 of the 26 alliance member groups are run by communities
 ALLIANCE_COMMUNITIES = 10
 PARTICIPATION_ORGS = 212
+
+
+STAFF_ROLE_OF = {
+    OrganisationKind.SCHOOL: Role.SCHOOL,
+    OrganisationKind.COMMUNITY: Role.COMMUNITY,
+    OrganisationKind.DEPARTMENT: Role.DEPARTMENT,
+}
+SURNAMES = "钱孙周吴郑冯陈褚卫蒋沈韩杨朱秦许何吕施张孔曹严华金魏陶姜"
+STAFF_NAME_ENDING = {Role.SCHOOL: "老师", Role.COMMUNITY: "社工", Role.DEPARTMENT: "科员"}
 
 
 def _user(username, role, display_name, *, demo=False, staff=False):
@@ -389,7 +398,7 @@ def _mentors(group, sub_teams, organisations, logins):
 def _staff(organisations, logins):
     demo_child = Child.objects.select_related("school__community").get(user=logins["child"])
     for username, organisation, title in [
-        ("admin", organisations["programme-office"], "项目办公室"),
+        ("admin", organisations["programme-office"], "项目主任"),
         ("school", demo_child.school, "德育处老师"),
         ("community", demo_child.school.community, "社区儿童主任"),
         ("department", organisations["transport"], "规划处"),
@@ -397,21 +406,36 @@ def _staff(organisations, logins):
         StaffMember.objects.get_or_create(
             user=logins[username], defaults={"organisation": organisation, "title": title}
         )
-    # Every other school, community and department has one staff login too (no password: they
-    # would set their own), so that every inbox has someone to work it.
+    # Every other school, community and department has a demo login too, so that every
+    # suggestion of the demo can be carried to its end by someone. Their names are people's
+    # names, as a real staff member's would be: the organisation is shown apart, in the reader's
+    # language.
     staffed = set(StaffMember.objects.values_list("organisation_id", flat=True))
-    role_of = {
-        OrganisationKind.SCHOOL: Role.SCHOOL,
-        OrganisationKind.COMMUNITY: Role.COMMUNITY,
-        OrganisationKind.DEPARTMENT: Role.DEPARTMENT,
-    }
-    for organisation in Organisation.objects.filter(kind__in=role_of).order_by("code"):
+    for index, organisation in enumerate(
+        Organisation.objects.filter(kind__in=STAFF_ROLE_OF).order_by("code")
+    ):
         if organisation.pk in staffed:
             continue
-        user = _user(
-            f"staff-{organisation.code}", role_of[organisation.kind], f"{organisation.name}联络员"
-        )
+        role = STAFF_ROLE_OF[organisation.kind]
+        name = SURNAMES[index % len(SURNAMES)] + STAFF_NAME_ENDING[role]
+        user = _user(staff_username(organisation), role, name, demo=True)
         StaffMember.objects.get_or_create(user=user, defaults={"organisation": organisation})
+
+
+def staff_username(organisation) -> str:
+    return f"staff-{organisation.code}"
+
+
+def staff_logins() -> list[tuple[str, Organisation]]:
+    """The demo's other staff logins (beside DEMO_LOGINS), with their organisation, by kind."""
+    return [
+        (staff.user.username, staff.organisation)
+        for staff in StaffMember.objects.filter(
+            user__username__startswith="staff-", organisation__kind__in=STAFF_ROLE_OF
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__kind", "organisation__code")
+    ]
 
 
 @transaction.atomic

@@ -108,17 +108,49 @@ IDEAS = {
     ],
 }
 
-# Outcomes of implemented suggestions: (focus area, description, unit, total quantity, count).
-# The totals are the programme's own figures.
+# Ideas that only the programme's outcomes answer (not drawn at random for other suggestions).
+ANSWERED_IDEAS = {
+    "transport": [
+        (
+            "公交车上想看书",
+            "坐公交车上学要很久，路上没有事做。",
+            "在公交车上放一些书，让我们路上也能读书。",
+        ),
+    ],
+}
+
+# What a community did itself about each idea: the answer of a suggestion resolved locally.
+LOCAL_ANSWERS = {
+    "小区里没有儿童停车场": "社区在小区门口划出了儿童停车区。",
+    "楼道灯太暗": "社区和物业把楼道灯换成了感应灯。",
+    "垃圾分类桶太高": "社区在垃圾分类桶旁边加装了儿童踏步台。",
+    "图书馆的书架太高": "社区图书室把少儿书移到了低层书架，还添了阶梯凳。",
+    "博物馆讲解听不懂": "社区和志愿者一起做了一份儿童版讲解图册。",
+    "学校门口需要斑马线": "社区和学校一起安排了放学护学岗。",
+    "公交站没有座位": "社区在公交站旁边放了几张便民座椅。",
+    "地铁站台缝隙太宽": "社区在地铁站口贴了“小心站台缝隙”的儿童提示画。",
+    "景区里推婴儿车很难": "社区志愿者在台阶旁标出了婴儿车绕行路线。",
+    "公园缺少儿童健身站": "社区在小区公园里添了两件儿童健身器材。",
+    "小区门口的店铺要防诈骗": "社区在小区门口的店铺开展了反诈宣传。",
+    "河边没有护栏": "社区在河边加装了临时护栏和警示牌。",
+    "午休没有地方躺": "社区为学校联系到一批捐赠的午休垫。",
+    "校服浪费": "社区开设了校服回收角，旧校服送给需要的同学。",
+    "商场没有母婴室": "社区服务中心腾出一间屋子做了母婴室。",
+    "洗手台太高": "社区在公共厕所的洗手台前加了踏步台。",
+}
+
+# Outcomes of implemented suggestions: (focus area, the idea it answers, description, unit,
+# total quantity, count). The totals are the programme's own figures.
 OUTCOMES = [
-    ("living-environment", "在小区和学校周边建成儿童停车场。", "个儿童停车场", 175, 25),
-    ("parks", "在西湖等景区修建婴儿车通道。", "条婴儿车通道", 12, 6),
-    ("parks", "在公园建成儿童健身站。", "个健身站", 18, 9),
-    ("transport", "地铁站台加装防踏空胶条和安全提示。", "个地铁站", 40, 10),
-    ("public-facilities", "在商场和地铁站设置母婴室。", "间母婴室", 30, 10),
-    ("transport", "开通“知识公交”线路。", "条知识公交线路", 717, 3),
-    ("education", "中小学推行“午休躺睡”。", "名学生午休", 190000, 4),
-]
+    ("living-environment", "小区里没有儿童停车场", "在小区和学校周边建成儿童停车场。",
+     "个儿童停车场", 175, 25),
+    ("parks", "景区里推婴儿车很难", "在西湖等景区修建婴儿车通道。", "条婴儿车通道", 12, 6),
+    ("parks", "公园缺少儿童健身站", "在公园建成儿童健身站。", "个健身站", 18, 9),
+    ("transport", "地铁站台缝隙太宽", "地铁站台加装防踏空胶条和安全提示。", "个地铁站", 40, 10),
+    ("public-facilities", "商场没有母婴室", "在商场和地铁站设置母婴室。", "间母婴室", 30, 10),
+    ("transport", "公交车上想看书", "开通“知识公交”线路。", "条知识公交线路", 717, 3),
+    ("education", "午休没有地方躺", "中小学推行“午休躺睡”。", "名学生午休", 190000, 4),
+]  # fmt: skip
 
 # The share of the other suggestions ending in each state (the rest of 520).
 OPEN_MIX = [
@@ -158,10 +190,11 @@ PATHS = {
     State.DECLINED: [*ROAD[:6], ("decline", Actor.DEPARTMENT)],
     "local": [*ROAD[:4], ("resolve_locally", Actor.COMMUNITY)],
 }
+# Said of any idea, so that they fit whichever suggestion draws them.
 DECLINE_REASONS = [
-    "这条路由省里管理，我们已把你的建议转告省交通厅。",
-    "这里地下有管线，暂时不能施工。我们会在明年改造时考虑。",
-    "附近两百米已经有同样的设施了，欢迎你去看看。",
+    "这件事不归我们管，我们已经把你的建议转给了负责的单位。",
+    "这里暂时不能施工。我们会在明年改造时考虑你的建议。",
+    "附近已经有同样的设施了，欢迎你去看看。",
 ]
 
 
@@ -175,9 +208,21 @@ def _owners(child, focus_area, rules):
     return {Stage.SCHOOL: school, Stage.COMMUNITY: school.community, Stage.DEPARTMENT: department}
 
 
-def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None):
-    """One suggestion with its history along the path to `end`, dated within the year."""
+def _idea(title):
+    return next(
+        idea
+        for ideas in [*IDEAS.values(), *ANSWERED_IDEAS.values()]
+        for idea in ideas
+        if idea[0] == title
+    )
+
+
+def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None, idea=None):
+    """One suggestion with its history along the path to `end`, dated within the year; about
+    `idea` (a title) when its outcome answers that idea, else about one drawn at random."""
     title, noticed, proposal = rng.choice(IDEAS[focus_area.code])
+    if idea is not None:
+        title, noticed, proposal = _idea(idea)
     if end in workflow.FINAL_STATES or end == "local":
         created = _aware(YEAR_START + timedelta(days=rng.randint(0, 280), minutes=index))
     else:
@@ -288,16 +333,17 @@ def seed() -> None:
     )
     demo_child = next(child for child in children if child.user_id)
 
-    plan = []  # (child, focus area code, end state, outcome or None, group)
-    for area_code, description, unit, total, count in OUTCOMES:
+    plan = []  # (focus area code, end state, outcome or None, the idea the outcome answers)
+    for area_code, idea, description, unit, total, count in OUTCOMES:
         share, rest = divmod(total, count)
         for n in range(count):
             quantity = share + (1 if n < rest else 0)
-            plan.append((area_code, State.IMPLEMENTED, (description, unit, quantity)))
+            plan.append((area_code, State.IMPLEMENTED, (description, unit, quantity), idea))
     for _ in range(IMPLEMENTED_LOCALLY):
-        plan.append((rng.choice(list(IDEAS)), "local", ("社区自己动手完成了。", "", None)))
+        # The community's answer is written once the idea is drawn (LOCAL_ANSWERS).
+        plan.append((rng.choice(list(IDEAS)), "local", ("", "", None), None))
     for state, count in OPEN_MIX:
-        plan += [(rng.choice(list(IDEAS)), state, None) for _ in range(count)]
+        plan += [(rng.choice(list(IDEAS)), state, None, None) for _ in range(count)]
     plan = plan[: SUGGESTIONS - YANGLIU_SUGGESTIONS]
     rng.shuffle(plan)
 
@@ -312,29 +358,48 @@ def seed() -> None:
         )
 
     built = []
-    for index, (area_code, end, outcome) in enumerate(plan):
+    for index, (area_code, end, outcome, idea) in enumerate(plan):
         # The demo child wrote the first few, so that the demo login has some to follow.
         child = demo_child if index < 6 else children[index % len(children)]
-        built.append(
-            (*_build(rng, index, child, focus_areas[area_code], end, rules, staff_of, now), outcome)
+        suggestion, changes, done = _build(
+            rng, index, child, focus_areas[area_code], end, rules, staff_of, now, idea=idea
         )
+        if end == "local":
+            outcome = (LOCAL_ANSWERS[suggestion.title], "", None)
+        built.append((suggestion, changes, done, outcome))
     yangliu_ends = [State.IMPLEMENTED] * 4 + [State.IN_PROGRESS] * 4 + [State.AT_DEPARTMENT] * 4
     for n, end in enumerate(yangliu_ends):
         child = yangliu_children[n % len(yangliu_children)]
-        area = ["living-environment", "parks", "transport", "public-facilities"][n % 4]
-        outcome = (
-            ("杨柳郡未来社区建成儿童友好设施。", "个健身站", 1)
-            if end == State.IMPLEMENTED
-            else None
+        area, idea, outcome = (
+            ["living-environment", "parks", "transport", "public-facilities"][n % 4],
+            None,
+            None,
         )
+        if end == State.IMPLEMENTED:
+            # What the Yangliujun group's suggestions brought: a fitness station each.
+            area, idea = "parks", "公园缺少儿童健身站"
+            outcome = ("杨柳郡未来社区建成儿童健身站。", "个健身站", 1)
         built.append(
             (
                 *_build(
-                    rng, 10_000 + n, child, focus_areas[area], end, rules, staff_of, now, yangliu
+                    rng,
+                    10_000 + n,
+                    child,
+                    focus_areas[area],
+                    end,
+                    rules,
+                    staff_of,
+                    now,
+                    yangliu,
+                    idea=idea,
                 ),
                 outcome,
             )
         )
+
+    for suggestion, _changes, _done, outcome in built:
+        if outcome and suggestion.state == State.IMPLEMENTED:
+            suggestion.answer = outcome[0]
 
     # bulk_create stamps auto_now_add fields with the present: keep the planned dates aside
     # and put them back.

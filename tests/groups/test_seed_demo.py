@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.test import RequestFactory
 
-from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
+from groups.demo import DEMO_LOGINS, DEMO_PASSWORD, staff_logins
 from groups.models import (
     Child,
     ChildPersonalData,
@@ -117,11 +117,42 @@ def test_one_demo_login_per_role_each_linked_to_its_place(client):
         assert authenticate(request, username=username, password=DEMO_PASSWORD), username
 
 
-def test_only_the_demo_logins_can_log_in():
-    others = User.objects.exclude(username__in=[u for u, *_ in DEMO_LOGINS])
+def test_only_the_demo_logins_and_the_staff_of_the_demos_organisations_can_log_in():
+    staff = [username for username, _organisation in staff_logins()]
+    others = User.objects.exclude(username__in=[u for u, *_ in DEMO_LOGINS] + staff)
 
     assert others.count() > 70
     assert not any(user.has_usable_password() for user in others)
+
+
+def test_every_organisation_a_demo_suggestion_reaches_has_a_login_that_can_log_in():
+    """So that every demo suggestion can be carried to its end (issue 15, item 5)."""
+    from suggestions.models import RoutingRule, StageChange
+
+    reached = (
+        set(StageChange.objects.exclude(owner=None).values_list("owner_id", flat=True))
+        | set(Child.objects.values_list("school_id", flat=True))
+        | set(Child.objects.values_list("school__community_id", flat=True))
+        | set(RoutingRule.objects.values_list("department_id", flat=True))
+    )
+    request = RequestFactory().post("/accounts/login/")
+    for organisation_id in reached:
+        logins = [s.user for s in StaffMember.objects.filter(organisation_id=organisation_id)]
+        assert any(
+            authenticate(request, username=user.username, password=DEMO_PASSWORD) for user in logins
+        ), organisation_id
+
+
+def test_demo_staff_are_named_as_people_not_as_their_office():
+    """The header greets a person; the office's name is shown apart, in the reader's language
+    (issue 15, item 7)."""
+    names = set(StaffMember.objects.values_list("user__display_name", flat=True)) | {
+        User.objects.get(username="admin").display_name
+    }
+    organisation_names = set(StaffMember.objects.values_list("organisation__name", flat=True))
+
+    assert not any(org in name for name in names for org in organisation_names)
+    assert "项目办公室" not in names
 
 
 def test_only_the_demo_admin_reaches_the_administration_pages():
@@ -143,6 +174,9 @@ def test_seed_demo_prints_the_logins(capsys):
     assert DEMO_PASSWORD in out
     for username, _role, _name in DEMO_LOGINS:
         assert username in out
+    for username, _organisation in staff_logins():
+        assert username in out
+    assert "staff-metro" in out
 
 
 def test_seed_demo_stores_pseudonyms_in_the_default_language():
@@ -165,3 +199,20 @@ def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
     with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
         call_command("seed_demo")
     assert User.objects.count() == before
+
+
+def test_every_answer_of_the_demo_belongs_to_the_suggestion_it_answers():
+    """ "You said, we did" pairs each idea with what was done about it (issue 15, item 6)."""
+    from suggestions.demo import LOCAL_ANSWERS, OUTCOMES
+    from suggestions.models import Suggestion
+    from suggestions.workflow import State
+
+    answers_of = {description: idea for _area, idea, description, *_rest in OUTCOMES}
+    answers_of["杨柳郡未来社区建成儿童健身站。"] = "公园缺少儿童健身站"
+    answers_of.update({answer: idea for idea, answer in LOCAL_ANSWERS.items()})
+    implemented = Suggestion.objects.filter(state=State.IMPLEMENTED).select_related("outcome")
+
+    assert implemented.count() > 100
+    for suggestion in implemented:
+        assert answers_of[suggestion.outcome.description] == suggestion.title, suggestion.pk
+        assert suggestion.answer == suggestion.outcome.description

@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from groups.demo import DEMO_LOGINS, DEMO_PASSWORD
+from groups.demo import DEMO_LOGINS, DEMO_PASSWORD, staff_logins
 
 # Each app that brings demo data adds its seeder here, in the order they build on each other.
 # A seeder is idempotent: a second run changes nothing.
@@ -38,3 +38,13 @@ class Command(BaseCommand):
             )
             for username, role, _display_name in DEMO_LOGINS:
                 self.stdout.write(f"  {username:<12} {role.label}")
+            self.stdout.write(
+                _(
+                    "Every other school, community and city department the demo's suggestions "
+                    "reach has a login of its own, with the same password:"
+                )
+            )
+            for username, organisation in staff_logins():
+                self.stdout.write(
+                    f"  {username:<32} {organisation.get_kind_display()} {organisation}"
+                )
