@@ -84,7 +84,7 @@ def test_a_suggestion_of_each_focus_area_goes_from_the_child_to_its_department(d
             fill=lambda: page.get_by_label("Planned to finish by").fill(str(next_year)),
         )
 
-        def outcome():
+        def outcome(area=area):
             page.get_by_label("What was done").fill(f"Done for {area.name_en}.")
             page.get_by_label("Completed on").fill(str(timezone.localdate()))
 
