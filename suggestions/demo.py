@@ -260,6 +260,9 @@ def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None,
             note = rng.choice(DECLINE_REASONS)
         elif action == "accept":
             note = "我们会尽快安排。"
+        elif action == "forward":
+            # For the department: the child does not see it (selectors.STAFF_NOTE_ACTIONS).
+            note = "我们去现场看过了，孩子说的情况属实。"
         user = (
             child.user
             if actor == Actor.CHILD

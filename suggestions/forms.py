@@ -6,6 +6,7 @@ from groups.models import Organisation, OrganisationKind
 
 from .models import Outcome, Suggestion
 from .photos import clean_photo
+from .services import SENDING_NEEDS_MESSAGE
 
 
 class SuggestionForm(forms.ModelForm):
@@ -23,7 +24,7 @@ class SuggestionForm(forms.ModelForm):
         if self.sending:
             for name in Suggestion.SENT_NEEDS:
                 if name not in self.errors and cleaned.get(name) in (None, ""):
-                    self.add_error(name, _("Fill this in before you send it."))
+                    self.add_error(name, SENDING_NEEDS_MESSAGE)
         return cleaned
 
     class Meta:
