@@ -13,7 +13,7 @@ FILE_FIELDS = {TrainingMaterial: "file", ActivityPhoto: "image"}
 def _remove_file_after_commit(sender, instance, **kwargs):
     field_file = getattr(instance, FILE_FIELDS[sender])
     if field_file:
-        transaction.on_commit(lambda: field_file.delete(save=False))
+        transaction.on_commit(lambda: field_file.delete(save=False), robust=True)
 
 
 def connect() -> None:

@@ -390,7 +390,9 @@ class ChildrenImporter(Importer):
             from .tasks import consent_requests_send
 
             sent_by = user.pk if user is not None else None
-            transaction.on_commit(lambda: send_in_chunks(consent_requests_send, ids, sent_by))
+            transaction.on_commit(
+                lambda: send_in_chunks(consent_requests_send, ids, sent_by), robust=True
+            )
 
 
 IMPORTER = ChildrenImporter()

@@ -55,7 +55,7 @@ def batch_confirm(*, batch_id, user) -> ImportBatch:
     batch.problem = ImportBatch.Problem.NONE
     batch.save(update_fields=["state", "confirmed_by", "confirmed_at", "problem"])
     logger.info("import %s confirmed by user %s", batch.pk, user.pk)
-    transaction.on_commit(lambda: _queue(batch.pk))
+    transaction.on_commit(lambda: _queue(batch.pk), robust=True)
     return batch
 
 

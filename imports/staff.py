@@ -178,7 +178,7 @@ class StaffImporter(Importer):
         if ids:
             from .tasks import set_password_links_send
 
-            transaction.on_commit(lambda: send_in_chunks(set_password_links_send, ids))
+            transaction.on_commit(lambda: send_in_chunks(set_password_links_send, ids), robust=True)
 
 
 IMPORTER = StaffImporter()

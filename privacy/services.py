@@ -251,7 +251,9 @@ def _deletion_schedule(child, guardian_user, reason):
     from .tasks import deletion_request_carry_out
 
     request_id = request.pk
-    transaction.on_commit(lambda: _send_quietly(deletion_request_carry_out, request_id))
+    transaction.on_commit(
+        lambda: _send_quietly(deletion_request_carry_out, request_id), robust=True
+    )
     return request
 
 

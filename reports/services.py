@@ -78,7 +78,7 @@ def report_export_request(
                 year=year, format=fmt, language=language, state__in=ACTIVE_STATES
             ), False
         logger.info("annual report %s asked for by user %s", export, user.pk)
-        transaction.on_commit(lambda: _generate_later(export.pk))
+        transaction.on_commit(lambda: _generate_later(export.pk), robust=True)
     return export, True
 
 

@@ -93,7 +93,7 @@ def _notify(recipients, suggestion: Suggestion, kind: str, *, email: bool = Fals
         from .tasks import email_notifications
 
         ids = [n.pk for n in notifications]
-        transaction.on_commit(lambda: _send_quietly(email_notifications, ids))
+        transaction.on_commit(lambda: _send_quietly(email_notifications, ids), robust=True)
 
 
 def _send_quietly(task, *args) -> bool:
@@ -168,7 +168,7 @@ def _move(
     )
     if move.target in workflow.ROUTING:
         job = RoutingJob.objects.create(suggestion=suggestion, state=move.target)
-        transaction.on_commit(lambda: routing_job_send(job_id=job.pk))
+        transaction.on_commit(lambda: routing_job_send(job_id=job.pk), robust=True)
     return change
 
 
@@ -416,7 +416,7 @@ def suggestion_route_again(*, suggestion: Suggestion) -> RoutingJob:
     if State(suggestion.state) not in workflow.ROUTING:
         raise ValidationError(_("This suggestion is not waiting for routing."))
     job = RoutingJob.objects.create(suggestion=suggestion, state=suggestion.state)
-    transaction.on_commit(lambda: routing_job_send(job_id=job.pk))
+    transaction.on_commit(lambda: routing_job_send(job_id=job.pk), robust=True)
     return job
 
 
