@@ -120,19 +120,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery -----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
+
+def redis_cache(url: str) -> dict:
+    """The cache on Redis, degrading while Redis is away: a read misses, a write is dropped,
+    after at most half a second, so that nothing a request does fails for the cache's sake
+    (the API's throttles then let requests through)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
     }
+
+
+# django-redis logs each error it ignores (as a warning: the cache is away).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A task not acknowledged within this time (a worker killed mid-task) is delivered
         # again; longer than any task we run.
         "visibility_timeout": 3600,
+        # A request that sends a task while Redis is away gives up within a second (the
+        # outbox and its sweeper send it later) rather than after several.
+        "socket_connect_timeout": 1,
     }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1
 else:
     CACHES = {
         "default": {
