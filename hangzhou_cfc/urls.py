@@ -30,6 +30,7 @@ router.register("activities", ActivityViewSet, basename="api-activity")
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     # The API: one language-neutral address; messages follow Accept-Language.
     path("api/v1/", include(router.urls)),
     path("api/v1/figures/<int:year>/", YearFiguresView.as_view(), name="api-figures"),

@@ -1,17 +1,32 @@
 from django.conf import settings
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from . import health
+
 
 def healthz(request):
-    """Liveness for the container platform: the app answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. Nothing else is asked, so that an outage of the database
+    or the broker does not get healthy web processes restarted (that is /readyz's part)."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Readiness: the database, the broker, a worker and beat, each with its state; 503 with
+    Retry-After when one of them is not ok."""
+    checks = health.readiness()
+    ready = all(state == "ok" for state in checks.values())
+    response = JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+    if not ready:
+        response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
