@@ -161,12 +161,15 @@ else:
     # Celery's file-system transport: a real broker with no server, for the embedded demo.
     # The same folder is used for in and out so that every process sees every message.
     CELERY_BROKER_URL = "filesystem://"
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (VAR_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        # Its exchange tables, which would otherwise land in ./control of whatever directory
+        # the process started in.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 

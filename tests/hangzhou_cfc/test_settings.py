@@ -57,6 +57,7 @@ def test_local_settings_default_to_sqlite_and_the_file_broker_under_var(tmp_path
     assert loaded["db_name"] == str(tmp_path / "db.sqlite3")
     assert loaded["broker"] == "filesystem://"
     assert (tmp_path / "broker" / "queue").is_dir()
+    assert (tmp_path / "broker" / "control").is_dir()
     assert (tmp_path / "secret_key").exists(), "a local secret key is generated, not committed"
     assert loaded["language"] == "zh-hans"
     assert loaded["demo"] is True
