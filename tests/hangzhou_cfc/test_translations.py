@@ -26,8 +26,9 @@ def test_every_string_has_a_chinese_translation():
 
 
 def test_the_committed_mo_file_is_compiled_from_the_po_file():
-    po = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete}
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(MO))}
+    # Keyed by context too: "title" is 标题, and 职务 in the context of a staff member's job.
+    po = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete}
+    mo = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(MO))}
 
     assert mo == po, "run `make messages` and commit locale/"
 
