@@ -26,6 +26,7 @@ COPY reports ./reports
 COPY privacy ./privacy
 COPY audit ./audit
 COPY imports ./imports
+COPY messaging ./messaging
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
+from messaging.services import message_queue
 
 from . import workflow
 from .models import (
@@ -89,11 +90,15 @@ def _notify(recipients, suggestion: Suggestion, kind: str, *, email: bool = Fals
         Notification(recipient=user, suggestion=suggestion, kind=kind)
         for user in {user.pk: user for user in recipients}.values()
     )
-    if email and notifications:
-        from .tasks import email_notifications
-
-        ids = [n.pk for n in notifications]
-        transaction.on_commit(lambda: _send_quietly(email_notifications, ids), robust=True)
+    if email:
+        # Through the outbox, in this transaction: sent after the commit, or by the sweeper.
+        for notice in notifications:
+            if notice.recipient.email:
+                message_queue(
+                    recipient=notice.recipient,
+                    template="suggestions.notification",
+                    context={"notification": notice.pk},
+                )
 
 
 def _send_quietly(task, *args) -> bool:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "audit",
     "privacy",
     "imports",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The sweepers run on a queue of their own, which every worker also takes (Procfile,
+# docker-compose.yml): recovery never waits behind the backlog it is there to clear.
+CELERY_TASK_ROUTES = {
+    "suggestions.tasks.resend_stuck_routing_jobs": {"queue": "sweeper"},
+    "messaging.tasks.resend_messages": {"queue": "sweeper"},
+}
 # Entries here are copied into django-celery-beat's tables, where admins can change them.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
@@ -193,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resend-stuck-routing-jobs": {
         "task": "suggestions.tasks.resend_stuck_routing_jobs",
+        "schedule": 60.0,
+    },
+    "resend-messages": {
+        "task": "messaging.tasks.resend_messages",
         "schedule": 60.0,
     },
     "flag-overdue-suggestions": {
@@ -226,6 +237,9 @@ CELERY_BEAT_SCHEDULE = {
 # A routing job not finished this many seconds after it was (or should have been) sent is sent
 # again by the sweeper: the broker was down at commit, or the worker died mid-task.
 SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", default=300)
+# A message handed to the broker this many seconds ago and still not sent is sent by the
+# sweeper itself: its task was lost (messaging/).
+MESSAGES_STUCK_AFTER = env.int("MESSAGES_STUCK_AFTER", default=120)
 # Photos on suggestions: larger files are refused with a message.
 SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)

@@ -1,0 +1,152 @@
+"""Writes of the outbox: queue a message with its cause, send it once, sweep what was left.
+
+Delivery is at least once by construction and once in practice: a message is sent by whoever
+holds its row lock while it is pending, and marked sent in the same transaction. Only a worker
+killed between the mail server's "accepted" and that commit could send it twice; its
+Message-ID header is fixed per message, so that mail systems can tell the copies apart.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from .models import Channel, Message, MessageState
+
+logger = logging.getLogger(__name__)
+
+# template name → renders (subject, body) for a message in the active language, or None when
+# what it was about is gone. Apps register theirs with @template (suggestions/messages.py).
+TEMPLATES: dict[str, Callable[[Message], tuple[str, str] | None]] = {}
+
+MAX_ATTEMPTS = 8
+# How many messages the sweeper claims at a time, and for how long it sends in one run.
+SWEEP_BATCH = 200
+SWEEP_SECONDS = 50
+
+
+def template(name: str):
+    def register(render):
+        TEMPLATES[name] = render
+        return render
+
+    return register
+
+
+def message_queue(
+    *,
+    recipient,
+    template: str,
+    context: dict,
+    channel: str = Channel.EMAIL,
+    language: str | None = None,
+) -> Message:
+    """Write a message in the caller's transaction; the worker sends it after the commit."""
+    if template not in TEMPLATES:
+        raise ValueError(f"no message template {template!r}")
+    message = Message.objects.create(
+        recipient=recipient,
+        channel=channel,
+        template=template,
+        language=language or settings.LANGUAGE_CODE,
+        context=context,
+        send_after=timezone.now(),
+    )
+    transaction.on_commit(lambda: messages_send_later([message.pk]), robust=True)
+    return message
+
+
+def messages_send_later(ids: list[int]) -> bool:
+    """Hand the messages to the worker; if the broker is away, the sweeper sends them."""
+    from .tasks import send_messages
+
+    try:
+        send_messages.apply_async(args=[ids], retry=False)
+    except Exception:
+        logger.warning("%d messages left for the sweeper: the broker is unreachable", len(ids))
+        return False
+    Message.objects.filter(pk__in=ids, state=MessageState.PENDING).update(queued_at=timezone.now())
+    return True
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2**attempts, 240))
+
+
+def message_send(*, message_id: int, now: datetime | None = None) -> str:
+    """Send one pending message that is due, once. Returns what happened: "sent", "retry",
+    "failed", "skipped", or "not_pending" (sent already, not due, or another worker has it)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk=message_id, state=MessageState.PENDING, send_after__lte=now)
+            .first()
+        )
+        if message is None:
+            return "not_pending"
+        address = message.recipient.email
+        with translation.override(message.language):
+            rendered = TEMPLATES[message.template](message) if address else None
+        if rendered is None:
+            message.state = MessageState.SKIPPED
+            message.save(update_fields=["state"])
+            return "skipped"
+        subject, body = rendered
+        domain = settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        email = EmailMessage(
+            subject,
+            body,
+            to=[address],
+            headers={"Message-ID": f"<message-{message.pk}@{domain or 'localhost'}>"},
+        )
+        message.attempts += 1
+        try:
+            email.send()
+        except Exception as error:
+            message.last_error = type(error).__name__[:100]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.state = MessageState.FAILED
+            else:
+                message.send_after = now + _backoff(message.attempts)
+            message.save(update_fields=["attempts", "last_error", "state", "send_after"])
+            logger.warning(
+                "message %s not sent (attempt %d): %s",
+                message.pk,
+                message.attempts,
+                message.last_error,
+            )
+            return "failed" if message.state == MessageState.FAILED else "retry"
+        message.state, message.sent_at = MessageState.SENT, now
+        message.save(update_fields=["attempts", "state", "sent_at"])
+    return "sent"
+
+
+def messages_resend(*, now: datetime | None = None) -> int:
+    """The sweeper: send, in batches until none is left (or for SWEEP_SECONDS), every pending
+    message that is due and whose task is not just waiting in the queue: never handed to the
+    broker, handed to it long ago (the task was lost), or due again after a failure."""
+    started = timezone.now()
+    now = now or started
+    threshold = now - timedelta(seconds=settings.MESSAGES_STUCK_AFTER)
+    stuck = (
+        Message.objects.filter(state=MessageState.PENDING, send_after__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=threshold) | Q(attempts__gt=0))
+        .order_by("pk")
+    )
+    done, last = 0, 0
+    while timezone.now() - started < timedelta(seconds=SWEEP_SECONDS):
+        ids = list(stuck.filter(pk__gt=last).values_list("pk", flat=True)[:SWEEP_BATCH])
+        if not ids:
+            break
+        for message_id in ids:
+            if message_send(message_id=message_id, now=now) != "not_pending":
+                done += 1
+        last = ids[-1]
+    return done

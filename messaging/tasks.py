@@ -1,0 +1,15 @@
+"""Tasks of the outbox: each takes ids and calls one service (messaging/services.py)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def send_messages(message_ids: list[int]) -> list[str]:
+    return [services.message_send(message_id=pk) for pk in message_ids]
+
+
+@shared_task
+def resend_messages() -> int:
+    return services.messages_resend()
