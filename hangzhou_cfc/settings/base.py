@@ -367,7 +367,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hangzhou_cfc.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "hangzhou_cfc.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -387,6 +387,9 @@ REST_FRAMEWORK = {
 }
 # A request body to the API larger than this is refused with 413 before it is parsed.
 API_MAX_BODY_BYTES = 1024 * 1024
+# A request sent in chunks (no Content-Length) is read up to this size, and answered 413 past
+# it (hangzhou_cfc/wsgi.py). Browsers' forms and uploads always send a length.
+CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=5 * 1024 * 1024 // 2)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hangzhou Children's Observation Group API",
     "DESCRIPTION": "Suggestions and their journey, activities, groups and figures. Children "
