@@ -47,7 +47,9 @@ def _title(figures: YearFigures) -> str:
 def _headline_rows(figures: YearFigures) -> list[tuple[str, object]]:
     h = figures.headline
     return [
-        (_("Observation groups"), h.get("groups")),
+        (_("Municipal observation group"), h.get("municipal_groups")),
+        (_("Alliance member groups"), h.get("alliance_groups")),
+        (_("Child participation organisations"), h.get("participation_orgs")),
         (_("Active child observers"), h.get("children")),
         (_("Training sessions"), h.get("training")),
         (_("Activities"), h.get("activities")),

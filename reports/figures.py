@@ -712,9 +712,14 @@ def year_figures(year: int, *, public: bool = False) -> YearFigures:
     ]
     if public:
         figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
+    by_level = dict(zip(GroupLevel.values, (row[1] for row in groups.rows), strict=False))
     figures.headline = {
         **headline,
-        "groups": sum(row[1] for row in groups.rows[:3]),
+        # The three levels apart: one municipal group, the alliance's member groups and the
+        # child participation organisations they foster are not one kind of thing to add up.
+        "municipal_groups": by_level[GroupLevel.MUNICIPAL],
+        "alliance_groups": by_level[GroupLevel.ALLIANCE_MEMBER],
+        "participation_orgs": by_level[GroupLevel.PARTICIPATION_ORG],
         "training": training.rows[0][1] if training else None,
         "training_hours": training.rows[1][1] if training else None,
         "activities": activity_totals["activities"],

@@ -17,7 +17,13 @@ from reports.exports import write_csv, write_pdf, write_xlsx
 from reports.figures import suppressed, year_figures
 from suggestions.models import Outcome
 from tests.activities.test_activities import log
-from tests.groups.factories import MentorFactory, sub_team_with_members
+from tests.groups.factories import (
+    CommunityFactory,
+    MentorFactory,
+    SchoolFactory,
+    alliance_with_members,
+    sub_team_with_members,
+)
 from tests.suggestions.factories import SuggestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +128,20 @@ def test_the_command_writes_the_report_for_scripts(tmp_path, figures):
     assert "Summary" in openpyxl.load_workbook(output).sheetnames
     with pytest.raises(CommandError):
         call_command("export_annual_report", year=1999, format="pdf", output=output)
+
+
+def test_the_summary_shows_the_three_levels_of_groups_apart_not_added_up():
+    sub_team_with_members(1)
+    alliance_with_members(SchoolFactory(), CommunityFactory(), fostered=3)
+    with translation.override("en"):
+        figures = suppressed(year_figures(timezone.localdate().year))
+        out = BytesIO()
+        write_xlsx(figures, out)
+
+    summary = openpyxl.load_workbook(BytesIO(out.getvalue()))["Summary"]
+    figures_shown = {row[0]: row[1] for row in summary.iter_rows(min_row=5, values_only=True)}
+    assert figures_shown["Municipal observation group"] == 1
+    assert figures_shown["Alliance member groups"] == 2
+    assert figures_shown["Child participation organisations"] == 6
+    assert 9 not in figures_shown.values()
+    assert "Observation groups" not in figures_shown
