@@ -157,6 +157,8 @@ def write_xlsx(figures: YearFigures, out, progress: Progress = _no_progress) -> 
         for r, values in enumerate(table.rows, start=3):
             for column, value in enumerate(values):
                 _xlsx_write(sheet, r, column, value)
+        if table.note:
+            sheet.write_string(3 + len(table.rows) + 1, 0, table.note)
         if table.chart and table.rows:
             _xlsx_chart(workbook, sheet, sheet_name, table)
         progress(round(100 * index / len(figures.tables)))
@@ -178,16 +180,16 @@ def _xlsx_write(sheet, row, column, value):
 def _xlsx_chart(workbook, sheet, sheet_name, table: Table) -> None:
     chart = workbook.add_chart({"type": table.chart})
     last = 3 + len(table.rows) - 1
-    # The first numeric column is the one charted.
-    chart.add_series(
-        {
-            "name": table.columns[1],
-            "categories": [sheet_name, 3, 0, last, 0],
-            "values": [sheet_name, 3, 1, last, 1],
-        }
-    )
+    for column in table.chart_columns:
+        chart.add_series(
+            {
+                "name": table.columns[column],
+                "categories": [sheet_name, 3, 0, last, 0],
+                "values": [sheet_name, 3, column, last, column],
+            }
+        )
     chart.set_title({"name": table.title})
-    if table.chart != "pie":
+    if table.chart != "pie" and len(table.chart_columns) == 1:
         chart.set_legend({"none": True})
     sheet.insert_chart(2, len(table.columns) + 1, chart, {"x_scale": 1.4, "y_scale": 1.3})
 
@@ -292,18 +294,16 @@ def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> N
 
     for index, table in enumerate(figures.tables, start=1):
         story.append(Paragraph(_escape(table.title), h1))
-        numbers = [
-            (str(row[0]), _plain(row[1]))
-            for row in table.rows
-            if isinstance(_plain(row[1]), (int, float))
-        ]
-        if table.chart and numbers:
-            story.append(_pdf_chart(Drawing, HorizontalBarChart, colors, numbers, font))
+        labels, series = table.chart_series()
+        if table.chart and labels:
+            story.append(_pdf_chart(Drawing, HorizontalBarChart, colors, labels, series, font))
         rows = [[cell(c) for c in table.columns]] + [[cell(v) for v in r] for r in table.rows]
         if table.rows:
             story.append(_pdf_table(PdfTable, TableStyle, colors, rows, font, header=True))
         else:
             story.append(Paragraph(_escape(_("Nothing recorded.")), body))
+        if table.note:
+            story.append(Paragraph(_escape(table.note), small))
         story.append(Spacer(1, 6 * mm))
         progress(round(90 * index / len(figures.tables)))
     document.multiBuild(story)
@@ -327,20 +327,21 @@ def _pdf_table(PdfTable, TableStyle, colors, rows, font, header=False):
     return table
 
 
-def _pdf_chart(Drawing, HorizontalBarChart, colors, numbers, font):
-    numbers = numbers[:15]
-    height = 18 * len(numbers) + 30
+def _pdf_chart(Drawing, HorizontalBarChart, colors, labels, series, font):
+    labels, series = labels[:15], [(name, values[:15]) for name, values in series]
+    height = 18 * len(labels) * len(series) + 30
     drawing = Drawing(460, height)
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 150, 15, 290, height - 25
-    chart.data = [[value for _label, value in reversed(numbers)]]
-    chart.categoryAxis.categoryNames = [label[:18] for label, _value in reversed(numbers)]
+    chart.data = [[value or 0 for value in reversed(values)] for _name, values in series]
+    chart.categoryAxis.categoryNames = [label[:18] for label in reversed(labels)]
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
-    chart.bars[0].fillColor = colors.HexColor("#1f6fb2")
+    for index, color in enumerate(["#1f6fb2", "#d9822b"][: len(series)]):
+        chart.bars[index].fillColor = colors.HexColor(color)
     drawing.add(chart)
     return drawing
 

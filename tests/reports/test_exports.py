@@ -145,3 +145,16 @@ def test_the_summary_shows_the_three_levels_of_groups_apart_not_added_up():
     assert figures_shown["Child participation organisations"] == 6
     assert 9 not in figures_shown.values()
     assert "Observation groups" not in figures_shown
+
+
+def test_the_xlsx_chart_of_days_at_each_desk_draws_the_median_and_90th_percentile(figures):
+    out = BytesIO()
+    with translation.override("en"):
+        write_xlsx(figures, out)
+
+    archive = zipfile.ZipFile(BytesIO(out.getvalue()))
+    charts = [archive.read(name).decode() for name in archive.namelist() if "charts/chart" in name]
+    days = next(chart for chart in charts if "Days at each desk" in chart)
+    assert "'Days at each desk'!$D$4:$D$7" in days
+    assert "'Days at each desk'!$E$4:$E$7" in days
+    assert "'Days at each desk'!$B$4" not in days, "not how many entered"
