@@ -105,19 +105,137 @@ def _headline_table(figures: YearFigures) -> Table:
 # --- XLSX --------------------------------------------------------------------------------------
 
 INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
+# Excel's longest sheet name.
+SHEET_NAME_LENGTH = 31
+# Words a shortened English sheet name does not end on ("Suggestions by sub-team of the").
+DANGLING_WORDS = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
+# The printable width of an A4 page, portrait, at Excel's 96 pixels an inch (0.7 inch margins).
+A4_PORTRAIT_PIXELS = round((8.27 - 1.4) * 96)
+A4 = 9
+
+
+def _shortened(name: str, length: int) -> str:
+    """`name` in at most `length` characters, cut between words where it has spaces."""
+    if len(name) <= length:
+        return name
+    if " " not in name[: length + 1]:
+        return name[:length].strip()
+    words = name[: length + 1].rsplit(" ", 1)[0].split()
+    while len(words) > 1 and words[-1].lower() in DANGLING_WORDS:
+        words.pop()
+    return " ".join(words).rstrip(",;-")
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    name = INVALID_SHEET_CHARACTERS.sub(" ", title)[:28].strip() or "Sheet"
-    candidate, n = name, 2
+    # Excel refuses a name that starts or ends with an apostrophe.
+    name = " ".join(INVALID_SHEET_CHARACTERS.sub(" ", title).split()).strip("'") or "Sheet"
+    candidate, n = _shortened(name, SHEET_NAME_LENGTH), 2
     while candidate.lower() in used:
-        candidate, n = f"{name[:25]} {n}", n + 1
+        suffix = f" {n}"
+        candidate, n = _shortened(name, SHEET_NAME_LENGTH - len(suffix)) + suffix, n + 1
     used.add(candidate.lower())
     return candidate
 
 
+def _text_width(text: str) -> int:
+    """The width of `text` in Excel's character widths: a Chinese character takes two."""
+    return sum(2 if ord(character) > 0x2E80 else 1 for character in text)
+
+
+def _shown(value) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _column_widths(table: Table) -> list[int]:
+    """Each column as wide as its content (headers wrap), within bounds that keep a sheet
+    on as few pages as it needs: long text wraps rather than widening the page."""
+    widths = []
+    for column, label in enumerate(table.columns):
+        cells = [_text_width(_shown(row[column])) for row in table.rows]
+        # A header wraps on two lines at most: half its width, or its longest word.
+        header = max(_text_width(label) // 2 + 1, *(_text_width(w) for w in str(label).split()))
+        if column == 0:
+            widths.append(min(max([16, header, *cells]) + 2, 48))
+        else:
+            widths.append(min(max([8, header, *cells]) + 2, 60))
+    return widths
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide, between words."""
+    lines, line = 1, 0
+    for word in text.split():
+        size = _text_width(word)
+        if line and line + 1 + size > width - 1:
+            lines, line = lines + 1, size
+        else:
+            line += size + (1 if line else 0)
+    return lines
+
+
+def _pixels(width: int) -> int:
+    return int(width * 7 + 5)
+
+
+class _XlsxFormats:
+    def __init__(self, workbook):
+        grid = {"border": 1, "border_color": "#b0b0b0", "valign": "top"}
+        self.bold = workbook.add_format({"bold": True})
+        self.heading = workbook.add_format(
+            {"bold": True, "font_size": 16, "text_wrap": True, "valign": "top"}
+        )
+        self.note = workbook.add_format({"text_wrap": True, "valign": "top", "italic": True})
+        self.header = workbook.add_format(
+            {**grid, "bold": True, "text_wrap": True, "bg_color": "#e8eef7"}
+        )
+        self.number_header = workbook.add_format(
+            {**grid, "bold": True, "text_wrap": True, "bg_color": "#e8eef7", "align": "right"}
+        )
+        self.text = workbook.add_format({**grid, "text_wrap": True})
+        # A hidden count ("<5") sits where the numbers are, on their right.
+        self.right = workbook.add_format({**grid, "align": "right"})
+        self.integer = workbook.add_format({**grid, "num_format": "#,##0"})
+        self.decimal = workbook.add_format({**grid, "num_format": "#,##0.0"})
+
+
+def _print_setup(sheet, *, wide: bool, header_row: int | None) -> None:
+    """A4, as many pages tall as the content needs and one page wide; the header row on each
+    page, landscape for a table too wide for a portrait page, and the page numbers."""
+    sheet.set_paper(A4)
+    sheet.fit_to_pages(1, 0)
+    if wide:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+        sheet.freeze_panes(header_row + 1, 0)
+    sheet.set_footer("&L&A&R&P / &N")
+
+
+def _merged_text(sheet, row, columns, text, style, widths, line_height):
+    """Text over the table's width, wrapped, in a row tall enough for it (Excel does not
+    size a merged row itself)."""
+    characters = max(sum(widths[:columns]), 1)
+    size = 1.6 if line_height > 15 else 1
+    lines = max(1, -(-int(_text_width(text) * size) // characters))
+    sheet.set_row(row, line_height * lines)
+    if columns > 1:
+        sheet.merge_range(row, 0, row, columns - 1, text, style)
+    else:
+        sheet.write_string(row, 0, text, style)
+
+
 def write_xlsx(figures: YearFigures, out, progress: Progress = _no_progress) -> None:
     import xlsxwriter
+    from xlsxwriter.utility import quote_sheetname
 
     # Strings are never turned into formulas or numbers, whatever they start with.
     workbook = xlsxwriter.Workbook(
@@ -129,55 +247,86 @@ def write_xlsx(figures: YearFigures, out, progress: Progress = _no_progress) -> 
             "strings_to_urls": False,
         },
     )
-    bold = workbook.add_format({"bold": True})
-    heading = workbook.add_format({"bold": True, "font_size": 16})
+    formats = _XlsxFormats(workbook)
     used: set[str] = set()
 
     cover = workbook.add_worksheet(_sheet_name(_("Summary"), used))
-    cover.write_string(0, 0, _title(figures), heading)
+    widths = [44, 14]
+    _merged_text(cover, 0, 2, _title(figures), formats.heading, widths, 21)
     cover.write_string(1, 0, _("Made on %(date)s") % {"date": _today()})
     if figures.empty:
         cover.write_string(2, 0, _("There are no records for this year."))
-    cover.set_column(0, 0, 44)
-    cover.set_column(1, 1, 14)
+    cover.set_column(0, 0, widths[0])
+    cover.set_column(1, 1, widths[1])
     for row, (label, value) in enumerate(_headline_rows(figures), start=4):
-        cover.write_string(row, 0, label)
-        _xlsx_write(cover, row, 1, value)
+        cover.write_string(row, 0, label, formats.text)
+        _xlsx_write(cover, row, 1, value, formats, numeric=True)
     row = 4 + len(_headline_rows(figures)) + 1
-    cover.write_string(row, 0, _("Contents"), bold)
+    cover.write_string(row, 0, _("Contents"), formats.bold)
+    _print_setup(cover, wide=False, header_row=None)
 
     for index, table in enumerate(figures.tables, start=1):
-        sheet_name = _sheet_name(table.title, used)
-        cover.write_url(row + index, 0, f"internal:'{sheet_name}'!A1", string=table.title)
+        sheet_name = _sheet_name(table.sheet_title or table.title, used)
+        cover.write_url(
+            row + index, 0, f"internal:{quote_sheetname(sheet_name)}!A1", string=table.title
+        )
         sheet = workbook.add_worksheet(sheet_name)
-        sheet.write_string(0, 0, table.title, heading)
+        widths = _column_widths(table)
+        if table.chart and table.rows:
+            # The chart goes under the table, as wide as it: the table is made at least as
+            # wide as a readable chart.
+            missing = 480 - sum(_pixels(width) for width in widths)
+            if missing > 0:
+                widths[0] += -(-missing // 7)
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, width)
+        columns = len(table.columns)
+        _merged_text(sheet, 0, columns, table.title, formats.heading, widths, 21)
+        numeric = [
+            column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
+            for column in range(columns)
+        ]
         for column, label in enumerate(table.columns):
-            sheet.write_string(2, column, label, bold)
-            sheet.set_column(column, column, 36 if column == 0 else 16)
+            style = formats.number_header if numeric[column] else formats.header
+            sheet.write_string(2, column, label, style)
+        # Tall enough for the headers that wrap (a row is not sized to them by every reader).
+        lines = max(
+            _lines(str(label), width) for label, width in zip(table.columns, widths, strict=True)
+        )
+        sheet.set_row(2, 15 * lines)
         for r, values in enumerate(table.rows, start=3):
             for column, value in enumerate(values):
-                _xlsx_write(sheet, r, column, value)
+                _xlsx_write(sheet, r, column, value, formats, numeric=numeric[column])
+        below = 3 + len(table.rows) + 1
         if table.note:
-            sheet.write_string(3 + len(table.rows) + 1, 0, table.note)
+            _merged_text(sheet, below, columns, table.note, formats.note, widths, 15)
+            below += 2
         if table.chart and table.rows:
-            _xlsx_chart(workbook, sheet, sheet_name, table)
+            _xlsx_chart(workbook, sheet, sheet_name, table, below, widths)
+        table_pixels = sum(_pixels(width) for width in widths)
+        _print_setup(sheet, wide=table_pixels > A4_PORTRAIT_PIXELS, header_row=2)
         progress(round(100 * index / len(figures.tables)))
     workbook.close()
 
 
-def _xlsx_write(sheet, row, column, value):
+def _xlsx_write(sheet, row, column, value, formats=None, numeric=False):
     value = _plain(value)
+    integer = formats.integer if formats else None
+    decimal = formats.decimal if formats else None
+    text = formats.right if formats and numeric else formats.text if formats else None
     if value is None:
-        sheet.write_blank(row, column, None)
+        sheet.write_blank(row, column, None, text)
     elif isinstance(value, bool):
-        sheet.write_string(row, column, str(value))
-    elif isinstance(value, (int, float)):
-        sheet.write_number(row, column, value)
+        sheet.write_string(row, column, str(value), text)
+    elif isinstance(value, int):
+        sheet.write_number(row, column, value, integer)
+    elif isinstance(value, float):
+        sheet.write_number(row, column, value, decimal)
     else:
-        sheet.write_string(row, column, str(value))
+        sheet.write_string(row, column, str(value), text)
 
 
-def _xlsx_chart(workbook, sheet, sheet_name, table: Table) -> None:
+def _xlsx_chart(workbook, sheet, sheet_name, table: Table, row: int, widths: list[int]) -> None:
     chart = workbook.add_chart({"type": table.chart})
     last = 3 + len(table.rows) - 1
     for column in table.chart_columns:
@@ -191,7 +340,21 @@ def _xlsx_chart(workbook, sheet, sheet_name, table: Table) -> None:
     chart.set_title({"name": table.title})
     if table.chart != "pie" and len(table.chart_columns) == 1:
         chart.set_legend({"none": True})
-    sheet.insert_chart(2, len(table.columns) + 1, chart, {"x_scale": 1.4, "y_scale": 1.3})
+    # Every category named: a horizontal bar chart grows with its rows.
+    bars = len(table.rows) * len(table.chart_columns)
+    height = max(288, 28 * bars + 100) if table.chart == "bar" else 320
+    chart.set_size({"width": sum(_pixels(width) for width in widths), "height": height})
+    # The category axis names every row; in a bar chart (xlsxwriter's y axis there) top down,
+    # in the table's order.
+    categories = {"num_font": {"size": 8}, "interval_unit": 1}
+    values = {"num_font": {"size": 8}}
+    if table.chart == "bar":
+        chart.set_y_axis({**categories, "reverse": True})
+        chart.set_x_axis(values)
+    else:
+        chart.set_x_axis(categories)
+        chart.set_y_axis(values)
+    sheet.insert_chart(row, 0, chart, {"object_position": 3})
 
 
 def _today() -> str:

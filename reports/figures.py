@@ -83,6 +83,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
+    # The sheet's name in the XLSX where the title is longer than Excel's 31 characters.
+    sheet_title: str = ""
     # Indexes of the columns, and of the rows, whose numbers count children (or what single
     # children did): suppressed below MIN_CHILDREN outside the office.
     children_columns: frozenset = frozenset()
@@ -413,6 +415,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_stage",
+            sheet_title=_("Open suggestions by desk"),
             title=_("Open suggestions by the desk they are on"),
             columns=[_("Stage"), _("Suggestions"), _("Overdue")],
             rows=[
@@ -470,6 +473,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_sub_team",
+            sheet_title=_("Suggestions by sub-team"),
             children_columns=frozenset({1}),
             title=_("Suggestions by sub-team of the municipal group"),
             columns=[_("Sub-team"), _("Suggestions")],
@@ -503,6 +507,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_group",
+            sheet_title=_("Suggestions in alliance groups"),
             children_columns=frozenset({1, 2}),
             title=_("Suggestions made in the alliance's groups"),
             columns=[_("Group"), _("Suggestions"), _("Implemented")],
@@ -711,6 +716,7 @@ def _topics(start, end) -> Table:
     )
     return Table(
         key="discussion_topics",
+        sheet_title=_("Discussion topics"),
         title=_("Discussion topics with universities and businesses"),
         columns=[_("Partner"), _("Topics"), _("Suggestions")],
         rows=[[r["partner_name"], r["n"], r["suggestions"]] for r in topics],

@@ -158,3 +158,56 @@ def test_the_xlsx_chart_of_days_at_each_desk_draws_the_median_and_90th_percentil
     assert "'Days at each desk'!$D$4:$D$7" in days
     assert "'Days at each desk'!$E$4:$E$7" in days
     assert "'Days at each desk'!$B$4" not in days, "not how many entered"
+
+
+def test_each_xlsx_sheet_prints_one_page_wide_with_its_header_on_every_page(figures):
+    out = BytesIO()
+    with translation.override("en"):
+        write_xlsx(figures, out)
+
+    workbook = openpyxl.load_workbook(BytesIO(out.getvalue()))
+    for sheet in workbook.worksheets:
+        setup = sheet.page_setup
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        # fitToWidth is 1 where it is left out (ECMA-376).
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), "one page wide, any height"
+        assert setup.paperSize == 9, "A4"
+        assert "&P" in sheet.oddFooter.right.text, "page numbers"
+        if sheet.title != "Summary":
+            assert sheet.print_title_rows == "$3:$3", f"{sheet.title}: the header row repeats"
+    assert workbook["Days at each desk"].page_setup.orientation == "landscape", "eight columns"
+    assert workbook["Activities by kind"].page_setup.orientation == "portrait"
+
+
+def test_xlsx_sheet_names_are_cut_between_words_and_the_contents_reach_them(figures):
+    out = BytesIO()
+    with translation.override("en"):
+        write_xlsx(figures, out)
+
+    workbook = openpyxl.load_workbook(BytesIO(out.getvalue()))
+    titles = [table.sheet_title or table.title for table in figures.tables]
+    names = workbook.sheetnames[1:]
+    for title, name in zip(titles, names, strict=True):
+        assert len(name) <= 31
+        assert title == name or title.startswith(name + " "), f"{name!r} cut mid-word"
+    assert "Suggestions in alliance groups" in names, "its own short name, not one cut short"
+    links = [cell.hyperlink.location for cell in workbook["Summary"]["A"] if cell.hyperlink]
+    assert len(links) == len(names)
+    for name, location in zip(names, links, strict=True):
+        target = location.rsplit("!", 1)[0]
+        if target.startswith("'"):
+            target = target[1:-1].replace("''", "'")
+        assert target == name
+
+
+def test_a_long_sheet_name_is_cut_between_words_and_not_on_a_small_word():
+    from reports.exports import _sheet_name
+
+    used = set()
+    first = _sheet_name("Suggestions made in the alliance's member groups", used)
+    second = _sheet_name("Suggestions made in the alliance's member groups", used)
+    chinese = _sheet_name("按市级观察团小队统计的建议" * 3, used)
+
+    assert first == "Suggestions made", "not 'Suggestions made in the allia' nor '… in the'"
+    assert second == first + " 2"
+    assert len(chinese) == 31
