@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .figures import Table, YearFigures
@@ -142,7 +143,14 @@ def _text_width(text: str) -> int:
     return sum(2 if ord(character) > 0x2E80 else 1 for character in text)
 
 
+def _tenths(value) -> bool:
+    """A figure kept to one decimal place (days, a share in %): shown so even when whole."""
+    return isinstance(value, Decimal) and value.as_tuple().exponent == -1
+
+
 def _shown(value) -> str:
+    if _tenths(value):
+        return f"{value:,.1f}"
     value = _plain(value)
     if value is None:
         return ""
@@ -310,6 +318,7 @@ def write_xlsx(figures: YearFigures, out, progress: Progress = _no_progress) -> 
 
 
 def _xlsx_write(sheet, row, column, value, formats=None, numeric=False):
+    tenths = _tenths(value)
     value = _plain(value)
     integer = formats.integer if formats else None
     decimal = formats.decimal if formats else None
@@ -318,9 +327,9 @@ def _xlsx_write(sheet, row, column, value, formats=None, numeric=False):
         sheet.write_blank(row, column, None, text)
     elif isinstance(value, bool):
         sheet.write_string(row, column, str(value), text)
-    elif isinstance(value, int):
+    elif isinstance(value, int) and not tenths:
         sheet.write_number(row, column, value, integer)
-    elif isinstance(value, float):
+    elif isinstance(value, (int, float)):
         sheet.write_number(row, column, value, decimal)
     else:
         sheet.write_string(row, column, str(value), text)
@@ -387,89 +396,165 @@ def _cjk_font() -> str:
     return "STSong-Light"
 
 
+# The PDF's A4 page and its margins, in points.
+PDF_MARGIN = 18 * 72 / 25.4
+# A chart is at most this share of a page's frame tall; more categories than fit are left to
+# the table under it.
+PDF_CHART_SHARE = 0.6
+PDF_CHART_LABEL_SIZE = 7
+PDF_BAR_COLOURS = ["#1f6fb2", "#d9822b", "#2f9e6e"]
+
+
+def _pdf_language() -> str:
+    """The document's language as a PDF reader (a screen reader) wants it: BCP 47."""
+    language = get_language() or "zh-hans"
+    return "zh-Hans" if language.startswith("zh") else language.split("-")[0]
+
+
 def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> None:
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
+    """Cover with the summary, a contents page that links to the sections, one section per
+    table (heading, chart, table, note). Every page has its number (also as the PDF's page
+    label); each section is a bookmark; the catalog names the document's language.
+
+    reportlab writes no structure tree, so the PDF is not tagged: the document language,
+    bookmarks, linked contents and the tables' text order are what it gives a screen reader."""
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        TableStyle,
-    )
-    from reportlab.platypus import (
-        Table as PdfTable,
-    )
+    from reportlab.platypus import CondPageBreak, PageBreak, Paragraph, Spacer
+    from reportlab.platypus.doctemplate import BaseDocTemplate, PageTemplate
+    from reportlab.platypus.frames import Frame
     from reportlab.platypus.tableofcontents import TableOfContents
 
     font = _cjk_font()
-    # Chinese breaks between any two characters; wordWrap="CJK" lets reportlab do so.
-    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14, wordWrap="CJK")
+    # Chinese breaks between any two characters, wordWrap="CJK" lets reportlab do so; English
+    # breaks between words only ("On time", not "On ti / me").
+    wrap = "CJK" if _pdf_language().startswith("zh") else None
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14, wordWrap=wrap)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
+    number = ParagraphStyle("number", parent=small, alignment=TA_RIGHT)
+    note = ParagraphStyle("note", parent=small, textColor="#444444", spaceBefore=4)
     title = ParagraphStyle("title", parent=body, fontSize=22, leading=28, spaceAfter=12)
     h1 = ParagraphStyle("h1", parent=body, fontSize=15, leading=20, spaceBefore=10, spaceAfter=6)
+    # Looks like a section's heading, is not one of the contents.
+    contents_heading = ParagraphStyle("contents", parent=h1)
+    document_title = _title(figures)
+    footer = _("Page %(page)d of %(pages)d")
 
-    class Document(SimpleDocTemplate):
+    class Document(BaseDocTemplate):
+        # The number of pages of the previous pass, for "page n of N" (the footer takes no
+        # room, so the next pass has as many).
+        total = 0
+
+        def _endBuild(self):
+            super()._endBuild()
+            self.footers_right = self.footer_total == self.page
+            self.total = self.page
+
         def afterFlowable(self, flowable):
             if getattr(flowable, "style", None) is h1:
-                self.notify("TOCEntry", (0, flowable.getPlainText(), self.page))
+                text = flowable.getPlainText()
+                key = f"section-{self.seq.nextf('section')}"
+                self.canv.bookmarkPage(key)
+                self.canv.addOutlineEntry(text, key, level=0)
+                self.notify("TOCEntry", (0, _escape(text), self.page, key))
 
+        def beforeDocument(self):
+            self.seq.reset("section")
+            self.footer_total = self.total
+
+    def page_furniture(canvas, document):
+        canvas.saveState()
+        if document.page == 1:
+            # The reader's page box shows the same numbers as the pages.
+            canvas.addPageLabel(0, "D", 1)
+            canvas.showOutline()
+        canvas.setFont(font, 8)
+        canvas.setFillColorRGB(0.35, 0.35, 0.35)
+        canvas.drawString(PDF_MARGIN, PDF_MARGIN / 2, document_title)
+        canvas.drawRightString(
+            A4[0] - PDF_MARGIN,
+            PDF_MARGIN / 2,
+            footer % {"page": document.page, "pages": document.total},
+        )
+        canvas.restoreState()
+
+    frame = Frame(
+        PDF_MARGIN,
+        PDF_MARGIN,
+        A4[0] - 2 * PDF_MARGIN,
+        A4[1] - 2 * PDF_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
     document = Document(
         out,
         pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=_title(figures),
+        leftMargin=PDF_MARGIN,
+        rightMargin=PDF_MARGIN,
+        topMargin=PDF_MARGIN,
+        bottomMargin=PDF_MARGIN,
+        title=document_title,
         author=_("Hangzhou Children's Observation Group portal"),
+        lang=_pdf_language(),
+        pageTemplates=[PageTemplate(id="page", frames=[frame], onPage=page_furniture)],
     )
+    width, height = frame._width, frame._height
 
-    def cell(value):
-        value = _plain(value)
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            value = f"{value:,.1f}"
-        elif isinstance(value, int):
-            value = f"{value:,}"
+    def cell(value, style):
         # Paragraph reads a little markup: the text goes in escaped.
-        return Paragraph(_escape(str(value)), small)
+        return Paragraph(_escape(_shown(value)), style)
 
     story = [
-        Spacer(1, 50 * mm),
-        Paragraph(_escape(_title(figures)), title),
+        Spacer(1, 40 * 72 / 25.4),
+        Paragraph(_escape(document_title), title),
         Paragraph(
             _escape(_("Made on %(date)s from the portal's records.") % {"date": _today()}), body
         ),
     ]
     if figures.empty:
         story.append(Paragraph(_escape(_("There are no records for this year.")), body))
-    summary = [[cell(label), cell(value)] for label, value in _headline_rows(figures)]
-    story += [Spacer(1, 10 * mm), _pdf_table(PdfTable, TableStyle, colors, summary, font)]
+    summary = _headline_table(figures)
+    story += [Spacer(1, 8 * 72 / 25.4), _pdf_table(summary, font, width, cell, small, number)]
     contents = TableOfContents()
-    contents.levelStyles = [ParagraphStyle("toc", parent=body, leftIndent=0)]
-    story += [PageBreak(), Paragraph(_escape(_("Contents")), h1), contents, PageBreak()]
+    contents.levelStyles = [ParagraphStyle("toc", parent=body, leftIndent=0, rightIndent=30)]
+    story += [
+        PageBreak(),
+        Paragraph(_escape(_("Contents")), contents_heading),
+        contents,
+        PageBreak(),
+    ]
 
     for index, table in enumerate(figures.tables, start=1):
-        story.append(Paragraph(_escape(table.title), h1))
+        heading = Paragraph(_escape(table.title), h1)
+        section = [heading]
         labels, series = table.chart_series()
         if table.chart and labels:
-            story.append(_pdf_chart(Drawing, HorizontalBarChart, colors, labels, series, font))
-        rows = [[cell(c) for c in table.columns]] + [[cell(v) for v in r] for r in table.rows]
+            section += _pdf_chart(labels, series, font, width, height * PDF_CHART_SHARE, small)
         if table.rows:
-            story.append(_pdf_table(PdfTable, TableStyle, colors, rows, font, header=True))
+            section.append(_pdf_table(table, font, width, cell, small, number))
         else:
-            story.append(Paragraph(_escape(_("Nothing recorded.")), body))
+            section.append(Paragraph(_escape(_("Nothing recorded.")), body))
         if table.note:
-            story.append(Paragraph(_escape(table.note), small))
-        story.append(Spacer(1, 6 * mm))
+            section.append(Paragraph(_escape(table.note), note))
+        # A heading never ends a page: the section starts on the next page unless it fits, or
+        # (a long table) unless its heading, chart and first rows fit; the table's header
+        # repeats on each page it runs over.
+        sizes = [flowable.wrap(width, height)[1] for flowable in section]
+        whole = sum(sizes) + h1.spaceBefore + h1.spaceAfter
+        start = whole if whole <= height / 2 else sum(sizes[:-1]) + 80
+        if table.note and whole > height / 2:
+            start = sum(sizes[:-2]) + 80
+        story += [CondPageBreak(min(start, height)), *section]
+        if index < len(figures.tables):
+            story.append(Spacer(1, 6 * 72 / 25.4))
         progress(round(90 * index / len(figures.tables)))
     document.multiBuild(story)
+    if not document.footers_right:
+        document.multiBuild(story)
     progress(100)
 
 
@@ -477,36 +562,153 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _pdf_table(PdfTable, TableStyle, colors, rows, font, header=False):
-    table = PdfTable(rows, repeatRows=1 if header else 0, hAlign="LEFT")
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+def _numeric_columns(table: Table) -> list[bool]:
+    """The columns that hold numbers (a hidden count among them is still one of them)."""
+    return [
+        column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
+        for column in range(len(table.columns))
     ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")))
-    table.setStyle(TableStyle(style))
-    return table
 
 
-def _pdf_chart(Drawing, HorizontalBarChart, colors, labels, series, font):
-    labels, series = labels[:15], [(name, values[:15]) for name, values in series]
-    height = 18 * len(labels) * len(series) + 30
-    drawing = Drawing(460, height)
+def _pdf_column_widths(table: Table, numeric, font, width) -> list[float]:
+    """Numbers as wide as their widest cell; text columns share what is left, each in
+    proportion to its longest cell (so that it wraps, if at all, the least)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def natural(column):
+        cells = [_shown(row[column]) for row in table.rows]
+        words = str(table.columns[column]).split() or [""]
+        header = max(stringWidth(word, font, 8) for word in words)
+        # The cell padding: 6 points each side, and a little air.
+        return max([header, *(stringWidth(text, font, 8) for text in cells)]) + 14
+
+    widths = [natural(column) for column in range(len(table.columns))]
+    fixed = sum(w for w, n in zip(widths, numeric, strict=True) if n)
+    text = sum(w for w, n in zip(widths, numeric, strict=True) if not n)
+    room = max(width - fixed, width * 0.3)
+    if text <= room:
+        # Everything fits: the first column takes what is left, up to the page's width.
+        widths[0] += min(room - text, max(0, width * 0.45 - widths[0]))
+        return widths
+    return [w if n else w * room / text for w, n in zip(widths, numeric, strict=True)]
+
+
+def _pdf_table(table: Table, font, width, cell, text, number):
+    from reportlab.lib import colors
+    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import TableStyle
+
+    numeric = _numeric_columns(table)
+    header = [cell(label, number if numeric[c] else text) for c, label in enumerate(table.columns)]
+    rows = [
+        [cell(value, number if numeric[c] else text) for c, value in enumerate(row)]
+        for row in table.rows
+    ]
+    pdf_table = PdfTable(
+        [header, *rows],
+        colWidths=_pdf_column_widths(table, numeric, font, width),
+        repeatRows=1,
+        hAlign="LEFT",
+    )
+    pdf_table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")),
+            ]
+        )
+    )
+    return pdf_table
+
+
+def _wrapped(text: str, font: str, size: float, limit: float) -> list[str]:
+    """`text` in lines no wider than `limit`: between words, or between any two characters
+    where there are no spaces (Chinese)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    pieces = text.split(" ") if " " in text else list(text)
+    joiner = " " if " " in text else ""
+    lines, line = [], ""
+    for piece in pieces:
+        candidate = f"{line}{joiner}{piece}" if line else piece
+        if line and stringWidth(candidate, font, size) > limit:
+            lines.append(line)
+            line = piece
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
+def _pdf_chart(labels, series, font, width, most, caption_style):
+    """A horizontal bar chart naming every category in full (long names wrap), one colour
+    per series with a legend where there are several; as many categories as fit in `most`
+    points, the rest left to the table."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph, Spacer
+
+    size = PDF_CHART_LABEL_SIZE
+    lines = [_wrapped(label, font, size, width * 0.35) for label in labels]
+    band = [max(10 * len(series) + 6, (size + 2) * len(label) + 4) for label in lines]
+    legend = 16 if len(series) > 1 else 0
+    shown = len(labels)
+    while shown > 1 and sum(band[:shown]) + 30 + legend > most:
+        shown -= 1
+    lines, band = lines[:shown], band[:shown]
+    label_width = max(stringWidth(line, font, size) for label in lines for line in label)
+    height = max(band) * shown + 30 + legend
+    drawing = Drawing(width, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 150, 15, 290, height - 25
-    chart.data = [[value or 0 for value in reversed(values)] for _name, values in series]
-    chart.categoryAxis.categoryNames = [label[:18] for label in reversed(labels)]
+    chart.x = label_width + 8
+    chart.y = 15
+    chart.width = width - chart.x - 20
+    chart.height = height - 25 - legend
+    # The first category at the top, as in the table.
+    # The first series on top in each category, as in the legend.
+    chart.data = [
+        [value or 0 for value in reversed(values[:shown])] for _name, values in reversed(series)
+    ]
+    chart.categoryAxis.categoryNames = ["\n".join(label) for label in reversed(lines)]
     chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fontSize = size
+    chart.categoryAxis.labels.leading = size + 2
     chart.valueAxis.labels.fontName = font
-    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontSize = size
     chart.valueAxis.valueMin = 0
-    for index, color in enumerate(["#1f6fb2", "#d9822b"][: len(series)]):
-        chart.bars[index].fillColor = colors.HexColor(color)
+    chart.barSpacing = 1
+    for index in range(len(series)):
+        colour = PDF_BAR_COLOURS[(len(series) - 1 - index) % len(PDF_BAR_COLOURS)]
+        chart.bars[index].fillColor = colors.HexColor(colour)
     drawing.add(chart)
-    return drawing
+    if legend:
+        key = Legend()
+        key.fontName, key.fontSize = font, size
+        key.x, key.y = chart.x, height - 4
+        key.alignment = "right"
+        key.columnMaximum = 1
+        key.deltax = 0
+        key.colorNamePairs = [
+            (colors.HexColor(PDF_BAR_COLOURS[index % len(PDF_BAR_COLOURS)]), name)
+            for index, (name, _values) in enumerate(series)
+        ]
+        drawing.add(key)
+    flowables = [drawing, Spacer(1, 4)]
+    if shown < len(labels):
+        flowables.append(
+            Paragraph(
+                _escape(
+                    _("The chart shows the first %(shown)d of %(all)d; the table has them all.")
+                    % {"shown": shown, "all": len(labels)}
+                ),
+                caption_style,
+            )
+        )
+    return flowables
 
 
 WRITERS = {"xlsx": write_xlsx, "pdf": write_pdf, "csv": write_csv}
