@@ -83,6 +83,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
+    # The sheet's name in the XLSX where the title is longer than Excel's 31 characters.
+    sheet_title: str = ""
     # Indexes of the columns, and of the rows, whose numbers count children (or what single
     # children did): suppressed below MIN_CHILDREN outside the office.
     children_columns: frozenset = frozenset()
@@ -97,6 +99,21 @@ class Table:
     # that selects it on the `link` page ("kind={key}&year={year}").
     row_keys: list = field(default_factory=list)
     row_query: str = ""
+    # The columns the chart draws, one series each (the first number column unless said).
+    chart_columns: tuple = (1,)
+    # What the figures mean, where the title alone does not say it: shown under the table.
+    note: str = ""
+
+    def chart_series(self) -> tuple[list[str], list[tuple[str, list]]]:
+        """The chart's categories and its series (a column's title and its numbers), for the
+        rows with a number to draw: a hidden count ("<5") is not drawn as a bar."""
+        rows = [
+            row for row in self.rows if any(_number(row[c]) is not None for c in self.chart_columns)
+        ]
+        series = [
+            (str(self.columns[c]), [_number(row[c]) for row in rows]) for c in self.chart_columns
+        ]
+        return [str(row[0]) for row in rows], series
 
 
 @dataclass
@@ -111,6 +128,12 @@ class YearFigures:
 
     def table(self, key: str) -> Table:
         return next(table for table in self.tables if table.key == key)
+
+
+def _number(value) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -392,6 +415,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_stage",
+            sheet_title=_("Open suggestions by desk"),
             title=_("Open suggestions by the desk they are on"),
             columns=[_("Stage"), _("Suggestions"), _("Overdue")],
             rows=[
@@ -449,6 +473,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_sub_team",
+            sheet_title=_("Suggestions by sub-team"),
             children_columns=frozenset({1}),
             title=_("Suggestions by sub-team of the municipal group"),
             columns=[_("Sub-team"), _("Suggestions")],
@@ -482,6 +507,7 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     tables.append(
         Table(
             key="suggestions_by_group",
+            sheet_title=_("Suggestions in alliance groups"),
             children_columns=frozenset({1, 2}),
             title=_("Suggestions made in the alliance's groups"),
             columns=[_("Group"), _("Suggestions"), _("Implemented")],
@@ -525,8 +551,9 @@ def _days(later: str, earlier: str) -> str:
 
 def _stage_times(start, end) -> Table:
     """Days spent at each desk, by nearest rank (the same on SQLite and PostgreSQL): for the
-    stages entered in the year and since left; with the share left by the deadline, and the
-    stages that overran it (left late, or still there past it)."""
+    stages entered in the year and since left. On time and overdue split the same stays, those
+    whose deadline has come: left by it, or left after it or still there past it (see
+    STAGE_TIMES_NOTE); the share on time is of those two together, so the two agree."""
     table = StageChange._meta.db_table
     states = list(INBOX_STATES)
     marks = ", ".join(["%s"] * len(states))
@@ -557,7 +584,6 @@ def _stage_times(start, end) -> Table:
                SUM(CASE WHEN s.left_at IS NOT NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN s.due_at IS NOT NULL AND s.left_at IS NOT NULL
                         AND s.left_at <= s.due_at THEN 1 ELSE 0 END),
-               SUM(CASE WHEN s.due_at IS NOT NULL AND s.left_at IS NOT NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN s.due_at IS NOT NULL AND (s.left_at > s.due_at
                         OR (s.left_at IS NULL AND s.due_at < %s)) THEN 1 ELSE 0 END),
                (SELECT MIN(days) FROM ranked r WHERE r.to_state = s.to_state
@@ -577,9 +603,8 @@ def _stage_times(start, end) -> Table:
 
     rows = []
     for state in states:
-        entered, left, on_time, with_deadline, overran, median, p90 = found.get(
-            state, (0, 0, 0, 0, 0, None, None)
-        )
+        entered, left, on_time, overdue, median, p90 = found.get(state, (0, 0, 0, 0, None, None))
+        on_time, overdue = on_time or 0, overdue or 0
         rows.append(
             [
                 _choices_label(StateChoices.choices, state),
@@ -587,8 +612,9 @@ def _stage_times(start, end) -> Table:
                 left,
                 days(median),
                 days(p90),
-                _percent(on_time or 0, with_deadline),
-                overran or 0,
+                on_time,
+                overdue,
+                _percent(on_time, on_time + overdue),
             ]
         )
     return Table(
@@ -600,11 +626,19 @@ def _stage_times(start, end) -> Table:
             _("Left"),
             _("Median days"),
             _("90th percentile days"),
-            _("Answered within the deadline (%)"),
+            _("On time"),
             _("Overdue"),
+            _("On time (%)"),
         ],
         rows=rows,
         chart="column",
+        chart_columns=(3, 4),
+        note=_(
+            "Days: from entering a desk to leaving it, for the stages entered in the year and "
+            "since left. On time: left the desk by its deadline. Overdue: left after its "
+            "deadline, or still there past it. A stage still within its deadline is neither. "
+            "On time (%): on time out of on time and overdue together."
+        ),
     )
 
 
@@ -682,6 +716,7 @@ def _topics(start, end) -> Table:
     )
     return Table(
         key="discussion_topics",
+        sheet_title=_("Discussion topics"),
         title=_("Discussion topics with universities and businesses"),
         columns=[_("Partner"), _("Topics"), _("Suggestions")],
         rows=[[r["partner_name"], r["n"], r["suggestions"]] for r in topics],
@@ -712,9 +747,14 @@ def year_figures(year: int, *, public: bool = False) -> YearFigures:
     ]
     if public:
         figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
+    by_level = dict(zip(GroupLevel.values, (row[1] for row in groups.rows), strict=False))
     figures.headline = {
         **headline,
-        "groups": sum(row[1] for row in groups.rows[:3]),
+        # The three levels apart: one municipal group, the alliance's member groups and the
+        # child participation organisations they foster are not one kind of thing to add up.
+        "municipal_groups": by_level[GroupLevel.MUNICIPAL],
+        "alliance_groups": by_level[GroupLevel.ALLIANCE_MEMBER],
+        "participation_orgs": by_level[GroupLevel.PARTICIPATION_ORG],
         "training": training.rows[0][1] if training else None,
         "training_hours": training.rows[1][1] if training else None,
         "activities": activity_totals["activities"],

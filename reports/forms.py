@@ -16,6 +16,9 @@ class YearForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    """On the dashboard beside the year filter: its ids are its own (id_export_year), its
+    field names stay those scripts post (year, format, language)."""
+
     # Any number: the service says which years can be reported on.
     year = forms.IntegerField(widget=forms.HiddenInput)
     format = forms.ChoiceField(
@@ -24,3 +27,7 @@ class ExportForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"), choices=settings.LANGUAGES, widget=forms.RadioSelect
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_export_%s")
+        super().__init__(*args, **kwargs)

@@ -33,13 +33,12 @@ def _charts(figures) -> list[dict]:
     """Each table with the data its chart draws, as JSON for js/charts.js."""
     charts = []
     for table in figures.tables:
-        numbers = [(str(row[0]), row[1]) for row in table.rows if isinstance(row[1], (int, float))]
-        if table.chart and numbers:
+        labels, series = table.chart_series()
+        if table.chart and labels:
             data = {
                 "type": table.chart,
-                "label": str(table.columns[1]),
-                "labels": [label for label, _value in numbers],
-                "values": [value for _label, value in numbers],
+                "labels": labels,
+                "series": [{"label": label, "values": values} for label, values in series],
             }
         else:
             data = None

@@ -1,6 +1,7 @@
 // Draws the figures pages' charts with the vendored Chart.js. Each chart is a <canvas> with a
 // data-chart attribute naming a <script type="application/json"> element that holds
-// {"type": "bar"|"column"|"pie"|"line", "label": "...", "labels": [...], "values": [...]}.
+// {"type": "bar"|"column"|"pie"|"line", "labels": [...],
+//  "series": [{"label": "...", "values": [...]}, ...]} (one series, or more side by side).
 // The table next to each chart holds the same figures, for everyone without the picture.
 (function () {
   "use strict";
@@ -20,20 +21,20 @@
       type: type,
       data: {
         labels: data.labels,
-        datasets: [
-          {
-            label: data.label,
-            data: data.values,
-            backgroundColor: type === "pie" ? palette : palette[0],
-          },
-        ],
+        datasets: data.series.map(function (series, index) {
+          return {
+            label: series.label,
+            data: series.values,
+            backgroundColor: type === "pie" ? palette : palette[index % palette.length],
+          };
+        }),
       },
       options: {
         indexAxis: horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        plugins: { legend: { display: type === "pie" } },
+        plugins: { legend: { display: type === "pie" || data.series.length > 1 } },
       },
     });
   });

@@ -51,11 +51,12 @@ def test_the_demo_report_shows_every_figure_of_the_design():
     assert outcomes["条知识公交线路"][0] == Decimal(717)
     assert "books donated: 412" in programmes["Mutual Support for Shared Reading"][2]
     # And the days at each desk have a median and a 90th percentile.
-    entered, left, median, p90, on_time, overdue = rows(figures, "stage_times")["At the school"]
+    entered, left, median, p90, on_time, overdue, share = rows(figures, "stage_times")[
+        "At the school"
+    ]
     assert entered >= left > 0
     assert Decimal(0) < median <= p90
-    assert on_time is not None
-    assert overdue >= 0
+    assert share == (Decimal(100) * on_time / (on_time + overdue)).quantize(Decimal("0.1"))
 
 
 def test_the_figures_take_the_same_number_of_queries_for_a_small_and_a_large_year():
@@ -139,9 +140,56 @@ def test_days_at_a_desk_are_the_nearest_rank_median_and_90th_percentile_of_the_y
 
     with translation.override("en"):
         figures = year_figures(2024)
-    entered, left, median, p90, on_time, overdue = rows(figures, "stage_times")["At the school"]
+    entered, left, median, p90, on_time, overdue, share = rows(figures, "stage_times")[
+        "At the school"
+    ]
 
     assert (entered, left) == (10, 10)
     assert (median, p90) == (Decimal("5.0"), Decimal("9.0"))
-    assert on_time == Decimal("70.0"), "7 of 10 left within the 7 days"
-    assert overdue == 3
+    assert (on_time, overdue) == (7, 3), "7 of 10 left within the 7 days"
+    assert share == Decimal("70.0")
+
+
+def test_on_time_and_overdue_count_the_same_stays_so_they_agree():
+    """Two left by the deadline, one left after it, one still there past it, one still there
+    within it (neither yet): 2 on time, 2 overdue, 50 %."""
+    from suggestions.models import StageChange
+    from tests.suggestions.factories import SuggestionFactory
+
+    entered = timezone.now() - timedelta(days=20)
+    _stay(SuggestionFactory(), entered, 2)
+    _stay(SuggestionFactory(), entered, 6)
+    _stay(SuggestionFactory(), entered, 9)
+    for due_days in (7, 30):
+        stuck = StageChange.objects.create(
+            suggestion=SuggestionFactory(), action="route", from_state="submitted",
+            to_state="at_school", due_at=entered + timedelta(days=due_days),
+        )  # fmt: skip
+        StageChange.objects.filter(pk=stuck.pk).update(created_at=entered)
+
+    with translation.override("en"):
+        figures = year_figures(entered.year)
+    entered_n, left, _median, _p90, on_time, overdue, share = rows(figures, "stage_times")[
+        "At the school"
+    ]
+
+    assert (entered_n, left) == (5, 3)
+    assert (on_time, overdue, share) == (2, 2, Decimal("50.0"))
+    assert "Overdue: left after its deadline, or still there past it." in (
+        figures.table("stage_times").note
+    )
+
+
+def test_the_days_at_each_desk_chart_draws_days_not_how_many_entered():
+    from tests.suggestions.factories import SuggestionFactory
+
+    entered = timezone.now() - timedelta(days=20)
+    _stay(SuggestionFactory(), entered, 4)
+    with translation.override("en"):
+        table = year_figures(entered.year).table("stage_times")
+
+    labels, series = table.chart_series()
+
+    assert [name for name, _values in series] == ["Median days", "90th percentile days"]
+    assert labels[0] == "At the school"
+    assert series[0][1][0] == series[1][1][0] == 4.0

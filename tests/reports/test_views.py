@@ -236,3 +236,46 @@ def test_the_dashboard_reloading_itself_does_not_recompute_the_figures(client, a
             assert client.get(url("report_dashboard")).status_code == 200
 
     assert computed.call_count == 1
+
+
+def test_no_two_elements_of_the_dashboard_share_an_id(client, admin, year_with_a_small_activity):
+    """The year filter and the export form both have a year: a label must find its own."""
+    from collections import Counter
+    from html.parser import HTMLParser
+
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids = Counter()
+
+        def handle_starttag(self, tag, attrs):
+            self.ids.update(value for name, value in attrs if name == "id")
+
+    parser = Ids()
+    parser.feed(client.get(url("report_dashboard")).text)
+
+    assert parser.ids["id_year"] == 1
+    assert [name for name, n in parser.ids.items() if n > 1] == []
+
+
+def test_the_days_at_each_desk_chart_on_the_dashboard_draws_median_and_90th_percentile(
+    client, admin
+):
+    from datetime import timedelta
+
+    from tests.reports.test_figures import _stay
+    from tests.suggestions.factories import SuggestionFactory
+
+    entered = timezone.now() - timedelta(days=20)
+    _stay(SuggestionFactory(), entered, 4)
+
+    response = client.get(url("report_dashboard") + f"?year={entered.year}")
+
+    charts = response.context["charts"]
+    data = next(item["chart"] for item in charts if item["table"].key == "stage_times")
+    assert [series["label"] for series in data["series"]] == [
+        "Median days",
+        "90th percentile days",
+    ]
+    assert data["series"][0]["values"][0] == 4.0
+    assert "On time: left the desk by its deadline." in response.text
