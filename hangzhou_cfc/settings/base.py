@@ -8,6 +8,7 @@ Environment variables (all optional here; production.py makes some required):
 - DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS, DJANGO_CSRF_TRUSTED_ORIGINS
 - DJANGO_EMAIL_URL  e.g. smtp://user:pass@host:587; default: console
 - DJANGO_DEFAULT_FROM_EMAIL, DJANGO_VAR_DIR, DJANGO_LOG_LEVEL
+- PORTAL_BASE_URL   the address links in e-mails and calendar feeds point to
 """
 
 from datetime import timedelta
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "audit",
     "privacy",
     "imports",
+    # The project itself: its system checks (hangzhou_cfc/checks.py).
+    "hangzhou_cfc.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +211,8 @@ SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", def
 # Photos on suggestions: larger files are refused with a message.
 SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)
-# Links in e-mails point here.
+# Links in e-mails and calendar feeds point here. `make run` sets it from its HOST and PORT;
+# in production `check --deploy` refuses an address of this machine (hangzhou_cfc/checks.py).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # A request body (forms with a photo) larger than this is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
