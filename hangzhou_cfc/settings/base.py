@@ -399,6 +399,14 @@ CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=14)
 # --- Imports from spreadsheets (imports/) ----------------------------------------------------
 # A larger file is refused with a message (split it).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# What an XLSX may unpack to, checked before its cells are read (imports/tabular.py): all its
+# parts together, and each part larger than 1 MB at most this many times its packed size (a
+# roster made by Excel: 8 to 12 times).
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_UNPACK_RATIO = env.int("IMPORT_MAX_UNPACK_RATIO", default=100)
+# Rows × columns of a sheet (empty cells counted), counted as it is read: reading stops at the
+# first cell past it. The benchmark's roster of 50,000 children is 450,009.
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=1_000_000)
 
 # Demo logins (seed_demo) are allowed only where a settings module says so.
 DEMO_DATA_ALLOWED = False
