@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where links in e-mails and calendar feeds lead: the address `make run` serves on, unless set.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test bench install lint format messages lock clean
 
@@ -16,6 +18,7 @@ install: $(BIN)/.installed
 
 ## The demo portal: SQLite and a file broker under var/ unless DATABASE_URL / REDIS_URL are set;
 ## web server, Celery worker and beat side by side. Ctrl-C stops all three.
+## `make run PORT=8101 HOST=0.0.0.0` serves elsewhere; links in e-mails follow PORTAL_BASE_URL.
 run: export DJANGO_SETTINGS_MODULE = hangzhou_cfc.settings.local
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: install
@@ -25,7 +28,8 @@ run: install
 	@echo "  The portal: http://$(HOST):$(PORT)/   (English: http://$(HOST):$(PORT)/en/)"
 	@echo "  Web server, Celery worker and beat start below. Ctrl-C stops them all."
 	@echo
-	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	PORTAL_HOST=$(HOST) PORTAL_PORT=$(PORT) PORTAL_BASE_URL=$(PORTAL_BASE_URL) \
+	  $(BIN)/honcho start -f Procfile
 
 ## The whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL, Redis and a real
 ## worker; without them those tests are skipped (and fail when CI=true).

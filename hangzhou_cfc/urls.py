@@ -1,6 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -55,6 +56,8 @@ urlpatterns = [
 # Chinese, the default, lives at the unprefixed addresses; English under /en/. The language
 # of a page follows its address only, so a shared link shows the same language to everyone.
 urlpatterns += i18n_patterns(
+    # The address people guess for the login page.
+    path("login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("", include("groups.urls")),
     path("", include("suggestions.urls")),
     path("", include("activities.urls")),

@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from .tabular import Column, Table, clean, read_table
+from .tabular import Column, Limits, Table, clean, read_table
 
 
 class Action:
@@ -222,7 +222,14 @@ class Importer:
     # --- shared ---------------------------------------------------------------------------------
 
     def read(self, data: bytes) -> Table:
-        return read_table(data, self.columns, max_bytes=settings.IMPORT_MAX_BYTES)
+        # The limits are read when the file is, in the request as in the worker.
+        limits = Limits(
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+            max_unpack_ratio=settings.IMPORT_MAX_UNPACK_RATIO,
+            max_cells=settings.IMPORT_MAX_CELLS,
+        )
+        return read_table(data, self.columns, max_bytes=limits.max_bytes, limits=limits)
 
     def check_rows(self, rows: list[RowPlan], context) -> None:
         for item in rows:

@@ -22,6 +22,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -32,7 +33,13 @@ from openpyxl.utils.cell import range_boundaries
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # old .xls, and password-protected .xlsx
 HEADER_SEARCH_ROWS = 10  # the header is looked for among the first non-blank rows
-UNPACKED_FACTOR = 50  # an XLSX may unpack to this many times max_bytes, no more (zip bombs)
+# What a file may unpack to (settings.IMPORT_MAX_*; these are their defaults). A roster of
+# 50,000 children made by Excel packs 15 MB of XML into 1.6 MB (each part 8 to 12 times
+# smaller) and is a sheet of 50,001 rows by 9 columns.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # every part of an XLSX together, unpacked
+MAX_UNPACK_RATIO = 100  # a part larger than RATIO_FLOOR unpacks to at most this times its size
+RATIO_FLOOR = 1024 * 1024  # smaller parts (styles, themes) are not judged by their ratio
+MAX_CELLS = 1_000_000  # rows × columns of the sheet, empty cells counted
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, mapped to ASCII.
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -50,6 +57,8 @@ _CLOSING_TAG_START = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?\Z")
 _CHUNK = 1024 * 1024  # bytes of sheet XML read at a time
 _OVERLAP = 1024  # bytes kept between chunks, so that no tag is missed across two
 _MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384  # the size of an Excel sheet
+# Start tags of the parts that make the most objects when read: cells and shared strings.
+_CELL_OR_STRING_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|si)[\s/>]")
 
 
 @dataclass(frozen=True)
@@ -96,8 +105,28 @@ def clean(text: str, *, code_like: bool = False) -> str:
     return " ".join(text.split())
 
 
-def read_table(data: bytes, columns: list[Column], *, max_bytes: int) -> Table:
-    """Reads an XLSX or CSV file (recognised by its content) into a `Table`."""
+@dataclass(frozen=True)
+class Limits:
+    """How much a file may hold. All but `max_cells` are checked before the cells are read,
+    from the sizes the zip's directory declares (which zipfile then holds the parts to);
+    `max_cells` is counted as the cells are read, which stops at the first one too many."""
+
+    max_bytes: int
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+    max_unpack_ratio: int = MAX_UNPACK_RATIO
+    max_cells: int = MAX_CELLS
+
+
+def read_table(
+    data: bytes, columns: list[Column], *, max_bytes: int, limits: Limits | None = None
+) -> Table:
+    """Reads an XLSX or CSV file (recognised by its content) into a `Table`.
+
+    `limits` (default: `Limits(max_bytes)`) bounds the work: a file that would unpack to
+    more is refused with a `FileProblem` before it is read, or as soon as its cells are
+    found to be too many.
+    """
+    limits = limits or Limits(max_bytes=max_bytes)
     if len(data) > max_bytes:
         raise FileProblem(
             _(
@@ -117,11 +146,11 @@ def read_table(data: bytes, columns: list[Column], *, max_bytes: int) -> Table:
         )
     dated: set[tuple[int, int]] = set()
     if data.startswith(XLSX_MAGIC):
-        grid, merges, dated = _read_xlsx(data, max_bytes)
+        grid, merges, dated = _read_xlsx(data, limits)
     elif b"\x00" in data:
         raise FileProblem(_not_a_spreadsheet())
     else:
-        grid, merges = _read_csv(data), {}
+        grid, merges = _read_csv(data, limits), {}
     return _build_table(grid, merges, columns, dated)
 
 
@@ -140,7 +169,81 @@ def _not_a_spreadsheet() -> str:
     return _("This file is not a spreadsheet. Upload an .xlsx file or a CSV file.")
 
 
-def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges, set[tuple[int, int]]]:
+def _too_many_cells(limits: Limits) -> FileProblem:
+    return FileProblem(
+        _(
+            "The sheet has more than %(cells)s cells (rows × columns, empty ones counted): "
+            "delete the empty rows and columns after the data, or split it into smaller files "
+            "and import them one after another."
+        )
+        % {"cells": f"{limits.max_cells:,}"}
+    )
+
+
+class _CellBudget:
+    """Counts a grid as it is read: rows × the widest row, as the table pads it."""
+
+    def __init__(self, limits: Limits):
+        self.limits, self.rows, self.width = limits, 0, 1
+
+    def add(self, row_length: int) -> None:
+        self.rows += 1
+        self.width = max(self.width, row_length)
+        if self.rows * self.width > self.limits.max_cells:
+            raise _too_many_cells(self.limits)
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuses a workbook that would unpack to far more than it weighs (a "zip bomb"), from
+    the sizes its directory declares and a count of the start tags of its cells and strings,
+    all before openpyxl opens it. zipfile holds every part to its declared size."""
+    infos = archive.infolist()
+    too_much = FileProblem(
+        _(
+            "The workbook holds too much data: split it into smaller files and import "
+            "them one after another."
+        )
+    )
+    if sum(info.file_size for info in infos) > limits.max_unpacked_bytes:
+        raise too_much
+    for info in infos:
+        packed = max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and info.file_size > packed * limits.max_unpack_ratio:
+            raise FileProblem(
+                _(
+                    "This workbook unpacks to more than %(ratio)s times its size, which no "
+                    "spreadsheet of names and codes does: it is not read. Copy the rows to "
+                    "import into a new workbook, save it as .xlsx and upload that file."
+                )
+                % {"ratio": limits.max_unpack_ratio}
+            )
+    # Every sheet and the shared strings, wherever the workbook keeps them; the other parts
+    # hold neither tag and are small.
+    for info in (info for info in infos if info.filename.lower().endswith(".xml")):
+        if _count_start_tags(archive, info, limit=limits.max_cells) > limits.max_cells:
+            raise _too_many_cells(limits)
+
+
+def _count_start_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, limit: int) -> int:
+    """How many cells and shared strings a part holds, counted by their start tags while it is
+    unpacked, a chunk at a time; stops once past `limit`."""
+    count, pending = 0, b""
+    with archive.open(info) as source:
+        while chunk := source.read(_CHUNK):
+            pending += chunk
+            # A tag that may go on in the next chunk (one starting at the last "<", if that is
+            # near the end) waits for it; everything before is counted now.
+            cut = pending.rfind(b"<")
+            if cut < len(pending) - _OVERLAP:
+                cut = len(pending)
+            count += len(_CELL_OR_STRING_START.findall(pending, 0, cut))
+            pending = pending[cut:]
+            if count > limit:
+                return count
+    return count + len(_CELL_OR_STRING_START.findall(pending))
+
+
+def _read_xlsx(data: bytes, limits: Limits) -> tuple[list[list[str]], Merges, set[tuple[int, int]]]:
     """The grid of text, the merged cells, and the cells Excel holds as dates (a code typed
     as "3-12" that Excel turned into 12 March)."""
     from openpyxl import load_workbook
@@ -148,18 +251,13 @@ def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges, se
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise FileProblem(_not_a_spreadsheet())
+            _check_archive(archive, limits)
+    except FileProblem:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as error:
         raise FileProblem(_not_a_spreadsheet()) from error
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise FileProblem(_not_a_spreadsheet())
-    if unpacked > max_bytes * UNPACKED_FACTOR:
-        raise FileProblem(
-            _(
-                "The workbook holds too much data: split it into smaller files and import "
-                "them one after another."
-            )
-        )
     # Read-only mode streams the sheet row by row instead of building a cell object for each
     # cell: a roster of 50,000 rows fits in a fraction of the memory and time. It does not
     # give the merged ranges, which are read from the sheet's XML afterwards.
@@ -175,8 +273,11 @@ def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[list[str]], Merges, se
             # Read-only mode trusts the size the sheet declares in <dimension>, which some
             # writers leave out or get wrong (e.g. "A1"): read every row and cell there is.
             sheet.reset_dimensions()
-            grid, dated = [], set()
+            grid, dated, budget = [], set(), _CellBudget(limits)
             for r, row in enumerate(sheet.iter_rows(values_only=True)):
+                # Before the row is kept: a cell far down or far right makes openpyxl fill
+                # in every empty row and cell before it.
+                budget.add(len(row))
                 grid.append([_cell_text(value) for value in row])
                 dated.update(
                     (r, c) for c, value in enumerate(row) if isinstance(value, dt.date | dt.time)
@@ -292,12 +393,16 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes, limits: Limits) -> list[list[str]]:
     text = _decode(data)
     if len(_CONTROL.findall(text)) > max(2, len(text) // 100):
         raise FileProblem(_not_a_spreadsheet())
+    grid, budget = [], _CellBudget(limits)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)):
+            budget.add(len(row))
+            grid.append(row)
+        return grid
     except csv.Error as error:
         raise FileProblem(
             _(

@@ -8,6 +8,7 @@ Environment variables (all optional here; production.py makes some required):
 - DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS, DJANGO_CSRF_TRUSTED_ORIGINS
 - DJANGO_EMAIL_URL  e.g. smtp://user:pass@host:587; default: console
 - DJANGO_DEFAULT_FROM_EMAIL, DJANGO_VAR_DIR, DJANGO_LOG_LEVEL
+- PORTAL_BASE_URL   the address links in e-mails and calendar feeds point to
 """
 
 from datetime import timedelta
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "privacy",
     "imports",
     "messaging",
+    # The project itself: its system checks (hangzhou_cfc/checks.py).
+    "hangzhou_cfc.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
@@ -243,7 +246,8 @@ MESSAGES_STUCK_AFTER = env.int("MESSAGES_STUCK_AFTER", default=120)
 # Photos on suggestions: larger files are refused with a message.
 SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)
-# Links in e-mails point here.
+# Links in e-mails and calendar feeds point here. `make run` sets it from its HOST and PORT;
+# in production `check --deploy` refuses an address of this machine (hangzhou_cfc/checks.py).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # A request body (forms with a photo) larger than this is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -414,7 +418,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refused_requests": {"()": "hangzhou_cfc.log.RefusedRequestFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A refused request (403, 404…) is one line, without the traceback Django adds.
+    "loggers": {"django.request": {"filters": ["refused_requests"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
@@ -430,6 +437,14 @@ CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=14)
 # --- Imports from spreadsheets (imports/) ----------------------------------------------------
 # A larger file is refused with a message (split it).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# What an XLSX may unpack to, checked before its cells are read (imports/tabular.py): all its
+# parts together, and each part larger than 1 MB at most this many times its packed size (a
+# roster made by Excel: 8 to 12 times).
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_UNPACK_RATIO = env.int("IMPORT_MAX_UNPACK_RATIO", default=100)
+# Rows × columns of a sheet (empty cells counted), counted as it is read: reading stops at the
+# first cell past it. The benchmark's roster of 50,000 children is 450,009.
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=1_000_000)
 
 # Demo logins (seed_demo) are allowed only where a settings module says so.
 DEMO_DATA_ALLOWED = False

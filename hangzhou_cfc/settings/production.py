@@ -1,6 +1,7 @@
 """Production: gunicorn behind a TLS-terminating proxy, PostgreSQL and Redis.
 
-Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, PERSONAL_DATA_KEYS.
+Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, PERSONAL_DATA_KEYS,
+and PORTAL_BASE_URL (`check --deploy` refuses it unset or an address of this machine).
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -11,6 +12,10 @@ from .base import env
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# The address people open, which e-mails and calendar feeds link to: no default here, so that
+# `check --deploy` (hangzhou_cfc.E001) says when it is missing rather than links leading to
+# the loopback address of the server.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="")
 
 # The proxy terminates TLS and says so in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

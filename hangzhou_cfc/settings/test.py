@@ -21,8 +21,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The portal's own logging (its filters), without the console handler: pytest captures the logs.
 LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
+    **LOGGING,  # noqa: F405
+    "handlers": {},
     "root": {"level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }

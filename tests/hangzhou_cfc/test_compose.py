@@ -109,3 +109,11 @@ def test_the_dockerfile_copies_every_app_and_folder_the_project_needs():
     for app in settings.INSTALLED_APPS:
         if (BASE_DIR / app).is_dir():
             assert app in copied, f"the image lacks the app {app}"
+
+
+def test_the_app_services_must_be_told_the_address_people_open():
+    """Links in e-mails and calendar feeds lead to PORTAL_BASE_URL: compose refuses to start
+    without it rather than link to the container's own address."""
+    for name in APP_SERVICES:
+        value = SERVICES[name]["environment"]["PORTAL_BASE_URL"]
+        assert re.fullmatch(r"\$\{PORTAL_BASE_URL:\?[^}]+\}", value), value

@@ -2,9 +2,13 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PRINT_SETTINGS = """
@@ -29,7 +33,9 @@ SERVERS = {
 def clean_environment(**env):
     """This process's environment without any setting, plus the given variables."""
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "PORTAL_"))
     }
     return {**clean, **env}
 
@@ -94,8 +100,8 @@ def test_production_settings_refuse_the_embedded_sqlite_and_file_broker():
     assert "DATABASE_URL" in result.stderr
 
 
-def test_production_settings_pass_the_deployment_checks():
-    result = subprocess.run(
+def check_deploy(**env):
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
         env=clean_environment(
@@ -104,12 +110,83 @@ def test_production_settings_pass_the_deployment_checks():
             DJANGO_SECRET_KEY="a-test-key-" + "k" * 50,
             DJANGO_ALLOWED_HOSTS="portal.example",
             PERSONAL_DATA_KEYS=A_FERNET_KEY,
+            **env,
         ),
         capture_output=True,
         text=True,
     )
 
+
+def test_production_settings_pass_the_deployment_checks():
+    result = check_deploy(PORTAL_BASE_URL="https://portal.example")
+
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_with_a_loopback_portal_address_fails_the_deployment_checks():
+    result = check_deploy(PORTAL_BASE_URL="http://127.0.0.1:8000")
+
+    assert result.returncode != 0
+    assert "hangzhou_cfc.E002" in result.stderr
+    assert "PORTAL_BASE_URL" in result.stderr
+
+
+def test_production_without_a_portal_address_fails_the_deployment_checks():
+    result = check_deploy()
+
+    assert result.returncode != 0
+    assert "hangzhou_cfc.E001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "errors"),
+    [
+        ("https://portal.example.org", []),
+        ("http://portal.example.org:8101/", []),
+        ("http://10.0.0.5:8000", []),
+        ("http://127.0.0.1:8000", ["hangzhou_cfc.E002"]),
+        ("http://localhost:8101", ["hangzhou_cfc.E002"]),
+        ("http://[::1]:8000", ["hangzhou_cfc.E002"]),
+        ("http://0.0.0.0:8000", ["hangzhou_cfc.E002"]),
+        ("", ["hangzhou_cfc.E001"]),
+        ("portal.example.org", ["hangzhou_cfc.E001"]),
+    ],
+)
+def test_the_deployment_check_of_the_portal_address(settings, url, errors):
+    settings.PORTAL_BASE_URL = url
+
+    found = run_checks(include_deployment_checks=True, tags=["security"])
+
+    assert [error.id for error in found if error.id.startswith("hangzhou_cfc.")] == errors
+
+
+def test_the_portal_address_of_make_run_follows_its_port(tmp_path):
+    """`make run PORT=8101` serves on 8101, and the links its processes write point there."""
+    result = subprocess.run(
+        ["make", "--dry-run", "run", "PORT=8101"],
+        cwd=BASE_DIR,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    honcho = next(
+        line for line in result.stdout.replace("\\\n", " ").splitlines() if "honcho start" in line
+    )
+    variables = dict(
+        word.split("=", 1) for word in shlex.split(honcho) if "=" in word and word[0].isupper()
+    )
+    assert variables["PORTAL_PORT"] == "8101"
+
+    loaded = run_python(
+        "from django.conf import settings; print(settings.PORTAL_BASE_URL)",
+        "hangzhou_cfc.settings.local",
+        DJANGO_VAR_DIR=str(tmp_path),
+        **variables,
+    )
+
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "http://127.0.0.1:8101"
 
 
 def test_production_settings_refuse_to_start_without_the_personal_data_key():

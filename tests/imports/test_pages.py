@@ -249,3 +249,42 @@ def test_a_new_staff_login_sets_its_password_by_the_e_mailed_link(
     assert login.check_password("a long pass phrase 42")
     # The link works once.
     assert "此链接已失效" in client.get(urlsplit(link).path, follow=True).text
+
+
+BOMB_REFUSED = {
+    "zh-hans": "此工作簿解压后超过其大小的 100 倍",
+    "en": "This workbook unpacks to more than 100 times its size",
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_workbook_that_unpacks_to_millions_of_cells_is_refused_on_the_upload_form(
+    office, language
+):
+    from tests.imports.helpers import cell_bomb
+
+    bomb = SimpleUploadedFile("roster.xlsx", cell_bomb(IMPORTERS["children"].columns))
+    with translation.override(language):
+        url = reverse("import_upload", args=["children"])
+
+    response = office.post(url, {"file": bomb})
+
+    assert response.status_code == 400
+    assert BOMB_REFUSED[language] in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_worker_reads_the_cell_budget_when_it_writes(
+    office, django_capture_on_commit_callbacks
+):
+    """The limits are the worker's own when it reads the file again: a file previewed under
+    a larger budget is not written under a smaller one."""
+    location = upload(office, GOOD)["Location"]
+    assert "Confirm: create 3" in office.get(location).content.decode()
+
+    with override_settings(IMPORT_MAX_CELLS=10), django_capture_on_commit_callbacks(execute=True):
+        office.post(location)
+
+    batch = ImportBatch.objects.get()
+    assert (batch.state, batch.problem) == ("pending", "refused")
+    assert not Organisation.objects.exists()

@@ -2,7 +2,9 @@
 
 import datetime as dt
 import io
+import itertools
 import re
+import time
 import zipfile
 
 import pytest
@@ -11,6 +13,7 @@ from openpyxl import Workbook
 
 from imports import tabular
 from imports.tabular import Column, FileProblem, Row, header_text, read_table
+from tests.imports.helpers import cell_bomb, header_row, text_cell, xlsx_with_sheet
 
 CODE = Column("code", "组织代码", "code", required=True, code_like=True)
 NAME = Column("name", "名称", "name", required=True)
@@ -337,6 +340,81 @@ def test_too_large():
     assert read("组织代码\nA1\n".encode(), max_bytes=len("组织代码\nA1\n".encode())).rows
 
 
+# Files that unpack to far more than they weigh ------------------------------------------------
+
+TOO_MANY_CELLS = (
+    "The sheet has more than 10,000 cells (rows × columns, empty ones counted): delete the "
+    "empty rows and columns after the data, or split it into smaller files and import them one "
+    "after another."
+)
+
+
+def test_a_small_workbook_that_unpacks_to_millions_of_cells_is_refused_before_it_is_read():
+    bomb = cell_bomb(COLUMNS)
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert len(bomb) < 200 * 1024 and sheet.file_size > 40 * MB  # 3,000,000 cells
+
+    started = time.monotonic()
+    message = problem(bomb, max_bytes=20 * MB)
+
+    assert message == (
+        "This workbook unpacks to more than 100 times its size, which no spreadsheet of names "
+        "and codes does: it is not read. Copy the rows to import into a new workbook, save it "
+        "as .xlsx and upload that file."
+    )
+    assert time.monotonic() - started < 5, "refused from the zip's directory, not by reading it"
+
+
+def test_a_workbook_over_the_unpacked_size_is_refused_before_it_is_read():
+    data = xlsx(school_sheet)
+    limits = tabular.Limits(max_bytes=MB, max_unpacked_bytes=5000)
+
+    with pytest.raises(FileProblem) as caught:
+        read_table(data, COLUMNS, max_bytes=MB, limits=limits)
+
+    assert caught.value.args[0] == (
+        "The workbook holds too much data: split it into smaller files and import them one "
+        "after another."
+    )
+    assert read_table(data, COLUMNS, max_bytes=MB, limits=tabular.Limits(max_bytes=MB)).rows
+
+
+def cells(data, max_cells):
+    limits = tabular.Limits(max_bytes=MB, max_cells=max_cells)
+    with pytest.raises(FileProblem) as caught:
+        read_table(data, COLUMNS, max_bytes=MB, limits=limits)
+    return caught.value.args[0]
+
+
+def test_a_sheet_over_the_cell_budget_is_refused():
+    # 2,001 rows of 5 different cells: packed no tighter than a real sheet.
+    rows = (
+        b"<row>" + b"".join(text_cell(f"{n}-{c}") for c in range(5)) + b"</row>"
+        for n in range(2000)
+    )
+    data = xlsx_with_sheet(itertools.chain([header_row(COLUMNS)], rows))
+
+    assert cells(data, max_cells=10_000) == TOO_MANY_CELLS
+    assert len(read_table(data, COLUMNS, max_bytes=MB).rows) == 2000
+
+
+def test_a_few_cells_far_apart_count_as_the_sheet_they_span():
+    # Three cells, but read as 200 rows by 52 columns (A1 to AZ200).
+    far = b'<row r="200"><c r="AZ200"><v>1</v></c></row>'
+    data = xlsx_with_sheet([header_row(COLUMNS), far], dimension="A1")
+
+    assert cells(data, max_cells=10_000) == TOO_MANY_CELLS
+
+
+def test_a_csv_over_the_cell_budget_is_refused():
+    wide = "组织代码,名称" + "," * 200 + "\n"
+    text = wide + "A1,一小\n" * 100  # 101 rows by 202 columns, once padded
+
+    assert cells(text.encode(), max_cells=10_000) == TOO_MANY_CELLS
+    assert len(read(text.encode()).rows) == 100
+
+
 def test_old_xls():
     message = problem(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 100)
     assert message.startswith("This is an old Excel file (.xls), which cannot be read.")
@@ -381,3 +459,16 @@ def test_empty_file_and_no_header():
         "No header row was found in the first 10 rows: put the column headers "
         f"({EXPECTED}) in the row above the data, then upload the file again."
     )
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64, 5000])
+def test_cells_are_counted_across_chunks(monkeypatch, chunk):
+    xml = b"<row><c><v>1</v></c><x:c r='B1'/><c/><cols/><col/></row>" * 20 + b"<t>" + b"a" * 3000
+    source = io.BytesIO()
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    monkeypatch.setattr(tabular, "_CHUNK", chunk)
+
+    with zipfile.ZipFile(source) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert tabular._count_start_tags(archive, info, limit=10**6) == 60

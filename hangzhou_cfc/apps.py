@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The project itself: no models, only its system checks."""
+
+    name = "hangzhou_cfc"
+    verbose_name = "Hangzhou children's observation group portal"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the checks)
