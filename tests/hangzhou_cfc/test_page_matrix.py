@@ -60,7 +60,7 @@ NOBODY = frozenset()
 
 # Not pages of the portal's own: the API (test_api_matrix.py), Django's admin (its own
 # permissions; see test_the_admin_site_is_closed_to_every_portal_role), the language switch,
-# the health check and Django's login views.
+# the health checks and Django's login views.
 NOT_PAGES = (
     "admin/",
     "api/",
@@ -68,6 +68,7 @@ NOT_PAGES = (
     "media/",
     "i18n/setlang/",
     "healthz",
+    "readyz",  # tests/hangzhou_cfc/test_health.py
     "accounts/login/",
     "login/",  # a redirect to accounts/login/ (tests/hangzhou_cfc/test_urls.py)
     "accounts/logout/",
