@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from groups.models import FocusArea, Organisation
+from groups.models import FocusArea
 from hangzhou_cfc.api import CursorPagination, StrictSerializer
 
 from . import selectors, services, workflow
@@ -150,13 +150,20 @@ class MoveSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False, min_value=0)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     merged_into = serializers.PrimaryKeyRelatedField(
-        queryset=Suggestion.objects.all(), required=False
+        queryset=Suggestion.objects.none(), required=False
     )
     planned_on = serializers.DateField(required=False)
     department = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind="department"), required=False
+        queryset=selectors.departments(), required=False
     )
     outcome = OutcomeSerializer(required=False)
+
+    def __init__(self, *args, suggestion: Suggestion | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if suggestion is not None:
+            # What the page's form offers: another school's suggestion, or one that does
+            # not exist, is the same unknown id.
+            self.fields["merged_into"].queryset = selectors.merge_candidates(suggestion)
 
 
 class SuggestionFilter(django_filters.FilterSet):
@@ -235,7 +242,7 @@ def _move_endpoint(name):
     )
     def move(self, request, pk=None):
         suggestion = self.get_object()
-        data = MoveSerializer(data=request.data)
+        data = MoveSerializer(data=request.data, suggestion=suggestion)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         try:

@@ -2,8 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Organisation, OrganisationKind
-
+from . import selectors
 from .models import Outcome, Suggestion
 from .photos import clean_photo
 
@@ -68,7 +67,7 @@ class MergeForm(VersionedForm):
 class DepartmentForm(VersionedForm):
     department = forms.ModelChoiceField(
         label=_("Department"),
-        queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
+        queryset=selectors.departments(),
     )
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
