@@ -113,12 +113,6 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
         }
         help_texts = {"unit": _("e.g. children's parking lots, metres of stroller lane")}
 
-    def clean_completed_on(self):
-        completed_on = self.cleaned_data["completed_on"]
-        if completed_on > timezone.localdate():
-            raise forms.ValidationError(_("The work cannot be completed in the future."))
-        return completed_on
-
 
 # The form each action asks for (actions not listed need only a confirmation).
 ACTION_FORMS = {

@@ -250,7 +250,9 @@ def suggestion_transition(
         suggestion.requested_department = department
     if action in ("resolve_locally", "mark_implemented"):
         _require(bool(outcome and outcome.get("description")), _("Describe what was done."))
-        Outcome.objects.create(suggestion=suggestion, **outcome)
+        done = Outcome(suggestion=suggestion, **outcome)
+        done.full_clean()
+        done.save()
         suggestion.progress = 100
     if action in ("decline", "resolve_locally", "mark_implemented", "return"):
         suggestion.answer = note or (outcome or {}).get("description", "")
