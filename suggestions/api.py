@@ -12,7 +12,7 @@ import django_filters
 import rules
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from groups.models import FocusArea
 from hangzhou_cfc.api import CursorPagination, StrictSerializer
+from hangzhou_cfc.schema import ERROR_MEANINGS, ErrorSerializer
 
 from . import selectors, services, workflow
 from .models import ParticipationRole, StageChange, StateChoices, Suggestion
@@ -265,7 +266,10 @@ class SuggestionViewSet(
         suggestion = services.suggestion_create(child=request.user.child, **data.validated_data)
         return Response(SuggestionSerializer(suggestion).data, status=201)
 
-    @extend_schema(responses={200: StageChangeSerializer(many=True)})
+    @extend_schema(
+        responses={200: StageChangeSerializer(many=True)},
+        summary="Read a suggestion's journey: one row per move",
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
         suggestion = self.get_object()
@@ -341,7 +345,10 @@ def _move_endpoint(name):
     # After action(), which replaces the function's kwargs and with them a schema set before.
     return extend_schema(
         request=body,
-        responses={200: SuggestionSerializer},
+        responses={
+            200: SuggestionSerializer,
+            409: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[409]),
+        },
         summary=MOVE_SUMMARIES[name],
         description=f"The workflow move `{name}`. 409 with code `illegal_move` when it is not "
         "possible now (the reason in `fields.reason`), `stale` when `version` is older than "
