@@ -289,6 +289,23 @@ def test_a_school_merges_only_into_an_open_suggestion_of_its_own_school(world):
     assert merged.json()["merged_into"] == goes_on.pk
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_merges_into_another_schools_suggestion_or_sees_it_afterwards(world, role):
+    user = world["users"][role]
+    mine, elsewhere = world["suggestions"]["a"], world["suggestions"]["b"]
+    target = Suggestion.objects.filter(pk=elsewhere.pk)
+    saw_it = user is not None and visible_to(user, target).exists()
+
+    response = client_for(user).post(
+        f"/api/v1/suggestions/{mine.pk}/merge/", {"merged_into": elsewhere.pk}, format="json"
+    )
+
+    assert response.status_code in (400, 401, 403, 404, 409), role
+    mine.refresh_from_db()
+    assert (mine.state, mine.merged_into_id) == ("at_school", None), role
+    assert (user is not None and visible_to(user, target).exists()) == saw_it, role
+
+
 def test_a_suggestion_is_forwarded_or_referred_only_to_a_city_department(world):
     users = world["users"]
     suggestion = world["suggestions"]["a"]
