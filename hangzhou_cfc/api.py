@@ -14,7 +14,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import (
+    get_supported_language_variant,
+    parse_accept_lang_header,
+)
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -37,6 +42,13 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-id"
+
+    def get_paginated_response_schema(self, schema):
+        # DRF's examples of `next` and `previous` end in a stray quote: not a URI.
+        response = super().get_paginated_response_schema(schema)
+        for name in ("next", "previous"):
+            response["properties"][name]["example"] = "http://api.example.org/?cursor=cD00ODY%3D"
+        return response
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -111,6 +123,32 @@ class StrictSerializer(serializers.Serializer):
                     {name: [_("This field is not known.")] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+def accepted_language(header: str) -> str:
+    """The portal's language closest to an Accept-Language header, else the default."""
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class ApiLanguageMiddleware:
+    """The API has one address for every language, so its messages (and the schema) follow
+    Accept-Language: LocaleMiddleware gives every unprefixed address the default language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            translation.activate(accepted_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")))
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
 
 
 class ApiBodyLimitMiddleware:

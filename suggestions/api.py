@@ -12,14 +12,15 @@ import django_filters
 import rules
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from groups.models import FocusArea, Organisation
+from groups.models import FocusArea
 from hangzhou_cfc.api import CursorPagination, StrictSerializer
+from hangzhou_cfc.schema import ERROR_MEANINGS, ErrorSerializer
 
 from . import selectors, services, workflow
 from .models import ParticipationRole, StageChange, StateChoices, Suggestion
@@ -143,20 +144,68 @@ class OutcomeSerializer(StrictSerializer):
 
 
 class MoveSerializer(StrictSerializer):
-    """What a move may carry: `version` (the one the client saw; a stale one gets 409) and
-    what the move needs (see the workflow): a note, the suggestion it merges into, the planned
-    date, the department, the outcome."""
+    """What every move may carry: the version the client saw and a note."""
 
-    version = serializers.IntegerField(required=False, min_value=0)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    merged_into = serializers.PrimaryKeyRelatedField(
-        queryset=Suggestion.objects.all(), required=False
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The suggestion's `version` the client saw; an older one gets 409 `stale`.",
     )
-    planned_on = serializers.DateField(required=False)
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.filter(kind="department"), required=False
+    note = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Words for the child (a reason, a question), kept in the history.",
     )
-    outcome = OutcomeSerializer(required=False)
+
+    def __init__(self, *args, suggestion: Suggestion | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if suggestion is not None and "merged_into" in self.fields:
+            # What the page's form offers: another school's suggestion, or one that does
+            # not exist, is the same unknown id.
+            self.fields["merged_into"].queryset = selectors.merge_candidates(suggestion)
+
+
+# What a move needs beyond version and note (workflow.MOVES[...].needs), field by field.
+_MOVE_FIELDS = {
+    "merge": lambda: {
+        "merged_into": serializers.PrimaryKeyRelatedField(
+            queryset=Suggestion.objects.none(),
+            help_text="An open suggestion of the same school, the one that goes on.",
+        )
+    },
+    "accept": lambda: {
+        "planned_on": serializers.DateField(help_text="The day the work is planned to end.")
+    },
+    "forward": lambda: {
+        "department": serializers.PrimaryKeyRelatedField(
+            queryset=selectors.departments(),
+            required=False,
+            help_text="A city department; left out, the routing rules choose.",
+        )
+    },
+    "refer": lambda: {
+        "department": serializers.PrimaryKeyRelatedField(
+            queryset=selectors.departments(), help_text="Another city department."
+        )
+    },
+    "resolve_locally": lambda: {"outcome": OutcomeSerializer()},
+    "mark_implemented": lambda: {"outcome": OutcomeSerializer()},
+}
+
+
+def _move_serializer(name: str) -> type[MoveSerializer]:
+    """The body of one move: its own class, so that the schema names exactly what it takes
+    (`MergeMoveRequest` …) and a note is required where the workflow needs one."""
+    fields = _MOVE_FIELDS.get(name, dict)()
+    if "note" in workflow.MOVES[name].needs:
+        fields["note"] = serializers.CharField(
+            max_length=2000, help_text="Words for the child: required for this move."
+        )
+    if not fields:
+        return MoveSerializer
+    camel = "".join(part.capitalize() for part in name.split("_"))
+    return type(f"{camel}MoveSerializer", (MoveSerializer,), fields)
 
 
 class SuggestionFilter(django_filters.FilterSet):
@@ -217,7 +266,10 @@ class SuggestionViewSet(
         suggestion = services.suggestion_create(child=request.user.child, **data.validated_data)
         return Response(SuggestionSerializer(suggestion).data, status=201)
 
-    @extend_schema(responses={200: StageChangeSerializer(many=True)})
+    @extend_schema(
+        responses={200: StageChangeSerializer(many=True)},
+        summary="Read a suggestion's journey: one row per move",
+    )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
         suggestion = self.get_object()
@@ -225,18 +277,45 @@ class SuggestionViewSet(
         return Response(StageChangeSerializer(changes, many=True).data)
 
 
+# One line per move for the schema (English, for the developers who read it).
+MOVE_SUMMARIES = {
+    "submit": "Send a draft (the child)",
+    "resubmit": "Send a returned suggestion again (the child)",
+    "withdraw": "Withdraw a suggestion (the child)",
+    "collect": "Collect a suggestion for the community (the school)",
+    "return": "Return a suggestion with a question (the school)",
+    "merge": "Merge a suggestion into another of the same school (the school)",
+    "resolve_locally": "Resolve a suggestion in the community (the community)",
+    "forward": "Forward a suggestion to a city department (the community)",
+    "accept": "Accept a suggestion with a planned date (the department)",
+    "refer": "Refer a suggestion to another department (the department)",
+    "mark_implemented": "Mark a suggestion implemented, with its outcome (the department)",
+    "decline": "Decline a suggestion with a reason (its owner, or the programme office)",
+}
+
+
+def _refuse_if_impossible(name, suggestion, user, data) -> None:
+    """The 409 the service would give, in its order (stale first), without a lock: for a body
+    that is not valid, so that a client learns first that the move is not possible."""
+    seen = data.get("version") if isinstance(data, dict) else None
+    if type(seen) is int and seen != suggestion.version:
+        raise services.StaleSuggestion
+    actor = services.actor_for(user, suggestion)
+    if actor is None:
+        raise workflow.IllegalMove(name, workflow.State(suggestion.state), None, "not_on_your_desk")
+    workflow.move_for(name, workflow.State(suggestion.state), actor)
+
+
 def _move_endpoint(name):
-    @extend_schema(
-        request=MoveSerializer,
-        responses={200: SuggestionSerializer},
-        summary=f"The workflow move “{name}”",
-        description="409 with code `illegal_move` when the move is not possible now, `stale` "
-        "when `version` is older than the suggestion's.",
-    )
+    body = _move_serializer(name)
+
     def move(self, request, pk=None):
         suggestion = self.get_object()
-        data = MoveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = body(data=request.data, suggestion=suggestion)
+        if not data.is_valid():
+            # Whether the move is possible now comes first (409), then what it needs (400).
+            _refuse_if_impossible(name, suggestion, request.user, request.data)
+            raise serializers.ValidationError(data.errors)
         values = dict(data.validated_data)
         try:
             with transaction.atomic():
@@ -255,7 +334,7 @@ def _move_endpoint(name):
         return Response(SuggestionSerializer(moved).data)
 
     move.__name__ = f"move_{name}"
-    return action(
+    endpoint = action(
         detail=True,
         methods=["post"],
         url_path=name,
@@ -263,6 +342,18 @@ def _move_endpoint(name):
         filterset_class=None,
         pagination_class=None,
     )(move)
+    # After action(), which replaces the function's kwargs and with them a schema set before.
+    return extend_schema(
+        request=body,
+        responses={
+            200: SuggestionSerializer,
+            409: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[409]),
+        },
+        summary=MOVE_SUMMARIES[name],
+        description=f"The workflow move `{name}`. 409 with code `illegal_move` when it is not "
+        "possible now (the reason in `fields.reason`), `stale` when `version` is older than "
+        "the suggestion's.",
+    )(endpoint)
 
 
 for _name in PEOPLE_MOVES:

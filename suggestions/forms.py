@@ -2,8 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Organisation, OrganisationKind
-
+from . import selectors
 from .models import Outcome, Suggestion
 from .photos import clean_photo
 from .services import SENDING_NEEDS_MESSAGE
@@ -100,7 +99,7 @@ class CollectForm(VersionedForm):
 class DepartmentForm(VersionedForm):
     department = forms.ModelChoiceField(
         label=_("Department"),
-        queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name"),
+        queryset=selectors.departments(),
     )
     note = handover_note(_("A note for the department"))
 
@@ -143,12 +142,6 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
             "completed_on": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {"unit": _("e.g. children's parking lots, metres of stroller lane")}
-
-    def clean_completed_on(self):
-        completed_on = self.cleaned_data["completed_on"]
-        if completed_on > timezone.localdate():
-            raise forms.ValidationError(_("The work cannot be completed in the future."))
-        return completed_on
 
 
 # The form each action asks for (actions not listed need only a confirmation).

@@ -2,8 +2,10 @@
 through services.suggestion_transition, which writes one StageChange per move."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Child, FocusArea, ObservationGroup, Organisation, OrganisationKind
@@ -233,6 +235,13 @@ class StageChange(models.Model):
         return self.actor_id is None
 
 
+def not_in_the_future(day) -> None:
+    """The one check of an outcome's date, for the page's form and the API alike (the form
+    is a ModelForm; the service cleans the outcome before it saves it)."""
+    if day > timezone.localdate():
+        raise ValidationError(_("The work cannot be completed in the future."))
+
+
 class Outcome(models.Model):
     """What was built or changed: "175 children's parking lots"."""
 
@@ -244,7 +253,7 @@ class Outcome(models.Model):
         _("quantity"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     unit = models.CharField(_("unit"), max_length=40, blank=True)
-    completed_on = models.DateField(_("completed on"))
+    completed_on = models.DateField(_("completed on"), validators=[not_in_the_future])
 
     class Meta:
         verbose_name = _("outcome")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from groups.models import Child, Membership, Role, User
+from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
 
 from . import workflow
 from .models import Notification, ProgressUpdate, StageChange, Suggestion
@@ -107,13 +107,22 @@ def handover_notes(suggestion: Suggestion) -> list[StageChange]:
 
 
 def merge_candidates(suggestion: Suggestion) -> QuerySet[Suggestion]:
-    """Open suggestions from children of the same school that this one could join."""
+    """Open suggestions from children of the same school that this one could join.
+
+    The one rule for both doors: the page's form offers these, the API accepts only these,
+    and `suggestion_transition` refuses any other (a merge makes the target readable to the
+    merged suggestion's school, child and guardians)."""
     return (
         Suggestion.objects.filter(child__school_id=suggestion.child.school_id)
         .exclude(pk=suggestion.pk)
         .exclude(state__in=[*workflow.FINAL_STATES, State.DRAFT, State.RETURNED])
         .order_by("-created_at")
     )
+
+
+def departments() -> QuerySet[Organisation]:
+    """The city departments a suggestion may be forwarded or referred to."""
+    return Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name")
 
 
 def implemented_publicly() -> QuerySet[Suggestion]:

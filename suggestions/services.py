@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from groups.models import Child, Organisation, OrganisationKind, Role, User
 from messaging.services import message_queue
 
-from . import workflow
+from . import selectors, workflow
 from .models import (
     Notification,
     NotificationKind,
@@ -177,9 +177,9 @@ def _move(
     return change
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(condition: bool, message: str, *, field: str | None = None) -> None:
     if not condition:
-        raise ValidationError(message)
+        raise ValidationError({field: message} if field else message)
 
 
 @transaction.atomic
@@ -217,18 +217,21 @@ def suggestion_transition(
     note = note.strip()
     if "note" in move.needs:
         _require(bool(note), _("Please write a few words for the child."))
-    if action == "merge" and merged_into is not None:
-        # Lock the one that goes on too, so that A into B and B into A cannot both happen.
-        merged_into = (
-            Suggestion.objects.select_for_update(of=("self",)).filter(pk=merged_into.pk).first()
-        )
     if action == "merge":
+        # Only into one the page would offer (an open one of the same school), checked here
+        # so that no door can merge into a suggestion its user may not see. Lock it too, so
+        # that A into B and B into A cannot both happen.
+        if merged_into is not None:
+            merged_into = (
+                selectors.merge_candidates(suggestion)
+                .select_for_update(of=("self",))
+                .filter(pk=merged_into.pk)
+                .first()
+            )
         _require(
-            merged_into is not None
-            and merged_into.pk != suggestion.pk
-            and merged_into.state not in workflow.FINAL_STATES
-            and merged_into.state != State.DRAFT,
+            merged_into is not None,
             _("Choose an open suggestion to merge this one into."),
+            field="merged_into",
         )
         suggestion.merged_into = merged_into
     if action == "accept":
@@ -241,12 +244,21 @@ def suggestion_transition(
             and department.kind == OrganisationKind.DEPARTMENT
             and department.pk != suggestion.owner_id,
             _("Choose another city department."),
+            field="department",
+        )
+    if action == "forward" and department is not None:
+        _require(
+            department.kind == OrganisationKind.DEPARTMENT,
+            _("Choose a city department."),
+            field="department",
         )
     if action in ("forward", "refer"):
         suggestion.requested_department = department
     if action in ("resolve_locally", "mark_implemented"):
         _require(bool(outcome and outcome.get("description")), _("Describe what was done."))
-        Outcome.objects.create(suggestion=suggestion, **outcome)
+        done = Outcome(suggestion=suggestion, **outcome)
+        done.full_clean()
+        done.save()
         suggestion.progress = 100
     if action in ("decline", "resolve_locally", "mark_implemented", "return"):
         suggestion.answer = note or (outcome or {}).get("description", "")

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hangzhou_cfc.api.ApiLanguageMiddleware",
     "hangzhou_cfc.api.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -366,9 +367,10 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework: the API under /api/v1/ --------------------------------------------------
 REST_FRAMEWORK = {
     # The browser's session (with CSRF) for the portal's own pages; tokens for other systems.
+    # The token first: without credentials the answer is 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["hangzhou_cfc.parsers.SafeJSONParser"],
@@ -387,7 +389,7 @@ REST_FRAMEWORK = {
         "anon": env("API_ANON_RATE", default="120/hour"),
     },
     "EXCEPTION_HANDLER": "hangzhou_cfc.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hangzhou_cfc.schema.AutoSchema",
 }
 # A request body to the API larger than this is refused with 413 before it is parsed.
 API_MAX_BODY_BYTES = 1024 * 1024
@@ -399,6 +401,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Suggestions and their journey, activities, groups and figures. Children "
     "appear only under their pseudonyms.",
     "VERSION": "1",
+    "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
+    "SERVERS": [{"url": "/", "description": "This portal"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -411,6 +415,11 @@ SPECTACULAR_SETTINGS = {
         "PracticeBaseKind": "activities.models.PracticeBaseKind",
         "OrganisationKind": "groups.models.OrganisationKind",
     },
+    # Error answers, tags and summaries are added by hangzhou_cfc.schema.AutoSchema.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hangzhou_cfc.schema.tags_and_plain_names",
+    ],
 }
 
 # --- Logging: no request bodies, no personal data; level from the environment ---------------

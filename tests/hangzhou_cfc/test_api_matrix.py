@@ -232,3 +232,110 @@ def test_the_years_figures_only_for_admins(world, role):
         assert response.status_code == 200
     else:
         assert response.status_code in (401, 403)
+
+
+def _suggestion_of(child_user, title):
+    response = client_for(child_user).post(
+        "/api/v1/suggestions/",
+        {
+            "title": title,
+            "noticed": "…",
+            "proposal": "…",
+            "place": "…",
+            "focus_area": Suggestion.objects.first().focus_area.code,
+            "role": "safety_promoter",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    route_pending()
+    return Suggestion.objects.get(pk=response.json()["id"])
+
+
+def test_a_school_merges_only_into_an_open_suggestion_of_its_own_school(world):
+    users = world["users"]
+    mine, elsewhere = world["suggestions"]["a"], world["suggestions"]["b"]
+    school = client_for(users["school a"])
+    before = (mine.state, mine.version)
+
+    refused = school.post(
+        f"/api/v1/suggestions/{mine.pk}/merge/", {"merged_into": elsewhere.pk}, format="json"
+    )
+    missing = school.post(
+        f"/api/v1/suggestions/{mine.pk}/merge/", {"merged_into": 10**9}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"merged_into"}
+    # Another school's suggestion and one that does not exist are told apart by nothing.
+    unknown = missing.json()["error"]["fields"]["merged_into"]
+    assert refused.json()["error"]["fields"]["merged_into"] == [
+        message.replace(str(10**9), str(elsewhere.pk)) for message in unknown
+    ]
+    mine.refresh_from_db()
+    assert (mine.state, mine.version, mine.merged_into_id) == (*before, None)
+    for role in ("school a", "child a", "guardian a"):
+        opened = client_for(users[role]).get(f"/api/v1/suggestions/{elsewhere.pk}/")
+        assert opened.status_code == 404, role
+
+    schoolmate = ChildFactory(
+        school=users["child a"].child.school, user=UserFactory(role=Role.CHILD)
+    )
+    goes_on = _suggestion_of(schoolmate.user, "同校的建议")
+    merged = school.post(
+        f"/api/v1/suggestions/{mine.pk}/merge/", {"merged_into": goes_on.pk}, format="json"
+    )
+    assert merged.status_code == 200, merged.json()
+    assert merged.json()["merged_into"] == goes_on.pk
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_merges_into_another_schools_suggestion_or_sees_it_afterwards(world, role):
+    user = world["users"][role]
+    mine, elsewhere = world["suggestions"]["a"], world["suggestions"]["b"]
+    target = Suggestion.objects.filter(pk=elsewhere.pk)
+    saw_it = user is not None and visible_to(user, target).exists()
+
+    response = client_for(user).post(
+        f"/api/v1/suggestions/{mine.pk}/merge/", {"merged_into": elsewhere.pk}, format="json"
+    )
+
+    assert response.status_code in (400, 401, 403, 404, 409), role
+    mine.refresh_from_db()
+    assert (mine.state, mine.merged_into_id) == ("at_school", None), role
+    assert (user is not None and visible_to(user, target).exists()) == saw_it, role
+
+
+def test_a_suggestion_is_forwarded_or_referred_only_to_a_city_department(world):
+    users = world["users"]
+    suggestion = world["suggestions"]["a"]
+    school_a = users["school a"].staff.organisation
+    collected = client_for(users["school a"]).post(
+        f"/api/v1/suggestions/{suggestion.pk}/collect/", {}, format="json"
+    )
+    assert collected.status_code == 200
+    route_pending()
+    community = client_for(users["community a"])
+
+    refused = community.post(
+        f"/api/v1/suggestions/{suggestion.pk}/forward/", {"department": school_a.pk}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"department"}
+    suggestion.refresh_from_db()
+    assert suggestion.state == "at_community"
+    department = users["department"].staff.organisation
+    forwarded = community.post(
+        f"/api/v1/suggestions/{suggestion.pk}/forward/", {"department": department.pk},
+        format="json",
+    )  # fmt: skip
+    assert forwarded.status_code == 200
+    route_pending()
+    suggestion.refresh_from_db()
+    assert suggestion.owner == department
+    refused = client_for(users["department"]).post(
+        f"/api/v1/suggestions/{suggestion.pk}/refer/", {"department": school_a.pk}, format="json"
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"department"}

@@ -1,11 +1,13 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from groups.models import Role
-from suggestions.models import Suggestion
+from suggestions.models import Outcome, Suggestion
 from suggestions.workflow import State
 from tests.groups.factories import MembershipFactory, MentorFactory, StaffFactory, UserFactory
 from tests.suggestions.factories import Pipeline, route_pending
@@ -109,6 +111,39 @@ def test_a_move_missing_what_it_needs_is_400_with_the_field(pipe):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert Suggestion.objects.get(pk=suggestion.pk).state == State.AT_SCHOOL
+
+
+@pytest.mark.parametrize("move", ["resolve_locally", "mark_implemented"])
+def test_an_outcome_completed_in_the_future_is_refused_as_on_the_page(pipe, move):
+    suggestion = sent(pipe)
+    api(pipe.school_staff).post(f"/api/v1/suggestions/{suggestion.pk}/collect/", format="json")
+    route_pending()
+    staff = pipe.community_staff
+    if move == "mark_implemented":
+        api(staff).post(f"/api/v1/suggestions/{suggestion.pk}/forward/", format="json")
+        route_pending()
+        staff = pipe.department_staff
+        planned = {"planned_on": str(timezone.localdate())}
+        api(staff).post(f"/api/v1/suggestions/{suggestion.pk}/accept/", planned, format="json")
+    before = Suggestion.objects.get(pk=suggestion.pk)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    outcome = {"description": "画了斑马线。", "completed_on": str(tomorrow)}
+
+    response = api(staff).post(
+        f"/api/v1/suggestions/{suggestion.pk}/{move}/", {"outcome": outcome}, format="json"
+    )
+
+    assert response.status_code == 400, response.json()
+    assert set(response.json()["error"]["fields"]) == {"completed_on"}
+    after = Suggestion.objects.get(pk=suggestion.pk)
+    assert (after.state, after.version) == (before.state, before.version)
+    assert not Outcome.objects.filter(suggestion=suggestion).exists()
+    outcome["completed_on"] = str(timezone.localdate())
+    done = api(staff).post(
+        f"/api/v1/suggestions/{suggestion.pk}/{move}/", {"outcome": outcome}, format="json"
+    )
+    assert done.status_code == 200
+    assert done.json()["state"] == State.IMPLEMENTED
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from suggestions.models import (
     Suggestion,
 )
 from suggestions.workflow import IllegalMove, State
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.groups.factories import ChildFactory, UserFactory
+from tests.suggestions.factories import Pipeline, SuggestionFactory, route_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +253,21 @@ def test_merge_needs_an_open_suggestion_and_links_to_it(pipe):
     act(s, "merge", pipe.school_staff, merged_into=other)
 
     assert refresh(s).merged_into == other
+
+
+def test_merge_is_refused_into_another_schools_suggestion_whatever_the_door(pipe):
+    s = at(pipe, State.AT_SCHOOL)
+    elsewhere = SuggestionFactory(child=ChildFactory(user=UserFactory(role=Role.CHILD)))
+    act(elsewhere, "submit", elsewhere.child.user)
+    route_pending()
+    elsewhere = refresh(elsewhere)
+    assert elsewhere.state == State.AT_SCHOOL
+
+    with pytest.raises(ValidationError) as refused:
+        act(s, "merge", pipe.school_staff, merged_into=elsewhere)
+
+    assert set(refused.value.message_dict) == {"merged_into"}
+    assert (refresh(s).state, refresh(s).merged_into) == (State.AT_SCHOOL, None)
 
 
 def test_the_answer_to_the_one_that_goes_on_reaches_the_children_merged_into_it(pipe):

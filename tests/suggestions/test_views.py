@@ -282,6 +282,27 @@ def test_the_department_marks_it_implemented_and_the_child_reads_the_answer(clie
     assert "Your suggestion has an answer" in notices
 
 
+def test_the_page_refuses_an_outcome_completed_in_the_future(client, pipe):
+    suggestion = walked_to_school(pipe)
+    suggestion_transition(suggestion=suggestion, action="collect", user=pipe.school_staff)
+    route_pending()
+    suggestion.refresh_from_db()
+    client.force_login(pipe.community_staff)
+
+    page = client.post(
+        url("suggestion_act", pk=suggestion.pk, action="resolve_locally"),
+        {
+            "resolve_locally-version": suggestion.version,
+            "resolve_locally-description": "建成儿童停车场",
+            "resolve_locally-completed_on": str(timezone.localdate() + timedelta(days=1)),
+        },
+    )
+
+    assert "The work cannot be completed in the future." in page.text
+    suggestion.refresh_from_db()
+    assert suggestion.state == State.AT_COMMUNITY
+
+
 def test_the_public_page_shows_implemented_suggestions_by_pseudonym_only(client, pipe):
     from groups.models import ChildPersonalData
 
