@@ -346,12 +346,18 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_USER_RATE", default="1200/hour"),
         "anon": env("API_ANON_RATE", default="120/hour"),
+        # The read-only Open311 endpoints, per address: a city dashboard polls them.
+        "open311": env("OPEN311_RATE", default="3600/hour"),
     },
     "EXCEPTION_HANDLER": "hangzhou_cfc.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 # A request body to the API larger than this is refused with 413 before it is parsed.
 API_MAX_BODY_BYTES = 1024 * 1024
+# Open311 GeoReport v2 (suggestions/open311.py): the one jurisdiction_id the endpoint serves,
+# and the discovery file's contact (empty: the programme office, with the portal's address).
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="hangzhou.gov.cn")
+OPEN311_CONTACT = env("OPEN311_CONTACT", default="")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hangzhou Children's Observation Group API",
     "DESCRIPTION": "Suggestions and their journey, activities, groups and figures. Children "
