@@ -16,7 +16,7 @@ exactly as the JSON gives it.
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 from django.conf import settings
@@ -145,10 +145,13 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 (and its log)
-    response.data = [
-        {"code": response.status_code, "description": description}
-        for description in _descriptions(getattr(exc, "detail", str(exc)))
-    ]
+    # Through _plain too: a description may quote what the caller sent.
+    response.data = _plain(
+        [
+            {"code": response.status_code, "description": description}
+            for description in _descriptions(getattr(exc, "detail", str(exc)))
+        ]
+    )
     return response
 
 
@@ -436,6 +439,16 @@ def _listed(request, name) -> list[str]:
     ]
 
 
+def _countable(moment) -> bool:
+    """Whether the span the spec counts back from a date is all on the calendar, in UTC."""
+    try:
+        return moment.astimezone(UTC) - timedelta(days=DEFAULT_DAYS) > datetime.min.replace(
+            tzinfo=UTC
+        )
+    except OverflowError:
+        return False
+
+
 def _when(request, name):
     value = request.query_params.get(name)
     if not value:
@@ -444,7 +457,9 @@ def _when(request, name):
         moment = parse_datetime(value.strip())
     except ValueError:  # well formed, but no such day or hour
         moment = None
-    if moment is None or timezone.is_naive(moment):
+    if moment is not None and (timezone.is_naive(moment) or not _countable(moment)):
+        moment = None
+    if moment is None:
         raise exceptions.ValidationError(
             [
                 _("%(name)s: use a w3c date and time with its time zone, e.g. %(example)s.")

@@ -332,3 +332,25 @@ def test_every_open311_operation_has_its_own_id_a_summary_a_tag_and_its_errors_d
             body = operation["responses"][code]["content"][media]["schema"]
             assert body["type"] == "array", (address, code)
             assert set(body["items"]["properties"]) == {"code", "description"}, (address, code)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "end_date=0001-01-01T00:00:00Z",
+        "start_date=0001-01-01T00:00:00%2B14:00",
+        "end_date=9999-12-31T23:59:59-14:00",
+    ],
+)
+def test_a_date_at_the_end_of_the_calendar_is_a_400_not_a_500(query):
+    response = APIClient().get(f"{V2}/requests.json?{query}")
+
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400
+
+
+def test_an_error_that_quotes_the_caller_is_still_well_formed_xml():
+    response = APIClient().get(f"{V2}/services.xml?jurisdiction_id=a%00%1Fb<c>&")
+
+    assert response.status_code == 404
+    assert "a" + "b<c>" in xml_of(response).find("error/description").text
