@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -301,7 +301,9 @@ class Discovery(Open311View):
                 "endpoints": [
                     {
                         "specification": SPECIFICATION,
-                        "url": request.build_absolute_uri("/api/open311/v2"),
+                        "url": request.build_absolute_uri(
+                            reverse("open311-discovery").removesuffix("/discovery.json")
+                        ),
                         "changeset": CHANGESET,
                         "type": "production",
                         "formats": ["text/xml", "application/json"],
