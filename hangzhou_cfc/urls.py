@@ -36,13 +36,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/figures/<int:year>/", YearFiguresView.as_view(), name="api-figures"),
     # Open311 GeoReport v2 (read only): services are focus areas, requests are suggestions.
-    path("api/open311/v2/services.json", open311.ServiceList.as_view(), name="open311-services"),
-    path("api/open311/v2/requests.json", open311.RequestList.as_view(), name="open311-requests"),
-    path(
-        "api/open311/v2/requests/<int:pk>.json",
-        open311.RequestDetail.as_view(),
-        name="open311-request",
-    ),
+    path("api/open311/v2/", include(open311.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with nothing inline, for the Content-Security-Policy: the split view serves its
     # start-up script as a file of its own (?script), the template drops the inline <style>.

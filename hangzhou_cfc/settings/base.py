@@ -387,6 +387,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_USER_RATE", default="1200/hour"),
         "anon": env("API_ANON_RATE", default="120/hour"),
+        # The read-only Open311 endpoints, per address: a city dashboard polls them.
+        "open311": env("OPEN311_RATE", default="3600/hour"),
     },
     "EXCEPTION_HANDLER": "hangzhou_cfc.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "hangzhou_cfc.schema.AutoSchema",
@@ -396,6 +398,10 @@ API_MAX_BODY_BYTES = 1024 * 1024
 # A request sent in chunks (no Content-Length) is read up to this size, and answered 413 past
 # it (hangzhou_cfc/wsgi.py). Browsers' forms and uploads always send a length.
 CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=5 * 1024 * 1024 // 2)
+# Open311 GeoReport v2 (suggestions/open311.py): the one jurisdiction_id the endpoint serves,
+# and the discovery file's contact (empty: the programme office, with the portal's address).
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="hangzhou.gov.cn")
+OPEN311_CONTACT = env("OPEN311_CONTACT", default="")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hangzhou Children's Observation Group API",
     "DESCRIPTION": "Suggestions and their journey, activities, groups and figures. Children "

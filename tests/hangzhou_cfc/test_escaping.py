@@ -1009,7 +1009,7 @@ JSON_ENDPOINTS = {
     "api-figures": lambda w: (w.admin, {"year": timezone.localdate().year}),
     "open311-services": lambda w: (None, {}),
     "open311-requests": lambda w: (None, {}),
-    "open311-request": lambda w: (None, {"pk": w.implemented.pk}),
+    "open311-request": lambda w: (None, {"service_request_id": w.implemented.pk}),
     "download": lambda w: (w.guardian_user, {"pk": w.child.pk}),
 }
 
