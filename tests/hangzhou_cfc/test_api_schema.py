@@ -182,10 +182,5 @@ def test_the_schema_passes_redoclys_recommended_rules(redocly_errors):
     assert [error for error in redocly_errors if not error[0].startswith(OPEN311)] == []
 
 
-@pytest.mark.xfail(
-    reason="The Open311 operations are described in suggestions/open311.py, on its own "
-    "branch (summaries); drop this mark once merged.",
-    strict=False,
-)
 def test_the_open311_operations_pass_redoclys_recommended_rules(redocly_errors):
     assert [error for error in redocly_errors if error[0].startswith(OPEN311)] == []
