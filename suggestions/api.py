@@ -43,7 +43,8 @@ class SuggestionSerializer(serializers.ModelSerializer):
     by pseudonym only."""
 
     child = serializers.CharField(source="child.pseudonym", read_only=True)
-    focus_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # None while a draft has no focus area yet.
+    focus_area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     owner = serializers.CharField(
         source="owner.name", default=None, read_only=True, allow_null=True
     )
@@ -68,7 +69,7 @@ class SuggestionRowSerializer(serializers.Serializer):
     noticed = serializers.CharField()
     proposal = serializers.CharField()
     place = serializers.CharField()
-    focus_area = serializers.CharField(source="focus_area__code")
+    focus_area = serializers.CharField(source="focus_area__code", allow_null=True)
     role = serializers.CharField()
     state = serializers.CharField()
     stage = serializers.SerializerMethodField()
@@ -125,12 +126,19 @@ _DATETIME, _DATE = serializers.DateTimeField(), serializers.DateField()
 
 
 class SuggestionCreateSerializer(StrictSerializer):
+    """A draft (`submit`: false) needs only its title; sending it needs the rest, which the
+    service checks (400 naming each field that is missing)."""
+
     title = serializers.CharField(max_length=80)
-    noticed = serializers.CharField(max_length=2000)
-    proposal = serializers.CharField(max_length=2000)
-    place = serializers.CharField(max_length=120)
-    focus_area = serializers.SlugRelatedField(slug_field="code", queryset=FocusArea.objects.all())
-    role = serializers.ChoiceField(choices=ParticipationRole.choices)
+    noticed = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    proposal = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    place = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    focus_area = serializers.SlugRelatedField(
+        slug_field="code", queryset=FocusArea.objects.all(), required=False
+    )
+    role = serializers.ChoiceField(
+        choices=ParticipationRole.choices, required=False, allow_blank=True
+    )
     submit = serializers.BooleanField(default=True)
 
 
@@ -273,7 +281,12 @@ class SuggestionViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
         suggestion = self.get_object()
-        changes = suggestion.history.select_related("owner").order_by("created_at", "pk")
+        changes = list(suggestion.history.select_related("owner").order_by("created_at", "pk"))
+        if not selectors.reads_handover_notes(request.user):
+            # The notes one desk leaves for the next are for staff, as on the page.
+            for change in changes:
+                if change.action in selectors.STAFF_NOTE_ACTIONS:
+                    change.note = ""
         return Response(StageChangeSerializer(changes, many=True).data)
 
 

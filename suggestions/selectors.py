@@ -96,6 +96,17 @@ def suggestion_journey(suggestion: Suggestion, *, staff: bool) -> list[JourneySt
     return steps
 
 
+def reads_handover_notes(user: User) -> bool:
+    """Staff of the pipeline and the programme office read the notes one desk leaves for the
+    next (STAFF_NOTE_ACTIONS); the child, the guardians and mentors do not."""
+    return user.is_superuser or user.role in (
+        Role.SCHOOL,
+        Role.COMMUNITY,
+        Role.DEPARTMENT,
+        Role.ADMIN,
+    )
+
+
 def handover_notes(suggestion: Suggestion) -> list[StageChange]:
     """The notes staff wrote to the desks after them (as prefetched by suggestion_detail),
     newest first: what the one who holds the suggestion now should read first."""

@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from groups.models import Role
-
 from . import selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import SuggestionForm, form_for
@@ -24,8 +22,6 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 OUTCOME_FIELDS = ("description", "quantity", "unit", "completed_on")
 STAFF = (Actor.SCHOOL, Actor.COMMUNITY, Actor.DEPARTMENT)
-# Who reads the notes one desk leaves for the next.
-STAFF_ROLES = (Role.SCHOOL, Role.COMMUNITY, Role.DEPARTMENT, Role.ADMIN)
 
 ILLEGAL_MOVE_MESSAGE = gettext_lazy(
     "This step is not possible now: the suggestion is no longer where this page showed it. "
@@ -170,7 +166,7 @@ def _render_detail(request, suggestion, bound=None, status=200):
     suggestion = selectors.suggestion_detail(pk=suggestion.pk)
     actions = _actions(request.user, suggestion)
     unsent = _unsent(bound[1]) if bound and bound[0] not in actions else []
-    staff = request.user.is_superuser or request.user.role in STAFF_ROLES
+    staff = selectors.reads_handover_notes(request.user)
     return render(
         request,
         "suggestions/detail.html",

@@ -127,3 +127,22 @@ def test_the_database_refuses_a_sent_suggestion_without_its_content(pipe):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Suggestion.objects.filter(pk=draft.pk).update(submitted_at=timezone.now(), place="")
+
+
+def test_the_api_keeps_a_draft_with_only_a_title_and_refuses_to_send_it_incomplete(pipe):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(pipe.child_user)
+
+    draft = client.post(
+        "/api/v1/suggestions/", {"title": "楼道灯太暗", "submit": False}, format="json"
+    )
+    sent = client.post("/api/v1/suggestions/", {"title": "楼道灯太暗"}, format="json")
+
+    assert draft.status_code == 201, draft.json()
+    assert draft.json()["focus_area"] is None
+    assert client.get("/api/v1/suggestions/").json()["results"][0]["focus_area"] is None
+    assert sent.status_code == 400
+    assert set(sent.json()["error"]["fields"]) == set(Suggestion.SENT_NEEDS)
+    assert Suggestion.objects.count() == 1

@@ -115,3 +115,20 @@ def test_notes_meant_for_the_child_are_shown_to_the_child(client, pipe):
     page = client.get(url("suggestion_detail", pk=s.pk)).text
     assert "我们马上安排。" in page
     assert "Notes from the desks before yours" not in page
+
+
+def test_the_api_shows_the_handover_notes_to_staff_and_not_to_the_child(pipe):
+    from rest_framework.test import APIClient
+
+    s = at(pipe, State.AT_COMMUNITY)
+    act(s, "forward", pipe.community_staff, note="请和交警一起看。")
+    route_pending()
+
+    def notes(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        history = client.get(f"/api/v1/suggestions/{s.pk}/history/").json()
+        return [row["note"] for row in history if row["action"] == "forward"]
+
+    assert notes(pipe.department_staff) == ["请和交警一起看。"]
+    assert notes(pipe.child_user) == [""]
