@@ -100,3 +100,17 @@ def test_a_chunked_body_over_the_limit_is_answered_413_not_a_reset(pipe):
     assert status == 413
     assert json.loads(content)["error"]["code"] == "too_large"
     assert not Suggestion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["sub_teams=656478537548018581766144", "sub_teams=1&sub_teams=-99999999999999999999999"],
+)
+def test_an_id_no_column_can_hold_is_refused_as_any_unknown_id(pipe, query):
+    client = APIClient()
+    client.force_authenticate(pipe.admin)
+
+    response = client.get(f"/api/v1/training-sessions/?{query}")
+
+    assert response.status_code == 400
+    assert "sub_teams" in response.json()["error"]["fields"]
