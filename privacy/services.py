@@ -448,7 +448,7 @@ def child_data(child):
                 "noticed": suggestion.noticed,
                 "proposal": suggestion.proposal,
                 "place": suggestion.place,
-                "focus_area": suggestion.focus_area.name,
+                "focus_area": suggestion.focus_area.name if suggestion.focus_area_id else None,
                 "state": suggestion.state,
                 "created_at": suggestion.created_at,
                 "submitted_at": suggestion.submitted_at,

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -14,6 +15,7 @@ from .models import (
     StageDeadline,
     Suggestion,
 )
+from .services import SENDING_NEEDS_MESSAGE
 
 
 class StageChangeInline(admin.TabularInline):
@@ -29,8 +31,26 @@ class StageChangeInline(admin.TabularInline):
         return False
 
 
+class SuggestionAdminForm(forms.ModelForm):
+    """A suggestion once sent stays complete (the constraint a_sent_suggestion_is_complete):
+    clearing one of its parts is refused on the field, not as a conflict when saved."""
+
+    class Meta:
+        model = Suggestion
+        fields = "__all__"  # noqa: DJ007 - the admin's own fieldsets choose what is shown
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.submitted_at is not None:
+            for name in Suggestion.SENT_NEEDS:
+                if name in self.fields and cleaned.get(name) in (None, ""):
+                    self.add_error(name, SENDING_NEEDS_MESSAGE)
+        return cleaned
+
+
 @admin.register(Suggestion)
 class SuggestionAdmin(ConstraintSafeAdmin):
+    form = SuggestionAdminForm
     date_hierarchy = "submitted_at"
     list_display = ("title", "child", "state", "owner", "due_at", "overdue_since", "needs_admin")
     list_filter = ("needs_admin", "state", "focus_area", "role", "owner__kind", "overdue_since")

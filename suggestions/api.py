@@ -49,6 +49,10 @@ class SuggestionSerializer(serializers.ModelSerializer):
         source="owner.name", default=None, read_only=True, allow_null=True
     )
     stage = serializers.CharField(read_only=True, allow_null=True)
+    # Blank while a draft has no role yet.
+    role = serializers.ChoiceField(
+        choices=ParticipationRole.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Suggestion
@@ -134,7 +138,7 @@ class SuggestionCreateSerializer(StrictSerializer):
     proposal = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     place = serializers.CharField(max_length=120, required=False, allow_blank=True)
     focus_area = serializers.SlugRelatedField(
-        slug_field="code", queryset=FocusArea.objects.all(), required=False
+        slug_field="code", queryset=FocusArea.objects.all(), required=False, allow_null=True
     )
     role = serializers.ChoiceField(
         choices=ParticipationRole.choices, required=False, allow_blank=True

@@ -115,8 +115,12 @@ class AcceptForm(VersionedForm):
     planned_on = forms.DateField(
         label=_("Planned to finish by"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Shown to the child in the journey, unlike the notes for the next desk.
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+        label=_("Your words to the child"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
     )
 
     def clean_planned_on(self):

@@ -214,6 +214,8 @@ def suggestion_transition(
         )
         raise NotAllowed
     move = workflow.move_for(action, State(suggestion.state), actor)
+    if action in ("submit", "resubmit"):
+        _require_complete(suggestion)
     note = note.strip()
     if "note" in move.needs:
         _require(bool(note), _("Please write a few words for the child."))

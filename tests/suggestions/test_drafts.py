@@ -146,3 +146,56 @@ def test_the_api_keeps_a_draft_with_only_a_title_and_refuses_to_send_it_incomple
     assert sent.status_code == 400
     assert set(sent.json()["error"]["fields"]) == set(Suggestion.SENT_NEEDS)
     assert Suggestion.objects.count() == 1
+
+
+def test_sending_an_incomplete_draft_by_its_move_is_refused_not_a_500(pipe):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(pipe.child_user)
+    draft = client.post(
+        "/api/v1/suggestions/", {"title": "楼道灯太暗", "submit": False}, format="json"
+    ).json()
+
+    by_api = client.post(f"/api/v1/suggestions/{draft['id']}/submit/", {}, format="json")
+    with pytest.raises(ValidationError):
+        services.suggestion_transition(
+            suggestion=Suggestion.objects.get(), action="submit", user=pipe.child_user
+        )
+
+    assert by_api.status_code == 400
+    assert Suggestion.objects.get().state == State.DRAFT
+
+
+def test_a_guardians_download_lists_a_draft_without_a_focus_area(pipe):
+    from privacy.services import child_data
+
+    services.suggestion_create(child=pipe.child, submit=False, title="楼道灯太暗")
+
+    (listed,) = child_data(child=pipe.child)["suggestions"]
+
+    assert listed["focus_area"] is None
+
+
+def test_the_admin_refuses_to_empty_a_sent_suggestion_on_the_field(pipe):
+    from suggestions.admin import SuggestionAdminForm
+
+    sent = pipe.draft()
+    services.suggestion_transition(suggestion=sent, action="submit", user=pipe.child_user)
+    sent.refresh_from_db()
+
+    form = SuggestionAdminForm(
+        instance=sent,
+        data={
+            "child": sent.child_id,
+            "title": sent.title,
+            "noticed": "",
+            "proposal": sent.proposal,
+            "place": sent.place,
+            "focus_area": sent.focus_area_id,
+            "role": sent.role,
+        },
+    )
+
+    assert not form.is_valid()
+    assert "noticed" in form.errors
