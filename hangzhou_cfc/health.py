@@ -10,6 +10,8 @@ running. Beat writes `last_run_at` to the database every few minutes only (its s
 three minutes by default), so it is late after six.
 """
 
+import threading
+import time
 from datetime import timedelta
 
 from django.db import DatabaseError, connection
@@ -35,7 +37,7 @@ def _broker() -> str:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, timeout=1)
     except Exception:  # kombu raises the transport's own errors: any of them means "down"
         return "down"
     return "ok"
@@ -74,3 +76,25 @@ def readiness(only: tuple[str, ...] = CHECKS) -> dict[str, str]:
     """The state of each check in `only`: "ok", or what is wrong ("down", "stale", "never",
     "unknown" when the database cannot say)."""
     return {name: RUN[name]() for name in only}
+
+
+# /readyz is open to anyone and probed often: its answer is kept for a few seconds per process
+# and made by one request at a time, so that a storm of probes asks the broker once.
+CACHE_SECONDS = 5
+_cache_lock = threading.Lock()
+_cached: tuple[float, dict[str, str]] | None = None
+
+
+def readiness_cached() -> dict[str, str]:
+    global _cached
+    with _cache_lock:
+        if _cached is None or time.monotonic() - _cached[0] > CACHE_SECONDS:
+            _cached = (time.monotonic(), readiness())
+        return dict(_cached[1])
+
+
+def forget() -> None:
+    """Drop the kept answer (tests)."""
+    global _cached
+    with _cache_lock:
+        _cached = None

@@ -17,7 +17,7 @@ def healthz(request):
 def readyz(request):
     """Readiness: the database, the broker, a worker and beat, each with its state; 503 with
     Retry-After when one of them is not ok."""
-    checks = health.readiness()
+    checks = health.readiness_cached()
     ready = all(state == "ok" for state in checks.values())
     response = JsonResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},

@@ -7,9 +7,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hangzhou_cfc.settings.production")
 
 # Read in 64 KiB pieces; what is past the limit is read and dropped, up to this much, so that
-# the client reads our answer rather than a reset connection.
+# a client that sent a little too much reads our answer rather than a reset connection; the
+# connection is closed after it.
 PIECE = 64 * 1024
-DRAIN_AT_MOST = 64 * 1024 * 1024
+DRAIN_AT_MOST = 1024 * 1024
 
 
 class ChunkedRequestBody:
@@ -26,7 +27,8 @@ class ChunkedRequestBody:
         self.limit = limit
 
     def __call__(self, environ, start_response):
-        chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+        codings = [c.strip() for c in environ.get("HTTP_TRANSFER_ENCODING", "").lower().split(",")]
+        chunked = "chunked" in codings
         if chunked and environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
             stream, body = environ["wsgi.input"], bytearray()
             while len(body) <= self.limit:
@@ -36,7 +38,7 @@ class ChunkedRequestBody:
                 body += piece
             if len(body) > self.limit:
                 drained = len(body)
-                while drained < DRAIN_AT_MOST and (piece := stream.read(PIECE)):
+                while drained < self.limit + DRAIN_AT_MOST and (piece := stream.read(PIECE)):
                     drained += len(piece)
                 payload = json.dumps(
                     {
@@ -48,7 +50,11 @@ class ChunkedRequestBody:
                 ).encode()
                 start_response(
                     "413 Request Entity Too Large",
-                    [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+                    [
+                        ("Content-Type", "application/json"),
+                        ("Content-Length", str(len(payload))),
+                        ("Connection", "close"),
+                    ],
                 )
                 return [payload]
             environ["wsgi.input"] = io.BytesIO(bytes(body))

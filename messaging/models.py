@@ -20,7 +20,7 @@ class MessageState(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Could not be sent")
-    SKIPPED = "skipped", _("Not sent (no address)")
+    SKIPPED = "skipped", _("Not sent (no address, or nothing left to say)")
 
 
 class Message(models.Model):

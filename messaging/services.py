@@ -49,13 +49,18 @@ def message_queue(
     """Write a message in the caller's transaction; the worker sends it after the commit."""
     if template not in TEMPLATES:
         raise ValueError(f"no message template {template!r}")
+    now = timezone.now()
     message = Message.objects.create(
         recipient=recipient,
         channel=channel,
         template=template,
         language=language or settings.LANGUAGE_CODE,
         context=context,
-        send_after=timezone.now(),
+        send_after=now,
+        # Handed to the broker right after the commit; if that fails, the sweeper takes it
+        # once MESSAGES_STUCK_AFTER has passed. Stamped here, in the cause's transaction, so
+        # that nothing updates the row while a worker may be sending it.
+        queued_at=now,
     )
     transaction.on_commit(lambda: messages_send_later([message.pk]), robust=True)
     return message
@@ -70,7 +75,6 @@ def messages_send_later(ids: list[int]) -> bool:
     except Exception:
         logger.warning("%d messages left for the sweeper: the broker is unreachable", len(ids))
         return False
-    Message.objects.filter(pk__in=ids, state=MessageState.PENDING).update(queued_at=timezone.now())
     return True
 
 
@@ -78,51 +82,70 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 240))
 
 
-def message_send(*, message_id: int, now: datetime | None = None) -> str:
+def _failed_attempt(message: Message, error: Exception, now: datetime) -> str:
+    message.last_error = type(error).__name__[:100]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.state = MessageState.FAILED
+    else:
+        message.send_after = now + _backoff(message.attempts)
+    message.save(update_fields=["attempts", "last_error", "state", "send_after"])
+    logger.warning(
+        "message %s not sent (attempt %d): %s", message.pk, message.attempts, message.last_error
+    )
+    return "failed" if message.state == MessageState.FAILED else "retry"
+
+
+def message_send(*, message_id: int, now: datetime | None = None, wait: bool = True) -> str:
     """Send one pending message that is due, once. Returns what happened: "sent", "retry",
-    "failed", "skipped", or "not_pending" (sent already, not due, or another worker has it)."""
+    "failed", "skipped", or "not_pending" (sent already, not due, or, with wait=False as the
+    sweeper calls it, being sent by another worker right now).
+
+    The row stays locked while the mail server is asked (EMAIL_TIMEOUT bounds that): whoever
+    holds it is the one who sends. Anything that goes wrong, in the template too, counts as an
+    attempt, so that one bad message ends as failed instead of stopping the ones after it."""
     now = now or timezone.now()
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
+            Message.objects.select_for_update(skip_locked=not wait, of=("self",))
             .select_related("recipient")
             .filter(pk=message_id, state=MessageState.PENDING, send_after__lte=now)
             .first()
         )
         if message is None:
             return "not_pending"
-        address = message.recipient.email
-        with translation.override(message.language):
-            rendered = TEMPLATES[message.template](message) if address else None
-        if rendered is None:
+        recipient = message.recipient
+        if not (recipient.email and recipient.is_active):
             message.state = MessageState.SKIPPED
             message.save(update_fields=["state"])
+            return "skipped"
+        message.attempts += 1
+        render = TEMPLATES.get(message.template)
+        try:
+            if render is None:
+                raise LookupError(f"no message template {message.template!r}")
+            # A savepoint: a query of the template that fails leaves the row writable.
+            with transaction.atomic(), translation.override(message.language):
+                rendered = render(message)
+        except Exception as error:
+            if render is None:
+                message.attempts = MAX_ATTEMPTS  # a template that is gone will not come back
+            return _failed_attempt(message, error, now)
+        if rendered is None:
+            message.state = MessageState.SKIPPED
+            message.save(update_fields=["attempts", "state"])
             return "skipped"
         subject, body = rendered
         domain = settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
         email = EmailMessage(
             subject,
             body,
-            to=[address],
+            to=[recipient.email],
             headers={"Message-ID": f"<message-{message.pk}@{domain or 'localhost'}>"},
         )
-        message.attempts += 1
         try:
             email.send()
         except Exception as error:
-            message.last_error = type(error).__name__[:100]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.state = MessageState.FAILED
-            else:
-                message.send_after = now + _backoff(message.attempts)
-            message.save(update_fields=["attempts", "last_error", "state", "send_after"])
-            logger.warning(
-                "message %s not sent (attempt %d): %s",
-                message.pk,
-                message.attempts,
-                message.last_error,
-            )
-            return "failed" if message.state == MessageState.FAILED else "retry"
+            return _failed_attempt(message, error, now)
         message.state, message.sent_at = MessageState.SENT, now
         message.save(update_fields=["attempts", "state", "sent_at"])
     return "sent"
@@ -130,8 +153,9 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
 
 def messages_resend(*, now: datetime | None = None) -> int:
     """The sweeper: send, in batches until none is left (or for SWEEP_SECONDS), every pending
-    message that is due and whose task is not just waiting in the queue: never handed to the
-    broker, handed to it long ago (the task was lost), or due again after a failure."""
+    message that is due and whose task is not just waiting in the queue: queued long ago (the
+    task was lost, or the broker never took it), or due again after a failure. Returns how
+    many it sent."""
     started = timezone.now()
     now = now or started
     threshold = now - timedelta(seconds=settings.MESSAGES_STUCK_AFTER)
@@ -140,13 +164,16 @@ def messages_resend(*, now: datetime | None = None) -> int:
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=threshold) | Q(attempts__gt=0))
         .order_by("pk")
     )
+    deadline = started + timedelta(seconds=SWEEP_SECONDS)
     done, last = 0, 0
-    while timezone.now() - started < timedelta(seconds=SWEEP_SECONDS):
+    while timezone.now() < deadline:
         ids = list(stuck.filter(pk__gt=last).values_list("pk", flat=True)[:SWEEP_BATCH])
         if not ids:
             break
         for message_id in ids:
-            if message_send(message_id=message_id, now=now) != "not_pending":
+            if timezone.now() >= deadline:
+                break
+            last = message_id
+            if message_send(message_id=message_id, now=now, wait=False) == "sent":
                 done += 1
-        last = ids[-1]
     return done

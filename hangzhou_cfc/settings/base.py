@@ -205,10 +205,13 @@ CELERY_BEAT_SCHEDULE = {
     "resend-stuck-routing-jobs": {
         "task": "suggestions.tasks.resend_stuck_routing_jobs",
         "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "resend-messages": {
         "task": "messaging.tasks.resend_messages",
         "schedule": 60.0,
+        # A sweep not started within the minute is dropped: the next one does its work.
+        "options": {"expires": 55},
     },
     "flag-overdue-suggestions": {
         "task": "suggestions.tasks.flag_overdue_suggestions",
@@ -336,6 +339,9 @@ WHITENOISE_USE_FINDERS = True
 
 # --- E-mail ---------------------------------------------------------------------------------
 vars().update(env.email_url("DJANGO_EMAIL_URL", default="consolemail://"))
+# A mail server that stops answering gives up after this many seconds: the outbox holds a
+# message's row while it asks (messaging/services.py).
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -395,9 +401,10 @@ REST_FRAMEWORK = {
 }
 # A request body to the API larger than this is refused with 413 before it is parsed.
 API_MAX_BODY_BYTES = 1024 * 1024
-# A request sent in chunks (no Content-Length) is read up to this size, and answered 413 past
-# it (hangzhou_cfc/wsgi.py). Browsers' forms and uploads always send a length.
-CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=5 * 1024 * 1024 // 2)
+# A request sent in chunks (no Content-Length) is read into memory up to this size, and
+# answered 413 past it (hangzhou_cfc/wsgi.py): above the largest photo. Browsers' forms and
+# uploads always send a length; API bodies are held to API_MAX_BODY_BYTES after this.
+CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=6 * 1024 * 1024)
 # Open311 GeoReport v2 (suggestions/open311.py): the one jurisdiction_id the endpoint serves,
 # and the discovery file's contact (empty: the programme office, with the portal's address).
 OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="hangzhou.gov.cn")

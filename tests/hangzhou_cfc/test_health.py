@@ -16,6 +16,15 @@ from reports.models import WorkerHeartbeat
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_answers():
+    from hangzhou_cfc import health
+
+    health.forget()
+    yield
+    health.forget()
+
+
 @pytest.fixture
 def everything_runs():
     now = timezone.now()
@@ -102,3 +111,15 @@ def test_production_answers_health_over_plain_http_from_inside_the_container(tmp
 
     # Not redirected to https (301): the database here is not reachable, so readyz says 503.
     assert result.stdout.split() == ["200", "503"], result.stderr[-2000:]
+
+
+def test_a_storm_of_probes_asks_once_in_a_few_seconds(client, everything_runs, monkeypatch):
+    from hangzhou_cfc import health
+
+    asked = []
+    monkeypatch.setitem(health.RUN, "broker", lambda: asked.append(1) or "ok")
+
+    for _ in range(20):
+        assert client.get("/readyz").status_code == 200
+
+    assert len(asked) == 1

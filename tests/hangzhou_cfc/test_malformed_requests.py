@@ -53,7 +53,7 @@ def test_a_deeply_nested_body_is_a_bad_request_on_create_and_on_a_move(pipe):
     assert created.json()["error"]["code"]
 
 
-def call(application, pipe, body: bytes, *, chunked: bool):
+def call(application, pipe, body: bytes, *, chunked: bool, coding: str = "chunked"):
     environ = {}
     setup_testing_defaults(environ)
     token = Token.objects.create(user=pipe.child_user)
@@ -69,7 +69,7 @@ def call(application, pipe, body: bytes, *, chunked: bool):
     )
     if chunked:
         # As gunicorn passes a chunked body: taken apart already, with no length.
-        environ.update({"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True})
+        environ.update({"HTTP_TRANSFER_ENCODING": coding, "wsgi.input_terminated": True})
         environ.pop("CONTENT_LENGTH", None)
     else:
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -82,10 +82,13 @@ def call(application, pipe, body: bytes, *, chunked: bool):
     return answer["status"], content
 
 
-def test_a_chunked_body_is_read(pipe):
+@pytest.mark.parametrize("coding", ["chunked", "gzip, chunked"])
+def test_a_chunked_body_is_read(pipe, coding):
     application = ChunkedRequestBody(get_wsgi_application(), limit=1024 * 1024)
 
-    status, content = call(application, pipe, json.dumps(new(pipe)).encode(), chunked=True)
+    status, content = call(
+        application, pipe, json.dumps(new(pipe)).encode(), chunked=True, coding=coding
+    )
 
     assert status == 201, content[:500]
     route_pending()

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis
 import requests
 import yaml
 from django.contrib.auth.hashers import Argon2PasswordHasher
@@ -101,6 +102,8 @@ def production(settings, tmp_path):
         "worker": [*compose_command("worker"), "--concurrency", "1", "--without-mingle"],
         "beat": [*compose_command("beat"), "--schedule", str(tmp_path / "beat-schedule")],
     }
+    # Nothing a killed earlier run left in this Redis database is delivered to this one.
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
     processes = [
@@ -109,6 +112,13 @@ def production(settings, tmp_path):
     ]
 
     def answers():
+        exited = [
+            name
+            for name, process in zip(commands, processes, strict=True)
+            if process.poll() is not None
+        ]
+        if exited:
+            pytest.fail(f"{exited} exited at start (see the captured output)")
         try:
             return requests.get(base + "/healthz", timeout=5).status_code == 200
         except requests.RequestException:
@@ -118,6 +128,7 @@ def production(settings, tmp_path):
         wait_for(answers, timeout=60)
         yield base
     finally:
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:

@@ -68,8 +68,10 @@ def test_an_e_mail_the_broker_could_not_take_is_sent_by_the_sweeper_once(
     assert mail.outbox == []
     assert Message.objects.get().state == MessageState.PENDING
 
-    assert services.messages_resend() == 1
-    assert services.messages_resend() == 0
+    assert services.messages_resend() == 0, "not before its task could be taken for lost"
+    later = timezone.now() + timedelta(minutes=3)
+    assert services.messages_resend(now=later) == 1
+    assert services.messages_resend(now=later) == 0
 
     assert len(mail.outbox) == 1
     assert Message.objects.get().state == MessageState.SENT
@@ -153,3 +155,52 @@ def test_the_sweepers_run_on_a_queue_of_their_own():
 
     for task in ("messaging.tasks.resend_messages", "suggestions.tasks.resend_stuck_routing_jobs"):
         assert app.amqp.router.route({}, task)["queue"].name == "sweeper"
+
+
+def test_a_message_that_cannot_be_rendered_ends_failed_and_the_next_one_is_still_sent(pipe):
+    from messaging.services import TEMPLATES
+
+    def broken(message):
+        raise KeyError("a template that lost its data")
+
+    TEMPLATES["tests.broken"] = broken
+    try:
+        bad = services.message_queue(
+            recipient=pipe.school_staff, template="tests.broken", context={}
+        )
+        notice = Notification.objects.create(
+            recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
+        )
+        good = services.message_queue(
+            recipient=pipe.school_staff,
+            template="suggestions.notification",
+            context={"notification": notice.pk},
+        )
+        later = timezone.now() + timedelta(minutes=10)
+        assert services.messages_resend(now=later) == 1
+        for day in range(1, services.MAX_ATTEMPTS + 1):
+            services.messages_resend(now=later + timedelta(days=day))
+    finally:
+        del TEMPLATES["tests.broken"]
+
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert (bad.state, bad.last_error) == (MessageState.FAILED, "KeyError")
+    assert good.state == MessageState.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_staff_who_left_are_not_e_mailed(pipe):
+    notice = Notification.objects.create(
+        recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
+    )
+    message = services.message_queue(
+        recipient=pipe.school_staff,
+        template="suggestions.notification",
+        context={"notification": notice.pk},
+    )
+    pipe.school_staff.is_active = False
+    pipe.school_staff.save(update_fields=["is_active"])
+
+    assert services.message_send(message_id=message.pk) == "skipped"
+    assert mail.outbox == []
