@@ -5,7 +5,9 @@ import json
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -78,7 +80,12 @@ def call(application, pipe, body: bytes, *, chunked: bool, coding: str = "chunke
     def start_response(status, headers, exc_info=None):
         answer["status"] = int(status.split()[0])
 
-    content = b"".join(application(environ, start_response))
+    # As Django's test client does: a request would otherwise close the test's connection.
+    request_started.disconnect(close_old_connections)
+    try:
+        content = b"".join(application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
     return answer["status"], content
 
 
