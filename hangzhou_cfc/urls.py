@@ -62,3 +62,6 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+
+# While the database cannot be reached, a 503 with Retry-After instead of the 500 page.
+handler500 = "hangzhou_cfc.views.server_error"

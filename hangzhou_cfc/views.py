@@ -1,7 +1,13 @@
+import sys
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -46,3 +52,25 @@ def locked_out(request, original_response=None, credentials=None):
     """What django-axes answers to a login that is locked out (429), in the page's language."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+# How long to wait before trying again while the database is away (seconds).
+RETRY_AFTER_DATABASE = 30
+
+
+def server_error(request):
+    """Django's 500, except while the database cannot be reached: then 503 with Retry-After,
+    in the page's language (JSON under /api/), because trying again later will work."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    if "/api/" in request.path:
+        from .api import error_body
+
+        message = _("The portal cannot reach its database just now. Try again in a minute.")
+        response = JsonResponse(error_body("unavailable", message), status=503)
+    else:
+        body = loader.get_template("503.html").render()
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_DATABASE)
+    return response
