@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
-    """The project itself: no models, only its system checks."""
+    """The project itself: its system checks, and the answers kept for Idempotency-Keys."""
 
     name = "hangzhou_cfc"
     verbose_name = "Hangzhou children's observation group portal"

@@ -7,7 +7,8 @@ The Open311 operations (`/api/open311/`) answer Open311's own errors and are des
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 
@@ -54,8 +55,9 @@ ERROR_MEANINGS = {
     401: "No valid credentials: a token that is not valid, or none where one is needed.",
     403: "Not allowed for this user (or the browser session's CSRF token is missing).",
     404: "Not found, or not yours to see; also a page or cursor that does not exist.",
-    409: "The move is not possible now (`illegal_move`, the reason in `fields.reason`) or "
-    "`version` is older than the suggestion's (`stale`). Nothing changed.",
+    409: "The move is not possible now (`illegal_move`, the reason in `fields.reason`), "
+    "`version` is older than the suggestion's (`stale`), or a request with the same "
+    "Idempotency-Key is being answered (`in_progress`). Nothing changed.",
     413: "The body is larger than 1 MB.",
     429: "Too many requests: try again after `Retry-After` seconds.",
 }
@@ -90,6 +92,22 @@ class AutoSchema(SpectacularAutoSchema):
         resource = _resource(self.path)
         return [resource] if resource in RESOURCES else super().get_tags()
 
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST" and self.path.startswith(API_PREFIX):
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="Any 1 to 255 printable ASCII characters, new for each request. "
+                    "The same request sent again with the same key within 24 hours gets the "
+                    "first answer (with `Idempotent-Replayed: true`) and changes nothing; the "
+                    "key sent with another request is a 400 (`idempotency_key_reused`).",
+                )
+            )
+        return parameters
+
     def get_summary(self):
         resource = RESOURCES.get(_resource(self.path))
         if resource is None:
@@ -123,6 +141,8 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.add(404)
         if has_body:
             statuses.add(413)
+        if method == "POST" and self.path.startswith(API_PREFIX):
+            statuses.update({400, 409})  # a key reused, or one being answered right now
         if view.get_throttles():
             statuses.add(429)
         return statuses

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "hangzhou_cfc.api.ApiLanguageMiddleware",
     "hangzhou_cfc.api.ApiBodyLimitMiddleware",
+    # A POST to the API sent again with its Idempotency-Key gets the first answer.
+    "hangzhou_cfc.idempotency.IdempotencyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -206,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "suggestions.tasks.resend_stuck_routing_jobs",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "forget-idempotency-keys": {
+        "task": "hangzhou_cfc.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=20),
     },
     "resend-messages": {
         "task": "messaging.tasks.resend_messages",
@@ -404,6 +410,8 @@ API_MAX_BODY_BYTES = 1024 * 1024
 # A request sent in chunks (no Content-Length) is read into memory up to this size, and
 # answered 413 past it (hangzhou_cfc/wsgi.py): above the largest photo. Browsers' forms and
 # uploads always send a length; API bodies are held to API_MAX_BODY_BYTES after this.
+# The first answer to a POST with an Idempotency-Key is kept this long (hangzhou_cfc/).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=6 * 1024 * 1024)
 # Open311 GeoReport v2 (suggestions/open311.py): the one jurisdiction_id the endpoint serves,
 # and the discovery file's contact (empty: the programme office, with the portal's address).
