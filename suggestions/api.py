@@ -286,11 +286,9 @@ class SuggestionViewSet(
     def history(self, request, pk=None):
         suggestion = self.get_object()
         changes = list(suggestion.history.select_related("owner").order_by("created_at", "pk"))
-        if not selectors.reads_handover_notes(request.user):
-            # The notes one desk leaves for the next are for staff, as on the page.
-            for change in changes:
-                if change.action in selectors.STAFF_NOTE_ACTIONS:
-                    change.note = ""
+        staff = selectors.reads_handover_notes(request.user)
+        for change in changes:  # as on the page: notes for the next desk are for staff
+            change.note = selectors.note_seen(change, staff=staff)
         return Response(StageChangeSerializer(changes, many=True).data)
 
 

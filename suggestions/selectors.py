@@ -65,6 +65,11 @@ def suggestion_detail(*, pk: int) -> Suggestion:
 STAFF_NOTE_ACTIONS = frozenset({"collect", "forward", "refer"})
 
 
+def note_seen(change: StageChange, *, staff: bool) -> str:
+    """The note of a move as its reader sees it: a note for the next desk is for staff only."""
+    return change.note if staff or change.action not in STAFF_NOTE_ACTIONS else ""
+
+
 @dataclass(frozen=True)
 class JourneyStep:
     """One line of a suggestion's journey: a move (`change`) or a progress report (`update`),
@@ -81,11 +86,7 @@ def suggestion_journey(suggestion: Suggestion, *, staff: bool) -> list[JourneySt
     one list, oldest first; a move and a report at the same moment keep that order. Notes
     meant for the next desk are shown to staff only."""
     steps = [
-        JourneyStep(
-            at=change.created_at,
-            change=change,
-            note=change.note if staff or change.action not in STAFF_NOTE_ACTIONS else "",
-        )
+        JourneyStep(at=change.created_at, change=change, note=note_seen(change, staff=staff))
         for change in suggestion.history.all()
     ]
     steps += [
