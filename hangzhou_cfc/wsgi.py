@@ -40,14 +40,15 @@ class ChunkedRequestBody:
                 drained = len(body)
                 while drained < self.limit + DRAIN_AT_MOST and (piece := stream.read(PIECE)):
                     drained += len(piece)
-                payload = json.dumps(
-                    {
-                        "error": {
-                            "code": "too_large",
-                            "message": f"The request is larger than {self.limit} bytes.",
-                        }
-                    }
-                ).encode()
+                from django.utils.translation import gettext
+
+                from .api import error_body
+
+                # The API's own 413 (ApiBodyLimitMiddleware), in the portal's default language:
+                # no middleware has read the request's language yet.
+                message = gettext("The request is larger than %(limit)d bytes.")
+                payload = json.dumps(error_body("too_large", message % {"limit": self.limit}))
+                payload = payload.encode()
                 start_response(
                     "413 Request Entity Too Large",
                     [
