@@ -31,6 +31,18 @@ def submit(pipe):
     return suggestion
 
 
+def queued(pipe):
+    """A notice for the school's staff and its e-mail in the outbox."""
+    notice = Notification.objects.create(
+        recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
+    )
+    return services.message_queue(
+        recipient=pipe.school_staff,
+        template="suggestions.notification",
+        context={"notification": notice.pk},
+    )
+
+
 @pytest.fixture
 def broker_away(monkeypatch):
     """The broker takes the routing task (run here in-process) but not the e-mail's."""
@@ -78,15 +90,7 @@ def test_an_e_mail_the_broker_could_not_take_is_sent_by_the_sweeper_once(
 
 
 def test_a_message_is_sent_once_however_often_its_task_runs(pipe):
-    message = services.message_queue(
-        recipient=pipe.school_staff,
-        template="suggestions.notification",
-        context={
-            "notification": Notification.objects.create(
-                recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
-            ).pk
-        },
-    )
+    message = queued(pipe)
 
     assert services.message_send(message_id=message.pk) == "sent"
     assert services.message_send(message_id=message.pk) == "not_pending"
@@ -94,14 +98,7 @@ def test_a_message_is_sent_once_however_often_its_task_runs(pipe):
 
 
 def test_a_mail_server_that_fails_is_tried_again_later_and_then_given_up(pipe, monkeypatch):
-    notice = Notification.objects.create(
-        recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
-    )
-    message = services.message_queue(
-        recipient=pipe.school_staff,
-        template="suggestions.notification",
-        context={"notification": notice.pk},
-    )
+    message = queued(pipe)
 
     def down(self, *args, **kwargs):
         raise SMTPServerDisconnected("the mail server closed the connection")
@@ -135,14 +132,7 @@ def test_staff_without_an_e_mail_get_no_message(pipe, django_capture_on_commit_c
 
 
 def test_the_sweeper_leaves_a_message_whose_task_waits_in_the_queue(pipe):
-    notice = Notification.objects.create(
-        recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
-    )
-    message = services.message_queue(
-        recipient=pipe.school_staff,
-        template="suggestions.notification",
-        context={"notification": notice.pk},
-    )
+    message = queued(pipe)
     Message.objects.filter(pk=message.pk).update(queued_at=timezone.now())
 
     assert services.messages_resend() == 0
@@ -168,14 +158,7 @@ def test_a_message_that_cannot_be_rendered_ends_failed_and_the_next_one_is_still
         bad = services.message_queue(
             recipient=pipe.school_staff, template="tests.broken", context={}
         )
-        notice = Notification.objects.create(
-            recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
-        )
-        good = services.message_queue(
-            recipient=pipe.school_staff,
-            template="suggestions.notification",
-            context={"notification": notice.pk},
-        )
+        good = queued(pipe)
         later = timezone.now() + timedelta(minutes=10)
         assert services.messages_resend(now=later) == 1
         for day in range(1, services.MAX_ATTEMPTS + 1):
@@ -191,14 +174,7 @@ def test_a_message_that_cannot_be_rendered_ends_failed_and_the_next_one_is_still
 
 
 def test_staff_who_left_are_not_e_mailed(pipe):
-    notice = Notification.objects.create(
-        recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
-    )
-    message = services.message_queue(
-        recipient=pipe.school_staff,
-        template="suggestions.notification",
-        context={"notification": notice.pk},
-    )
+    message = queued(pipe)
     pipe.school_staff.is_active = False
     pipe.school_staff.save(update_fields=["is_active"])
 
