@@ -374,7 +374,9 @@ class RoutingJob(models.Model):
         indexes = [
             models.Index(
                 fields=["sent_at"], condition=Q(done_at__isnull=True), name="routing_job_pending"
-            )
+            ),
+            # The sweeper's frontier: what the workers routed lately.
+            models.Index(fields=["done_at"], name="routing_job_done"),
         ]
 
     def __str__(self):

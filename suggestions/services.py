@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, transaction
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -393,15 +393,19 @@ def _find_owner(suggestion: Suggestion, stage: Stage) -> Organisation | None:
 
 
 @transaction.atomic
-def suggestion_route(*, job_id: int) -> str:
+def suggestion_route(*, job_id: int, wait: bool = True) -> str:
     """The router acts on one job: finds the next owner, moves the suggestion to their desk
     with a due date and tells them; or flags it for the programme office.
 
     Idempotent: the job row is locked and marked done, so a job delivered twice, or a task
-    re-run after a worker died, routes once. Returns what happened (for logs and tests).
+    re-run after a worker died, routes once. With wait=False (the sweeper) a job someone else
+    is routing right now is left to them ("busy"). Returns what happened (for logs and tests).
     """
-    job = RoutingJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.done_at is not None:
+    job = RoutingJob.objects.select_for_update(skip_locked=not wait).filter(pk=job_id).first()
+    if job is None:
+        exists = not wait and RoutingJob.objects.filter(pk=job_id, done_at__isnull=True).exists()
+        return "busy" if exists else "done_already"
+    if job.done_at is not None:
         return "done_already"
     suggestion = (
         # Lock the suggestion row only (its joins may be outer joins, which cannot be locked).
@@ -439,26 +443,99 @@ def suggestion_route_again(*, suggestion: Suggestion) -> RoutingJob:
     return job
 
 
-def routing_jobs_resend(*, now: datetime | None = None) -> int:
-    """The sweeper: send again every job not done within the threshold, once per sweep.
+# How many stuck jobs the sweeper claims at a time, and for how long it routes in one run (the
+# beat sends it every minute and drops a sweep not started within 55 s).
+ROUTING_SWEEP_BATCH = 200
+ROUTING_SWEEP_SECONDS = 50
 
-    A job is stuck if it was never sent (the broker was down at commit) or was sent long ago
-    and never finished (its worker died). Rows are claimed with SKIP LOCKED and stamped before
-    sending, so two sweepers never send one job twice in a sweep.
+
+def _routing_queue_length() -> int | None:
+    """How many tasks wait in the routing queue; None when the broker cannot be asked."""
+    from hangzhou_cfc.celery import app
+
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+            # Declaring is harmless on the broker's virtual transports and, unlike a passive
+            # declare, answers 0 for a queue that is empty (Redis deletes an empty list).
+            declared = conn.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, durable=True, auto_delete=False
+            )
+    except Exception:  # kombu raises the transport's own errors
+        logger.warning("the routing sweeper could not ask the broker how long its queue is")
+        return None
+    return declared.message_count
+
+
+def _really_stuck(now: datetime) -> Q:
+    """Which pending jobs no worker will ever route by itself.
+
+    - never handed to the broker (it was down at the commit);
+    - handed to it, and nothing waits in the queue: the message was lost, or its worker died;
+    - handed to it before the jobs the workers are routing now: the queue is first in, first
+      out, so a job sent well before the last one routed has left the queue, lost or with a
+      worker that died.
+
+    A job still waiting in the queue behind a backlog matches none of these: the workers will
+    come to it, and sending it again would only make the queue longer.
     """
-    now = now or timezone.now()
-    threshold = now - timedelta(seconds=settings.SUGGESTIONS_ROUTING_STUCK_AFTER)
-    with transaction.atomic():
-        stuck = list(
-            RoutingJob.objects.select_for_update(skip_locked=True)
-            .filter(done_at__isnull=True)
-            .filter(Q(sent_at__lt=threshold) | Q(sent_at__isnull=True, created_at__lt=threshold))
-            .values_list("pk", flat=True)[:500]
-        )
-        RoutingJob.objects.filter(pk__in=stuck).update(sent_at=now)
-    for job_id in stuck:
-        routing_job_send(job_id=job_id)
-    return len(stuck)
+    grace = timedelta(seconds=settings.SUGGESTIONS_ROUTING_STUCK_AFTER)
+    stuck = Q(sent_at__isnull=True, created_at__lt=now - grace)
+    waiting = _routing_queue_length()
+    if waiting == 0:
+        return stuck | Q(sent_at__lt=now - grace)
+    # The newest job the workers routed lately, by when it was handed to the broker.
+    frontier = RoutingJob.objects.filter(done_at__gte=now - grace).aggregate(sent=Max("sent_at"))[
+        "sent"
+    ]
+    if frontier is not None:
+        stuck |= Q(sent_at__lt=frontier - grace)
+    if waiting is None:
+        # The broker cannot be asked: whatever it held may be gone; route what is long overdue.
+        stuck |= Q(sent_at__lt=now - 10 * grace)
+    return stuck
+
+
+def routing_jobs_sweep(*, now: datetime | None = None) -> int:
+    """The sweeper routes, itself, every job that is really stuck (_really_stuck), in batches
+    until none is left or ROUTING_SWEEP_SECONDS have passed; returns how many it routed.
+
+    It routes rather than sending the jobs to the broker again: recovery never waits behind a
+    backlog and never makes it longer. A job a worker is routing at the same moment is
+    skipped (its row is locked), and one routed already is a no-op: nothing moves twice.
+    """
+    started = timezone.now()
+    now = now or started
+    pending = (
+        RoutingJob.objects.filter(done_at__isnull=True)
+        .filter(_really_stuck(now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    deadline = started + timedelta(seconds=ROUTING_SWEEP_SECONDS)
+    routed, last = 0, 0
+    while timezone.now() < deadline:
+        ids = list(pending.filter(pk__gt=last)[:ROUTING_SWEEP_BATCH])
+        if not ids:
+            break
+        for job_id in ids:
+            if timezone.now() >= deadline:
+                break
+            last = job_id
+            try:
+                outcome = suggestion_route(job_id=job_id, wait=False)
+            except DatabaseError:
+                logger.warning("the routing sweep stopped at job %s: database error", job_id)
+                return routed
+            except Exception:
+                # One job the router cannot handle must not stop the ones after it.
+                logger.exception("the routing sweep could not route job %s", job_id)
+                continue
+            if outcome not in ("done_already", "busy"):
+                routed += 1
+    if routed:
+        logger.info("the routing sweep routed %d stuck jobs", routed)
+    return routed
 
 
 # --- Deadlines ------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ def route_suggestion(job_id: int) -> str:
     return services.suggestion_route(job_id=job_id)
 
 
+# Named for what it did first (send stuck jobs again); the beat's table knows it by this name.
 @shared_task
 def resend_stuck_routing_jobs() -> int:
-    return services.routing_jobs_resend()
+    return services.routing_jobs_sweep()
 
 
 @shared_task

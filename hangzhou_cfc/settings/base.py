@@ -247,9 +247,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The suggestion pipeline ---------------------------------------------------------------
-# A routing job not finished this many seconds after it was (or should have been) sent is sent
-# again by the sweeper: the broker was down at commit, or the worker died mid-task.
-SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", default=300)
+# The routing sweeper's patience (suggestions.services._really_stuck): a job never handed to the
+# broker this long after its commit, or handed to it this long before the queue emptied or
+# before the jobs the workers route now, is routed by the sweeper itself.
+SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", default=60)
 # A message handed to the broker this many seconds ago and still not sent is sent by the
 # sweeper itself: its task was lost (messaging/).
 MESSAGES_STUCK_AFTER = env.int("MESSAGES_STUCK_AFTER", default=120)

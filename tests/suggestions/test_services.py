@@ -369,37 +369,3 @@ def test_moving_on_clears_the_overdue_flag(pipe):
     act(refresh(s), "collect", pipe.school_staff)
 
     assert refresh(s).overdue_since is None
-
-
-def test_the_sweeper_sends_a_job_the_broker_never_got(pipe, settings):
-    settings.SUGGESTIONS_ROUTING_STUCK_AFTER = 60
-    s = pipe.draft()
-    act(s, "submit", pipe.child_user)  # on_commit never runs here: as if the broker was down
-    job = RoutingJob.objects.get()
-    RoutingJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-
-    assert services.routing_jobs_resend() == 1
-
-    job.refresh_from_db()
-    assert job.done_at is not None, "the (eager) task ran"
-    assert refresh(s).state == State.AT_SCHOOL
-
-
-def test_the_sweeper_re_sends_a_stuck_job_once_per_window_even_if_the_broker_stays_down(
-    pipe, settings, monkeypatch
-):
-    settings.SUGGESTIONS_ROUTING_STUCK_AFTER = 60
-    act(pipe.draft(), "submit", pipe.child_user)
-    RoutingJob.objects.update(created_at=timezone.now() - timedelta(minutes=5))
-    monkeypatch.setattr(services, "_send_quietly", lambda task, *args: False)  # broker down
-
-    assert services.routing_jobs_resend() == 1
-    assert services.routing_jobs_resend() == 0, "stamped: not again within the window"
-    assert services.routing_jobs_resend(now=timezone.now() + timedelta(minutes=2)) == 1
-
-
-def test_a_job_not_yet_stuck_is_left_alone(pipe, settings):
-    settings.SUGGESTIONS_ROUTING_STUCK_AFTER = 300
-    act(pipe.draft(), "submit", pipe.child_user)
-
-    assert services.routing_jobs_resend() == 0
