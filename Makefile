@@ -7,7 +7,7 @@ PORT ?= 8000
 # Where links in e-mails and calendar feeds lead: the address `make run` serves on, unless set.
 PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test bench install lint format messages lock clean
+.PHONY: run test bench chaos install lint format messages lock clean
 
 $(BIN)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ test: install
 ## Benchmarks (bench/): need DATABASE_URL pointing at PostgreSQL.
 bench: install
 	$(BIN)/pytest bench -s $(PYTEST_ARGS)
+
+## The chaos test (tests/chaos/chaos.py): CHAOS_N suggestions through the pipeline while workers
+## are killed, its own Redis restarted and the database cut off; prints and checks the figures.
+## Needs PostgreSQL (a database of its own on the server of DATABASE_URL) and redis-server.
+CHAOS_N ?= 2000
+chaos: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+chaos: install
+	$(BIN)/python tests/chaos/chaos.py --n $(CHAOS_N)
 
 lint: install
 	$(BIN)/ruff check .
