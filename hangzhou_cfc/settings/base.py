@@ -133,8 +133,10 @@ def redis_cache(url: str) -> dict:
     after at most half a second, so that nothing a request does fails for the cache's sake
     (the API's throttles then let requests through)."""
     return {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis, but clear() leaves the broker's keys alone (hangzhou_cfc/cache.py).
+        "BACKEND": "hangzhou_cfc.cache.SharedRedisCache",
         "LOCATION": url,
+        "KEY_PREFIX": "cache",
         "OPTIONS": {
             "IGNORE_EXCEPTIONS": True,
             "SOCKET_CONNECT_TIMEOUT": 0.5,

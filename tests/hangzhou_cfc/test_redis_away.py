@@ -61,3 +61,26 @@ def test_the_api_submits_lists_and_moves_while_redis_is_away(redis_away):
     assert suggestion.state == "at_school"
     moved = school.post(f"/api/v1/suggestions/{suggestion.pk}/collect/", {}, format="json")
     assert moved.status_code == 200, moved.content
+
+
+@pytest.mark.redis
+def test_clearing_the_cache_keeps_the_tasks_waiting_in_the_same_redis_database(settings):
+    """django-redis clears with FLUSHDB; the broker's queue lives in the same database."""
+    import uuid
+
+    import redis
+    from django.core.cache import caches
+
+    queue = f"test-queue-{uuid.uuid4().hex}"
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    server.lpush(queue, b"a routing job's task")
+    try:
+        with override_settings(CACHES={"default": redis_cache(settings.REDIS_URL)}):
+            cache = caches.create_connection("default")
+            cache.set("figures", 175)
+            assert cache.get("figures") == 175
+            cache.clear()
+            assert cache.get("figures") is None
+        assert server.llen(queue) == 1, "the task is still waiting"
+    finally:
+        server.delete(queue)

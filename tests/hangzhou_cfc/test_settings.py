@@ -75,7 +75,7 @@ def test_local_settings_use_postgres_and_redis_when_their_urls_are_set(tmp_path)
     assert loaded["engine"] == "django.db.backends.postgresql"
     assert loaded["db_name"] == "portal"
     assert loaded["broker"] == SERVERS["REDIS_URL"]
-    assert loaded["cache"] == "django_redis.cache.RedisCache"
+    assert loaded["cache"] == "hangzhou_cfc.cache.SharedRedisCache"
 
 
 A_FERNET_KEY = "dGVzdHMtb25seS1ub3QtYS1zZWNyZXQtMzItYnl0ZXM="
