@@ -205,7 +205,7 @@ STAFF_ROLE_OF = {
     OrganisationKind.COMMUNITY: Role.COMMUNITY,
     OrganisationKind.DEPARTMENT: Role.DEPARTMENT,
 }
-SURNAMES = "钱孙周吴郑冯陈褚卫蒋沈韩杨朱秦许何吕施张孔曹严华金魏陶姜"
+STAFF_SURNAMES = "钱孙周吴郑冯陈褚卫蒋沈韩杨朱秦许何吕施张孔曹严华金魏陶姜"
 STAFF_NAME_ENDING = {Role.SCHOOL: "老师", Role.COMMUNITY: "社工", Role.DEPARTMENT: "科员"}
 
 
@@ -417,7 +417,7 @@ def _staff(organisations, logins):
         if organisation.pk in staffed:
             continue
         role = STAFF_ROLE_OF[organisation.kind]
-        name = SURNAMES[index % len(SURNAMES)] + STAFF_NAME_ENDING[role]
+        name = STAFF_SURNAMES[index % len(STAFF_SURNAMES)] + STAFF_NAME_ENDING[role]
         user = _user(staff_username(organisation), role, name, demo=True)
         StaffMember.objects.get_or_create(user=user, defaults={"organisation": organisation})
 
