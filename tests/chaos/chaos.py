@@ -521,6 +521,7 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
             load_done.set()
             threads[1].join()
             faults_end = time.monotonic()
+            on_their_way = n - len(through)
             deadline = faults_end + 300 + n * 0.05
         if faults_end is not None:
             everything_through = len(through) == len(created)
@@ -549,11 +550,15 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
         mail=mail,
         elapsed=elapsed,
         quiesce=None if quiesced_at is None else quiesced_at - faults_end,
+        on_their_way=on_their_way,
         n=n,
     )
 
 
-def check(*, prefix, created, refused, client, outages, faults, errors, mail, elapsed, quiesce, n):
+def check(
+    *, prefix, created, refused, client, outages, faults, errors, mail, elapsed, quiesce,
+    on_their_way, n,
+):  # fmt: skip
     from django.db.models import Count
 
     from messaging.models import Message
@@ -606,13 +611,17 @@ def check(*, prefix, created, refused, client, outages, faults, errors, mail, el
         for chunk in path.read_text().split("-" * 79):
             if chunk.strip():
                 delivered[message_from_string(chunk.strip())["Message-ID"]] += 1
+    # "<message-{pk}@{domain}>", messaging.services.message_send
+    delivered_ids = Counter(
+        int(key.split("@", 1)[0].removeprefix("<message-")) for key in delivered.elements()
+    )
     lost_messages = 0
     for notice in owed:
         message = by_notice.get(notice)
         if message is None or message.state != "sent":
             lost_messages += 1
             continue
-        if not any(key.startswith(f"<message-{message.pk}@") for key in delivered):
+        if delivered_ids[message.pk] == 0:
             lost_messages += 1
     sent_twice = sum(1 for copies in delivered.values() if copies > 1)
 
@@ -640,6 +649,8 @@ def check(*, prefix, created, refused, client, outages, faults, errors, mail, el
         },
         "messages sent twice (Message-ID)": sent_twice,
         "5xx in outages": len(client.failures) - len(outside),
+        # The clients go on moving these after the last fault: quiescing includes their work.
+        "suggestions on their way at the last fault": on_their_way,
         "time to quiesce s": None if quiesce is None else round(quiesce, 1),
         "details": {
             "missing": missing[:20],
