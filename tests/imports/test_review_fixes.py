@@ -110,10 +110,11 @@ def test_a_broker_that_is_down_leaves_the_import_standing_and_its_mail_to_the_sw
     assert mail.outbox[0].to == ["a@example.org"]
 
 
-def test_a_consent_request_task_run_twice_sends_once():
+def test_a_consent_request_task_run_twice_sends_once(django_capture_on_commit_callbacks):
     guardianship = GuardianshipFactory(guardian__user__email="mum@example.org")
-    tasks.consent_requests_send([guardianship.pk], None)
-    tasks.consent_requests_send([guardianship.pk], None)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.consent_requests_send([guardianship.pk], None)
+        tasks.consent_requests_send([guardianship.pk], None)
     assert ConsentRequest.objects.filter(guardianship=guardianship).count() == 1
     assert len(mail.outbox) == 1
 
