@@ -7,6 +7,6 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from . import files, permissions  # noqa: F401  (registers the rules)
+        from . import files, messages, permissions  # noqa: F401  (the templates and rules)
 
         files.connect()

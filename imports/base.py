@@ -136,8 +136,7 @@ MAIL_CHUNK = 200  # ids per task: a roster of thousands is mailed by many short 
 def send_in_chunks(task, ids, *args):
     """Queue `task(ids_chunk, *args)` for every MAIL_CHUNK ids (called after the commit). If
     the broker cannot be reached the import stands and the request does not fail: it is
-    logged, and the mail can be sent again (the consent link from the child's privacy page,
-    the set-password link by "Forgot your password?")."""
+    logged, and the mail can be sent again (the consent link from the child's privacy page)."""
     for start in range(0, len(ids), MAIL_CHUNK):
         try:
             task.apply_async(args=(ids[start : start + MAIL_CHUNK], *args), retry=False)

@@ -8,12 +8,18 @@ than a web server waits for a request.
 import logging
 
 from auditlog.context import set_actor
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from messaging.models import Message
+from messaging.services import messages_queue
+
 from .base import Action, ImportRefused
 from .kinds import IMPORTERS
+from .messages import SET_PASSWORD
 from .models import ImportBatch
 from .tabular import FileProblem
 
@@ -116,3 +122,20 @@ def batch_apply(batch_id) -> ImportBatch | None:
     except Exception:
         _back_to_preview(batch_id, ImportBatch.Problem.FAILED)
         raise
+
+
+@transaction.atomic
+def set_password_links_queue(*, user_ids) -> list[Message]:
+    """Queue, in the caller's transaction, the e-mail asking each of these staff logins to set
+    its password (imports/messages.py makes the link when sending). A login without an address,
+    closed, or already given this e-mail is left out: queued twice, it goes once."""
+    asked = Message.objects.filter(recipient=OuterRef("pk"), template=SET_PASSWORD)
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True, staff__isnull=False)
+        .exclude(email="")
+        .exclude(Exists(asked))
+        .order_by("pk")
+    )
+    # The recipient is the login itself: the context needs nothing more.
+    return messages_queue(template=SET_PASSWORD, recipients=[(user, {}) for user in users])

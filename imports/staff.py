@@ -2,21 +2,21 @@
 office) from a spreadsheet, matched by their e-mail address.
 
 No password is ever in the file: each new login gets an e-mail with a link to set their own
-password (sent by the worker once the import is written). An e-mail already used by a login of
-another organisation, or by a login that is not staff (a guardian, a child, a mentor), is
-refused: an import never moves a person between organisations or roles of that kind.
+password (written to the outbox with the import, sent once it is written: messaging/). An
+e-mail already used by a login of another organisation, or by a login that is not staff (a
+guardian, a child, a mentor), is refused: an import never moves a person between
+organisations or roles of that kind.
 """
 
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from groups.models import STAFF_ORGANISATION_KINDS, Organisation, Role, StaffMember
 
-from .base import Importer, Names, choice_names, email_problem, send_in_chunks
+from .base import Importer, Names, choice_names, email_problem
 from .tabular import Column
 
 COLUMNS = [
@@ -174,11 +174,11 @@ class StaffImporter(Importer):
                     member.save(update_fields=["title"])
         User.objects.bulk_create(new_users)
         StaffMember.objects.bulk_create(new_members)
-        ids = [login.pk for login in new_users]
-        if ids:
-            from .tasks import set_password_links_send
+        if new_users:
+            from .services import set_password_links_queue
 
-            transaction.on_commit(lambda: send_in_chunks(set_password_links_send, ids), robust=True)
+            # In the outbox, in this transaction: sent after the commit, or by the sweeper.
+            set_password_links_queue(user_ids=[login.pk for login in new_users])
 
 
 IMPORTER = StaffImporter()

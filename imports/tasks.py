@@ -1,22 +1,13 @@
-"""Mail that follows an import, sent by the worker once the import is written. The arguments
+"""Work that follows an import, done by the worker once the import is written. The arguments
 are ids only: nothing about a person travels through the broker."""
 
 import logging
-import smtplib
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from groups.models import Guardianship
 from privacy.models import ConsentRequest
@@ -24,41 +15,13 @@ from privacy.models import ConsentRequest
 logger = logging.getLogger(__name__)
 
 
-def set_password_link(user):
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    with translation.override(settings.LANGUAGE_CODE):
-        path = reverse("password_reset_confirm", args=[uid, token])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
-
-
 @shared_task
 def set_password_links_send(user_ids):
-    """E-mail each new staff login a link to set their own password (in both languages)."""
-    sent = 0
-    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
-    for user in users.select_related("staff__organisation"):
-        parts = []
-        link = set_password_link(user)  # one link for both languages
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                context = {
-                    "role": user.get_role_display(),
-                    "organisation": str(user.staff.organisation),
-                    "username": user.username,
-                    "link": link,
-                    "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
-                }
-                parts.append(render_to_string("imports/email/set_password.txt", context))
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Your login at the children's observation group portal")
-        try:
-            send_mail(subject, "\n\n".join(parts), None, [user.email], fail_silently=False)
-        except (OSError, smtplib.SMTPException):
-            logger.warning("set-password link for user %s could not be sent", user.pk)
-            continue
-        sent += 1
-    return sent
+    """Only for tasks an import queued before these e-mails went through the outbox: put them
+    there (each login once). Imports now write them with the logins (imports/staff.py)."""
+    from .services import set_password_links_queue
+
+    return len(set_password_links_queue(user_ids=user_ids))
 
 
 @shared_task

@@ -5,11 +5,13 @@ from .models import Message
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    """Read only: what was sent to whom, when, and what went wrong (never the text)."""
+    """Read only: what was sent to whom, when, and what went wrong (never the text, nor a
+    link's secret)."""
 
     list_display = ("created_at", "template", "channel", "recipient", "state", "attempts")
     list_filter = ("state", "channel", "template")
-    readonly_fields = [f.name for f in Message._meta.fields]
+    exclude = ["sealed_secret"]
+    readonly_fields = [f.name for f in Message._meta.fields if f.name != "sealed_secret"]
 
     def has_add_permission(self, request):
         return False

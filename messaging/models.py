@@ -3,13 +3,17 @@
 A message is written in the same transaction as what causes it, and sent after the commit by
 the worker; the sweeper sends again what a lost task or an unreachable broker left behind.
 It names its template and the ids the template needs, never the text: nothing about a child
-is stored in it, and the text is made in the recipient's language when it is sent.
+is stored in it, and the text is made in the recipient's language when it is sent. A link's
+secret that cannot be made again when sending (a consent link's token, of which only a hash is
+kept) is the one exception: it is kept encrypted, and only until the message is done.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from groups.fields import decrypt, encrypt
 
 
 class Channel(models.TextChoices):
@@ -35,6 +39,11 @@ class Message(models.Model):
     language = models.CharField(_("language"), max_length=10)
     # The ids the template needs (e.g. {"notification": 12}): never names or text.
     context = models.JSONField(_("context"), default=dict)
+    # A secret the template needs and cannot make again (a link's token), as a Fernet token of
+    # PERSONAL_DATA_KEYS (groups/fields.py); emptied once the message is sent, skipped or
+    # failed. Decrypted only by the template, when sending: a key that is missing is then one
+    # failed attempt of this message, not an error of every query that reads the table.
+    sealed_secret = models.TextField(_("sealed secret"), blank=True, editable=False)
     state = models.CharField(
         _("state"), max_length=10, choices=MessageState.choices, default=MessageState.PENDING
     )
@@ -63,3 +72,9 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.template} → {self.recipient_id} ({self.state})"
+
+    def seal(self, secret: str) -> None:
+        self.sealed_secret = encrypt(secret) if secret else ""
+
+    def secret(self) -> str:
+        return decrypt(self.sealed_secret) if self.sealed_secret else ""

@@ -7,8 +7,9 @@ Message-ID header is fixed per message, so that mail systems can tell the copies
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 TEMPLATES: dict[str, Callable[[Message], tuple[str, str] | None]] = {}
 
 MAX_ATTEMPTS = 8
+# How many messages one task sends: a long list (an import's logins) is sent by several tasks,
+# none of which holds its worker for long.
+SEND_CHUNK = 50
 # How many messages the sweeper claims at a time, and for how long it sends in one run.
 SWEEP_BATCH = 200
 SWEEP_SECONDS = 50
@@ -45,36 +49,77 @@ def message_queue(
     context: dict,
     channel: str = Channel.EMAIL,
     language: str | None = None,
+    secret: str = "",
 ) -> Message:
-    """Write a message in the caller's transaction; the worker sends it after the commit."""
+    """Write a message in the caller's transaction; the worker sends it after the commit.
+
+    `secret` is for a link's token that the template cannot make again when sending: it is
+    kept encrypted (Message.sealed_secret), never in the context, and erased once the message
+    is done. Never pass what the template can look up or make itself."""
+    message = _message(recipient, template, context, channel, language)
+    message.seal(secret)
+    (message,) = _queued([message])
+    return message
+
+
+def messages_queue(
+    *,
+    template: str,
+    recipients: Iterable[tuple[Any, dict]],
+    channel: str = Channel.EMAIL,
+    language: str | None = None,
+) -> list[Message]:
+    """message_queue for many (recipient, context) pairs: one INSERT, and after the commit
+    their tasks, SEND_CHUNK messages each."""
+    return _queued(
+        [
+            _message(recipient, template, context, channel, language)
+            for recipient, context in recipients
+        ]
+    )
+
+
+def _message(recipient, template, context, channel, language) -> Message:
     if template not in TEMPLATES:
         raise ValueError(f"no message template {template!r}")
-    now = timezone.now()
-    message = Message.objects.create(
+    return Message(
         recipient=recipient,
         channel=channel,
         template=template,
         language=language or settings.LANGUAGE_CODE,
         context=context,
-        send_after=now,
+    )
+
+
+def _queued(messages: list[Message]) -> list[Message]:
+    if not messages:
+        return messages
+    now = timezone.now()
+    for message in messages:
+        message.send_after = now
         # Handed to the broker right after the commit; if that fails, the sweeper takes it
         # once MESSAGES_STUCK_AFTER has passed. Stamped here, in the cause's transaction, so
         # that nothing updates the row while a worker may be sending it.
-        queued_at=now,
-    )
-    transaction.on_commit(lambda: messages_send_later([message.pk]), robust=True)
-    return message
+        message.queued_at = now
+    Message.objects.bulk_create(messages)
+    ids = [message.pk for message in messages]
+    transaction.on_commit(lambda: messages_send_later(ids), robust=True)
+    return messages
 
 
 def messages_send_later(ids: list[int]) -> bool:
-    """Hand the messages to the worker; if the broker is away, the sweeper sends them."""
+    """Hand the messages to the worker, SEND_CHUNK to a task; if the broker is away, the
+    sweeper sends them."""
     from .tasks import send_messages
 
-    try:
-        send_messages.apply_async(args=[ids], retry=False)
-    except Exception:
-        logger.warning("%d messages left for the sweeper: the broker is unreachable", len(ids))
-        return False
+    for start in range(0, len(ids), SEND_CHUNK):
+        try:
+            send_messages.apply_async(args=[ids[start : start + SEND_CHUNK]], retry=False)
+        except Exception:
+            logger.warning(
+                "%d messages left for the sweeper: the broker is unreachable", len(ids) - start
+            )
+            return False
     return True
 
 
@@ -82,13 +127,19 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 240))
 
 
+def _done(message: Message, state: str, *fields: str) -> None:
+    """A message leaves the outbox's work: its secret, if any, is not kept a moment longer."""
+    message.state, message.sealed_secret = state, ""
+    message.save(update_fields=["state", "sealed_secret", *fields])
+
+
 def _failed_attempt(message: Message, error: Exception, now: datetime) -> str:
     message.last_error = type(error).__name__[:100]
     if message.attempts >= MAX_ATTEMPTS:
-        message.state = MessageState.FAILED
+        _done(message, MessageState.FAILED, "attempts", "last_error")
     else:
         message.send_after = now + _backoff(message.attempts)
-    message.save(update_fields=["attempts", "last_error", "state", "send_after"])
+        message.save(update_fields=["attempts", "last_error", "send_after"])
     logger.warning(
         "message %s not sent (attempt %d): %s", message.pk, message.attempts, message.last_error
     )
@@ -115,8 +166,7 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
             return "not_pending"
         recipient = message.recipient
         if not (recipient.email and recipient.is_active):
-            message.state = MessageState.SKIPPED
-            message.save(update_fields=["state"])
+            _done(message, MessageState.SKIPPED)
             return "skipped"
         message.attempts += 1
         render = TEMPLATES.get(message.template)
@@ -131,8 +181,7 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
                 message.attempts = MAX_ATTEMPTS  # a template that is gone will not come back
             return _failed_attempt(message, error, now)
         if rendered is None:
-            message.state = MessageState.SKIPPED
-            message.save(update_fields=["attempts", "state"])
+            _done(message, MessageState.SKIPPED, "attempts")
             return "skipped"
         subject, body = rendered
         domain = settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
@@ -146,8 +195,8 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
             email.send()
         except Exception as error:
             return _failed_attempt(message, error, now)
-        message.state, message.sent_at = MessageState.SENT, now
-        message.save(update_fields=["attempts", "state", "sent_at"])
+        message.sent_at = now
+        _done(message, MessageState.SENT, "attempts", "sent_at")
     return "sent"
 
 

@@ -7,4 +7,4 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Children's privacy")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import messages, permissions  # noqa: F401  (register the templates and rules)

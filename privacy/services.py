@@ -5,22 +5,20 @@ acting; nothing is written unless all of it is.
 """
 
 import logging
-import smtplib
 from datetime import timedelta
 
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Child, ChildPersonalData, Guardianship, Membership, User
+from messaging.services import message_queue
 
+from .messages import CONSENT_REQUEST
 from .models import (
     Audience,
     Consent,
@@ -125,17 +123,29 @@ def consent_give(*, child, guardian, notice, method, given_at, recorded_by=None)
 def consent_request_send(*, guardianship, sent_by):
     """E-mail the guardian a link that records their consent; the link works once.
 
-    The e-mail is sent inside the transaction: if it cannot be sent, no request is kept.
+    The request and its e-mail are written in one transaction; the outbox (messaging/) sends
+    the e-mail after the commit, or later if the mail server or the broker is away. Only a
+    hash of the link's secret is kept with the request, so the e-mail's message keeps the
+    secret itself until it is sent, encrypted with the personal-data keys; the text is made
+    when sending (privacy/messages.py).
     """
     guardianship = Guardianship.objects.select_related("guardian__user", "child").get(
         pk=guardianship.pk
     )
-    email = guardianship.guardian.user.email
-    if not email:
+    login = guardianship.guardian.user
+    if not login.email:
         raise ValidationError(
             _(
                 "This guardian has no e-mail address. Add one to their login, or record the "
                 "consent they signed on paper."
+            )
+        )
+    if not login.is_active:
+        # The outbox writes to no closed login: say so now, not by an e-mail that never goes.
+        raise ValidationError(
+            _(
+                "This guardian's login is closed. Open it again in the administration pages, "
+                "or record the consent they signed on paper."
             )
         )
     _check_child_open(guardianship.child)
@@ -146,34 +156,18 @@ def consent_request_send(*, guardianship, sent_by):
     request = ConsentRequest.objects.create(
         guardianship=guardianship,
         token_hash=token_hash,
-        sent_to=email,
+        sent_to=login.email,
         sent_by=sent_by,
         created_at=now,
         expires_at=now + timedelta(days=settings.CONSENT_LINK_DAYS),
     )
-    # The e-mail is in both languages: the portal does not know which one the guardian reads.
-    # The link carries the secret; it is never logged or passed to a task.
-    # The link opens in Chinese, the portal's default; the page offers English.
-    with translation.override(settings.LANGUAGE_CODE):
-        path = reverse("consent_by_link", args=[token])
-    context = {
-        "child": guardianship.child.pseudonym,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
-        "days": settings.CONSENT_LINK_DAYS,
-    }
-    parts = []
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            parts.append(render_to_string("privacy/email/consent_request.txt", context))
-    with translation.override("zh-hans"):
-        subject = _("Consent for your child's account at the children's observation group")
-    try:
-        send_mail(subject, "\n\n".join(parts), None, [email], fail_silently=False)
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("consent request %s: the e-mail could not be sent", request.pk)
-        raise ValidationError(
-            _("The e-mail could not be sent. Nothing was recorded; try again in a while.")
-        ) from error
+    # The link carries the secret: it is never logged or passed to a task.
+    message_queue(
+        recipient=login,
+        template=CONSENT_REQUEST,
+        context={"consent_request": request.pk},
+        secret=token,
+    )
     return request
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from groups.models import Child, ChildPersonalData
 from groups.permissions import is_admin
+from messaging.selectors import messages_about
 
 from . import services
 from .filters import AccessLogFilter
@@ -34,6 +35,7 @@ from .forms import (
     PersonalDataForm,
     PurposeForm,
 )
+from .messages import CONSENT_REQUEST
 from .models import (
     AccessAction,
     AccessPurpose,
@@ -335,8 +337,10 @@ def child_admin(request, pk):
             "consents": Consent.objects.filter(child=child).select_related(
                 "guardian__user", "notice", "recorded_by"
             ),
-            "requests": ConsentRequest.objects.filter(guardianship__child=child).select_related(
-                "guardianship__guardian__user"
+            "requests": _with_their_emails(
+                ConsentRequest.objects.filter(guardianship__child=child).select_related(
+                    "guardianship__guardian__user"
+                )
             ),
             "deletions": child.deletion_requests.all(),
             "request_form": request_form,
@@ -345,6 +349,21 @@ def child_admin(request, pk):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _with_their_emails(requests):
+    """Each consent request with `email`, its message in the outbox (None for a request sent
+    before the outbox had them): the office sees whether the link went."""
+    requests = list(requests)
+    emails = messages_about(
+        template=CONSENT_REQUEST,
+        key="consent_request",
+        ids=[request.pk for request in requests],
+        recipient_ids=[request.guardianship.guardian.user_id for request in requests],
+    )
+    for request in requests:
+        request.email = emails.get(request.pk)
+    return requests
 
 
 def _valid_purpose(value):

@@ -26,6 +26,8 @@ from activities.models import (
     ProgrammeFigure,
 )
 from groups.models import GroupLevel, ObservationGroup, Role
+from messaging import services as outbox
+from messaging.models import Message, MessageState
 from suggestions.models import Suggestion
 from tests.activities.factories import (
     BusinessFactory,
@@ -227,12 +229,23 @@ def office():
     return AdminFactory(email="office@example.org")
 
 
-def test_admins_are_warned_once_about_bases_expiring_within_60_days(office):
+@pytest.fixture
+def warn(django_capture_on_commit_callbacks):
+    """A run of the warning, and its e-mails sent by the outbox after the commit."""
+
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return practice_bases_warn_expiring(**kwargs)
+
+    return run
+
+
+def test_admins_are_warned_once_about_bases_expiring_within_60_days(office, warn):
     soon = expiring_in(10, name="滨江区消防科普教育基地", name_en="Binjiang Fire Education")
     lapsed = expiring_in(-5, name="富阳区博物馆")
     expiring_in(61, name="余杭区青少年宫")
 
-    warned = practice_bases_warn_expiring()
+    warned = warn()
 
     assert warned == 2
     assert len(mail.outbox) == 1
@@ -248,11 +261,59 @@ def test_admins_are_warned_once_about_bases_expiring_within_60_days(office):
     assert lapsed.expiry_warned_for == lapsed.expires_on
 
 
-def test_the_warning_is_written_in_the_default_language_with_a_link_to_the_directory(office):
+def test_the_warning_is_written_to_the_outbox_with_the_bases_ids_only(office, warn):
+    soon, lapsed = expiring_in(10), expiring_in(-5)
+
+    warn()
+
+    (message,) = Message.objects.all()
+    assert (message.recipient, message.template, message.state) == (
+        office,
+        "activities.practice_bases_expiring",
+        MessageState.SENT,
+    )
+    assert message.context == {"practice_bases": [lapsed.pk, soon.pk]}
+
+
+def test_a_mail_server_that_is_away_delays_the_warning_and_loses_nothing(office, warn):
+    """Before the outbox, the run failed and was retried five times at most."""
+    expiring_in(10, name="滨江区消防科普教育基地")
+
+    away = OSError("no route")
+    with patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=away):
+        assert warn() == 1
+    assert mail.outbox == []
+    assert warn() == 0, "marked: the outbox has it"
+
+    assert outbox.messages_resend(now=timezone.now() + timedelta(hours=1)) == 1
+    (message,) = mail.outbox
+    assert message.to == ["office@example.org"]
+    assert "滨江区消防科普教育基地" in message.body
+
+
+def test_a_base_renewed_before_the_warning_is_sent_is_left_out_of_it(
+    office, django_capture_on_commit_callbacks
+):
+    renewed = expiring_in(10, name="滨江区消防科普教育基地")
+    expiring_in(20, name="富阳区博物馆")
+    with django_capture_on_commit_callbacks() as callbacks:
+        practice_bases_warn_expiring()
+    renewed.expires_on = today() + timedelta(days=3 * 365)
+    renewed.save()
+
+    for callback in callbacks:
+        callback()
+
+    (message,) = mail.outbox
+    assert "富阳区博物馆" in message.body
+    assert "滨江区消防科普教育基地" not in message.body
+
+
+def test_the_warning_is_written_in_the_default_language_with_a_link_to_the_directory(office, warn):
     expiring_in(10, name="滨江区消防科普教育基地", name_en="Binjiang Fire Education")
 
     with translation.override("en"):
-        practice_bases_warn_expiring()
+        warn()
 
     body = mail.outbox[0].body
     assert "滨江区消防科普教育基地" in body
@@ -260,11 +321,11 @@ def test_the_warning_is_written_in_the_default_language_with_a_link_to_the_direc
     assert settings.PORTAL_BASE_URL + "/practice-bases/" in body
 
 
-def test_a_second_run_sends_nothing(office):
+def test_a_second_run_sends_nothing(office, warn):
     expiring_in(10)
-    practice_bases_warn_expiring()
+    warn()
 
-    warned = practice_bases_warn_expiring()
+    warned = warn()
 
     assert warned == 0
     assert len(mail.outbox) == 1
@@ -274,13 +335,13 @@ def test_a_second_run_sends_nothing(office):
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_warn_once_the_second_waiting_for_the_first(office):
     expiring_in(10)
-    sending, may_finish = threading.Event(), threading.Event()
-    send = directory.send_mass_mail
+    writing, may_finish = threading.Event(), threading.Event()
+    queue = directory.messages_queue
 
-    def slow_send(messages):
-        sending.set()
+    def slow_queue(**kwargs):
+        writing.set()
         may_finish.wait(10)
-        return send(messages)
+        return queue(**kwargs)
 
     warned = []
 
@@ -290,10 +351,10 @@ def test_two_runs_at_once_warn_once_the_second_waiting_for_the_first(office):
         finally:
             connection.close()
 
-    with patch.object(directory, "send_mass_mail", slow_send):
+    with patch.object(directory, "messages_queue", slow_queue):
         first, second = threading.Thread(target=run), threading.Thread(target=run)
         first.start()
-        assert sending.wait(10)
+        assert writing.wait(10)
         second.start()
         second.join(0.5)  # it waits for the first's lock on the base
         assert second.is_alive()
@@ -302,29 +363,39 @@ def test_two_runs_at_once_warn_once_the_second_waiting_for_the_first(office):
         second.join(10)
 
     assert sorted(warned) == [0, 1]
+    assert Message.objects.count() == 1
     assert len(mail.outbox) == 1
 
 
-def test_every_active_admin_gets_the_warning_and_no_one_else(office):
+def test_every_active_admin_gets_the_warning_and_no_one_else(office, warn):
     superuser = UserFactory(role=Role.MENTOR, is_superuser=True, email="root@example.org")
     UserFactory(role=Role.SCHOOL, email="school@example.org")
     UserFactory(role=Role.ADMIN, is_active=False, email="gone@example.org")
     UserFactory(role=Role.ADMIN, email="")
     expiring_in(10)
 
-    practice_bases_warn_expiring()
+    warn()
 
     recipients = sorted(address for message in mail.outbox for address in message.to)
     assert recipients == ["office@example.org", superuser.email]
 
 
-def test_a_base_renewed_with_a_new_expiry_date_is_warned_about_again(office):
+def test_two_admin_logins_with_one_address_get_one_warning(office, warn):
+    AdminFactory(email="Office@Example.org")
+    expiring_in(10)
+
+    warn()
+
+    assert [message.to for message in mail.outbox] == [["office@example.org"]]
+
+
+def test_a_base_renewed_with_a_new_expiry_date_is_warned_about_again(office, warn):
     base = expiring_in(10)
-    practice_bases_warn_expiring()
+    warn()
     base.expires_on = today() + timedelta(days=50)
     base.save()
 
-    warned = practice_bases_warn_expiring()
+    warned = warn()
 
     assert warned == 1
     assert len(mail.outbox) == 2
@@ -332,38 +403,41 @@ def test_a_base_renewed_with_a_new_expiry_date_is_warned_about_again(office):
     assert base.expiry_warned_for == base.expires_on
 
 
-def test_a_base_renewed_for_years_is_not_warned_about(office):
+def test_a_base_renewed_for_years_is_not_warned_about(office, warn):
     base = expiring_in(10)
-    practice_bases_warn_expiring()
+    warn()
     base.expires_on = today() + timedelta(days=3 * 365)
     base.save()
 
-    assert practice_bases_warn_expiring() == 0
+    assert warn() == 0
     assert len(mail.outbox) == 1
 
 
-def test_with_no_admin_to_write_to_nothing_is_marked_so_the_warning_waits(db):
+def test_with_no_admin_to_write_to_nothing_is_marked_so_the_warning_waits(db, warn):
     base = expiring_in(10)
 
-    assert practice_bases_warn_expiring() == 0
+    assert warn() == 0
 
     base.refresh_from_db()
     assert base.expiry_warned_for is None
     office = AdminFactory(email="office@example.org")
-    assert practice_bases_warn_expiring() == 1
+    assert warn() == 1
     assert mail.outbox[0].to == [office.email]
 
 
-def test_the_day_to_count_from_can_be_given(office):
+def test_the_day_to_count_from_can_be_given(office, warn):
     expiring_in(100)
 
-    assert practice_bases_warn_expiring(today=today() + timedelta(days=50)) == 1
+    assert warn(today=today() + timedelta(days=50)) == 1
 
 
-def test_the_daily_task_sends_the_warning_and_beat_runs_it_every_day(office):
+def test_the_daily_task_sends_the_warning_and_beat_runs_it_every_day(
+    office, django_capture_on_commit_callbacks
+):
     expiring_in(10)
 
-    assert tasks.practice_bases_warn_expiring.delay().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.practice_bases_warn_expiring.delay().get() == 1
     assert len(mail.outbox) == 1
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "activities.tasks.practice_bases_warn_expiring" in entries

@@ -23,6 +23,8 @@ from imports import alliance, children, organisations, staff, tasks
 from imports.base import Action
 from imports.models import ImportBatch
 from imports.tabular import read_table
+from messaging import services as outbox
+from messaging import tasks as outbox_tasks
 from privacy.models import ConsentRequest
 from tests.groups.factories import (
     AdminFactory,
@@ -81,13 +83,13 @@ def test_an_alliance_groups_update_keeps_its_english_name_and_founding_date():
     )
 
 
-def test_a_broker_that_is_down_leaves_the_import_standing_and_answers_the_page(
+def test_a_broker_that_is_down_leaves_the_import_standing_and_its_mail_to_the_sweeper(
     client, monkeypatch, django_capture_on_commit_callbacks
 ):
     def down(*args, **kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(tasks.set_password_links_send, "apply_async", down)
+    monkeypatch.setattr(outbox_tasks.send_messages, "apply_async", down)
     SchoolFactory(code="s1")
     client.force_login(AdminFactory())
     batch = ImportBatch.upload(
@@ -103,12 +105,16 @@ def test_a_broker_that_is_down_leaves_the_import_standing_and_answers_the_page(
     batch.refresh_from_db()
     assert batch.state == "applied"
     assert StaffMember.objects.filter(user__email="a@example.org").exists()
+    assert mail.outbox == []
+    assert outbox.messages_resend(now=timezone.now() + timedelta(minutes=3)) == 1
+    assert mail.outbox[0].to == ["a@example.org"]
 
 
-def test_a_consent_request_task_run_twice_sends_once():
+def test_a_consent_request_task_run_twice_sends_once(django_capture_on_commit_callbacks):
     guardianship = GuardianshipFactory(guardian__user__email="mum@example.org")
-    tasks.consent_requests_send([guardianship.pk], None)
-    tasks.consent_requests_send([guardianship.pk], None)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.consent_requests_send([guardianship.pk], None)
+        tasks.consent_requests_send([guardianship.pk], None)
     assert ConsentRequest.objects.filter(guardianship=guardianship).count() == 1
     assert len(mail.outbox) == 1
 

@@ -3,19 +3,23 @@ link by e-mail once the import is written; an e-mail is never moved between orga
 taken from a login that is not staff."""
 
 import re
+from datetime import timedelta
 from functools import partial
+from smtplib import SMTPServerDisconnected
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.urls import resolve
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlsafe_base64_decode
 
 from groups.models import Role, StaffMember, User
-from imports import staff
+from imports import staff, tasks
 from imports.base import ImportRefused
+from messaging import services as outbox
+from messaging.models import Message, MessageState
 from tests.groups.factories import (
     DepartmentFactory,
     GuardianFactory,
@@ -125,6 +129,75 @@ def test_each_new_login_gets_one_mail_with_a_set_password_link(
     uid, token = match.kwargs["uidb64"], match.kwargs["token"]
     assert urlsafe_base64_decode(uid).decode() == str(login.pk)
     assert default_token_generator.check_token(login, token)
+
+
+def link_in(message):
+    (link,) = set(re.findall(r"https?://\S+", message.body))
+    with translation.override("zh-hans"):
+        match = resolve(urlsplit(link).path)
+    return match.kwargs["uidb64"], match.kwargs["token"]
+
+
+def test_the_set_password_mail_is_written_to_the_outbox_with_the_logins_and_no_link(
+    organisations, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        staff.IMPORTER.apply(table(GOOD))
+
+    messages = Message.objects.filter(template="imports.set_password")
+    assert sorted(m.recipient.email for m in messages) == [
+        "clerk@example.org",
+        "office@example.org",
+        "teacher@example.org",
+    ]
+    for message in messages:
+        assert (message.state, message.context, message.sealed_secret) == ("pending", {}, "")
+
+
+def test_a_mail_server_that_is_away_delays_the_set_password_mail_and_the_link_still_works(
+    organisations, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Before the outbox, such a mail was logged as not sent and lost."""
+
+    def down(self, *args, **kwargs):
+        raise SMTPServerDisconnected("the mail server closed the connection")
+
+    with monkeypatch.context() as away:
+        away.setattr("django.core.mail.EmailMessage.send", down)
+        with django_capture_on_commit_callbacks(execute=True):
+            staff.IMPORTER.apply(table(GOOD))
+    assert mail.outbox == []
+
+    assert outbox.messages_resend(now=timezone.now() + timedelta(hours=1)) == 3
+    login = User.objects.get(email="teacher@example.org")
+    (message,) = [m for m in mail.outbox if m.to == ["teacher@example.org"]]
+    assert default_token_generator.check_token(login, link_in(message)[1])
+
+
+def test_a_login_that_set_its_password_meanwhile_is_not_asked_to(
+    organisations, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        staff.IMPORTER.apply(table(GOOD))
+    login = User.objects.get(email="teacher@example.org")
+    login.set_password("a long and new passphrase")
+    login.save()
+
+    for callback in callbacks:
+        callback()
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["clerk@example.org", "office@example.org"]
+    assert Message.objects.get(recipient=login).state == MessageState.SKIPPED
+
+
+def test_a_task_queued_before_the_outbox_puts_its_mails_there_once(organisations):
+    staff.IMPORTER.apply(table(GOOD))
+    Message.objects.all().delete()
+    ids = list(User.objects.filter(staff__isnull=False).values_list("pk", flat=True))
+
+    assert tasks.set_password_links_send(ids) == 3
+    assert tasks.set_password_links_send(ids) == 0
+    assert Message.objects.filter(template="imports.set_password").count() == 3
 
 
 def test_the_same_file_again_changes_nothing(organisations):

@@ -180,3 +180,133 @@ def test_staff_who_left_are_not_e_mailed(pipe):
 
     assert services.message_send(message_id=message.pk) == "skipped"
     assert mail.outbox == []
+
+
+@pytest.fixture
+def with_secret():
+    """A template that puts its message's secret in the text, as a link's token would be."""
+    from messaging.services import TEMPLATES
+
+    TEMPLATES["tests.secret"] = lambda message: ("A link", f"/link/{message.secret()}/")
+    yield "tests.secret"
+    del TEMPLATES["tests.secret"]
+
+
+def test_a_secret_is_kept_encrypted_until_sent_and_then_erased(pipe, with_secret):
+    message = services.message_queue(
+        recipient=pipe.school_staff, template=with_secret, context={}, secret="s3cr3t-token"
+    )
+    stored = Message.objects.values_list("sealed_secret", "context").get(pk=message.pk)
+    assert "s3cr3t-token" not in str(stored), "encrypted at rest, never in the context"
+
+    assert services.message_send(message_id=message.pk) == "sent"
+
+    assert mail.outbox[0].body == "/link/s3cr3t-token/"
+    message.refresh_from_db()
+    assert message.sealed_secret == ""
+
+
+def test_a_secret_is_erased_when_its_message_is_skipped_or_given_up(pipe, with_secret, monkeypatch):
+    skipped = services.message_queue(
+        recipient=pipe.school_staff, template=with_secret, context={}, secret="one"
+    )
+    services.message_queue(
+        recipient=pipe.community_staff, template=with_secret, context={}, secret="two"
+    )
+    pipe.school_staff.is_active = False
+    pipe.school_staff.save(update_fields=["is_active"])
+    pipe.community_staff.email = "community@example.org"
+    pipe.community_staff.save(update_fields=["email"])
+    assert services.message_send(message_id=skipped.pk) == "skipped"
+
+    def down(self, *args, **kwargs):
+        raise SMTPServerDisconnected("the mail server closed the connection")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", down)
+    for day in range(services.MAX_ATTEMPTS):
+        services.messages_resend(now=timezone.now() + timedelta(days=day + 1))
+
+    assert list(Message.objects.order_by("pk").values_list("state", "sealed_secret")) == [
+        (MessageState.SKIPPED, ""),
+        (MessageState.FAILED, ""),
+    ]
+
+
+def test_a_secret_that_cannot_be_decrypted_fails_its_message_alone(pipe, with_secret, settings):
+    from cryptography.fernet import Fernet
+
+    lost = services.message_queue(
+        recipient=pipe.school_staff, template=with_secret, context={}, secret="old key"
+    )
+    settings.PERSONAL_DATA_KEYS = [Fernet.generate_key().decode()]
+    good = services.message_queue(
+        recipient=pipe.school_staff, template=with_secret, context={}, secret="new key"
+    )
+
+    assert services.messages_resend(now=timezone.now() + timedelta(minutes=10)) == 1
+    lost.refresh_from_db()
+    assert (lost.state, lost.attempts, lost.last_error) == (
+        MessageState.PENDING,
+        1,
+        "PersonalDataKeyError",
+    )
+    assert Message.objects.get(pk=good.pk).state == MessageState.SENT
+
+
+def test_rotating_the_personal_data_key_re_encrypts_the_secrets_waiting(
+    pipe, with_secret, settings
+):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    message = services.message_queue(
+        recipient=pipe.school_staff, template=with_secret, context={}, secret="token"
+    )
+    new_key = Fernet.generate_key().decode()
+    settings.PERSONAL_DATA_KEYS = [new_key, *settings.PERSONAL_DATA_KEYS]
+    call_command("rotate_personal_data_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.PERSONAL_DATA_KEYS = [new_key]
+
+    assert services.message_send(message_id=message.pk) == "sent"
+    assert mail.outbox[0].body == "/link/token/"
+
+
+def test_the_admin_shows_a_message_but_never_its_secret(pipe, with_secret, admin_client):
+    from django.urls import reverse
+
+    message = services.message_queue(
+        recipient=pipe.school_staff, template=with_secret, context={}, secret="s3cr3t-token"
+    )
+
+    listing = admin_client.get(reverse("admin:messaging_message_changelist"))
+    page = admin_client.get(reverse("admin:messaging_message_change", args=[message.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    assert with_secret in page.text
+    sealed = Message.objects.values_list("sealed_secret", flat=True).get(pk=message.pk)
+    assert "s3cr3t-token" not in page.text and sealed not in page.text
+
+
+def test_many_messages_are_written_at_once_and_handed_to_the_worker_in_chunks(
+    pipe, monkeypatch, django_capture_on_commit_callbacks
+):
+    from messaging import tasks
+
+    monkeypatch.setattr(services, "SEND_CHUNK", 2)
+    handed = []
+    monkeypatch.setattr(
+        tasks.send_messages, "apply_async", lambda args, **kwargs: handed.append(args[0])
+    )
+    notices = [
+        Notification.objects.create(recipient=user, suggestion=pipe.draft(), kind="new_in_inbox")
+        for user in (pipe.school_staff, pipe.community_staff, pipe.school_staff)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = services.messages_queue(
+            template="suggestions.notification",
+            recipients=[(n.recipient, {"notification": n.pk}) for n in notices],
+        )
+
+    assert handed == [[messages[0].pk, messages[1].pk], [messages[2].pk]]
+    assert all(m.state == MessageState.PENDING and m.queued_at for m in messages)

@@ -3,13 +3,18 @@ from the guardian's account, or from a signed paper form recorded by the office.
 
 import re
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from privacy.models import Consent, ConsentMethod, ConsentRequest, PrivacyNotice
+from messaging.models import Message, MessageState
+from privacy import services
+from privacy.models import Consent, ConsentMethod, ConsentRequest, PrivacyNotice, _token_hash
 from tests.groups.factories import AdminFactory, GuardianshipFactory
 from tests.privacy.factories import child_with_guardian, guardians_notice
 
@@ -155,6 +160,108 @@ def test_no_link_for_a_guardian_without_e_mail(client):
     assert response.status_code == 400
     assert "This guardian has no e-mail address" in response.text
     assert not ConsentRequest.objects.exists()
+
+
+def test_no_link_for_a_guardian_whose_login_is_closed(client):
+    child, guardianship = child_with_guardian()
+    guardianship.guardian.user.is_active = False
+    guardianship.guardian.user.save(update_fields=["is_active"])
+    client.force_login(AdminFactory())
+
+    response = client.post(
+        url("privacy_child", pk=child.pk), {"send-guardian": guardianship.guardian.pk}
+    )
+
+    assert response.status_code == 400
+    assert "This guardian&#x27;s login is closed" in response.text
+    assert not ConsentRequest.objects.exists()
+
+
+TOKEN = "a-secret-token-known-to-this-test-only"
+
+
+def send_held(client, child, guardianship, django_capture_on_commit_callbacks):
+    """Send a link whose e-mail waits (its callbacks are returned, not run yet)."""
+    token_and_hash = (TOKEN, _token_hash(TOKEN))
+    with (
+        mock.patch.object(ConsentRequest, "new_token", return_value=token_and_hash),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        _send_link(client, child, guardianship)
+    return callbacks
+
+
+def test_the_links_secret_waits_encrypted_in_the_outbox_and_is_erased_once_sent(
+    client, django_capture_on_commit_callbacks
+):
+    child, guardianship = child_with_guardian()
+    callbacks = send_held(client, child, guardianship, django_capture_on_commit_callbacks)
+
+    message = Message.objects.get()
+    assert TOKEN not in str(Message.objects.values().get())
+    assert TOKEN not in str(ConsentRequest.objects.values().get())
+    assert message.context == {"consent_request": ConsentRequest.objects.get().pk}
+    assert (message.recipient, message.secret()) == (guardianship.guardian.user, TOKEN)
+
+    for callback in callbacks:
+        callback()
+
+    assert f"/privacy/consent/{TOKEN}/" in mail.outbox[0].body
+    message.refresh_from_db()
+    assert (message.state, message.sealed_secret) == (MessageState.SENT, "")
+
+
+@pytest.mark.parametrize(
+    ("held_back", "days_said"),
+    [(timedelta(seconds=30), settings.CONSENT_LINK_DAYS), (timedelta(hours=30), 12)],
+)
+def test_a_link_held_back_says_no_more_days_than_it_has_left(
+    client, django_capture_on_commit_callbacks, held_back, days_said
+):
+    child, guardianship = child_with_guardian()
+    callbacks = send_held(client, child, guardianship, django_capture_on_commit_callbacks)
+    ConsentRequest.objects.update(expires_at=F("expires_at") - held_back)
+
+    for callback in callbacks:
+        callback()
+
+    (message,) = mail.outbox
+    assert f"(the link works once, for {days_said} days)" in message.body
+
+
+def test_nothing_is_sent_that_has_nothing_left_to_ask_and_the_page_says_so(
+    client, notice, django_capture_on_commit_callbacks
+):
+    child, guardianship = child_with_guardian()
+    callbacks = send_held(client, child, guardianship, django_capture_on_commit_callbacks)
+    services.consent_give(
+        child=child,
+        guardian=guardianship.guardian,
+        notice=notice,
+        method=ConsentMethod.PAPER,
+        given_at=timezone.now(),
+    )
+
+    for callback in callbacks:
+        callback()
+
+    assert mail.outbox == []
+    assert Message.objects.get().state == MessageState.SKIPPED
+    client.force_login(AdminFactory())
+    page = client.get(url("privacy_child", pk=child.pk))
+    assert "e-mail: not sent (no address, or nothing left to say)" in page.text
+
+
+def test_a_link_with_less_than_a_day_left_is_not_sent(client, django_capture_on_commit_callbacks):
+    child, guardianship = child_with_guardian()
+    callbacks = send_held(client, child, guardianship, django_capture_on_commit_callbacks)
+    ConsentRequest.objects.update(expires_at=timezone.now() + timedelta(hours=20))
+
+    for callback in callbacks:
+        callback()
+
+    assert mail.outbox == []
+    assert Message.objects.get().state == MessageState.SKIPPED
 
 
 def test_the_guardian_consents_from_their_account(client):

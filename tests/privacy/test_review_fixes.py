@@ -7,6 +7,7 @@ import pytest
 from auditlog.models import LogEntry
 from axes.models import AccessFailureLog
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from groups.models import Guardianship, Membership
+from messaging import services as outbox
 from privacy import services
 from privacy.models import (
     AccessPurpose,
@@ -69,18 +71,31 @@ def test_a_log_row_built_with_an_existing_id_cannot_overwrite_it():
     assert PersonalDataAccess.objects.get().username == "real"
 
 
-def test_a_consent_link_that_cannot_be_mailed_leaves_nothing_behind(client):
+def test_a_consent_link_the_mail_server_cannot_take_yet_is_sent_later(
+    client, django_capture_on_commit_callbacks
+):
+    """Before the outbox, the office was told to try again and nothing was recorded."""
     child, guardianship = child_with_guardian()
     client.force_login(AdminFactory())
 
-    with mock.patch("privacy.services.send_mail", side_effect=OSError("no route")):
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("no route")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = client.post(
             url("privacy_child", pk=child.pk), {"send-guardian": guardianship.guardian.pk}
         )
 
-    assert response.status_code == 400
-    assert "The e-mail could not be sent" in response.text
-    assert not ConsentRequest.objects.exists()
+    assert response.status_code == 302
+    assert ConsentRequest.objects.get().sent_to == "mother@example.org"
+    assert "e-mail: waiting to be sent" in client.get(url("privacy_child", pk=child.pk)).text
+    assert mail.outbox == []
+
+    assert outbox.messages_resend(now=timezone.now() + timedelta(hours=1)) == 1
+    (message,) = mail.outbox
+    assert message.to == ["mother@example.org"]
+    assert "/privacy/consent/" in message.body
+    assert "e-mail: sent" in client.get(url("privacy_child", pk=child.pk)).text
 
 
 def test_a_consent_link_with_strange_characters_is_not_found(client):

@@ -1,13 +1,14 @@
 """Re-encrypt children's personal data with the first key of PERSONAL_DATA_KEYS.
 
 Put the new key first in PERSONAL_DATA_KEYS (keeping the old one after it), run this, then drop
-the old key.
+the old key. The secrets of messages waiting to be sent (messaging/) are re-encrypted too.
 """
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from groups.models import ChildPersonalData
+from messaging.models import Message, MessageState
 
 
 class Command(BaseCommand):
@@ -20,4 +21,8 @@ class Command(BaseCommand):
                 # Read with any key, written with the first.
                 record.save(update_fields=["real_name", "contact_phone", "address"])
                 count += 1
+            waiting = Message.objects.select_for_update().filter(state=MessageState.PENDING)
+            for message in waiting.exclude(sealed_secret="").only("sealed_secret"):
+                message.seal(message.secret())
+                message.save(update_fields=["sealed_secret"])
         self.stdout.write(f"{count} records re-encrypted.")

@@ -1,0 +1,20 @@
+"""Reads of the outbox, for the pages that show whether an e-mail went."""
+
+from collections.abc import Iterable
+
+from .models import Message
+
+
+def messages_about(
+    *, template: str, key: str, ids: Iterable[int], recipient_ids: Iterable[int]
+) -> dict[int, Message]:
+    """The latest message of `template` about each of `ids` (named in its context under
+    `key`), by id, in one query. The recipients narrow it to their rows (an index), since the
+    context has none."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    messages = Message.objects.filter(
+        template=template, recipient_id__in=set(recipient_ids), **{f"context__{key}__in": ids}
+    ).order_by("created_at", "pk")
+    return {message.context[key]: message for message in messages}
