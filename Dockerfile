@@ -27,6 +27,7 @@ COPY privacy ./privacy
 COPY audit ./audit
 COPY imports ./imports
 COPY messaging ./messaging
+COPY home ./home
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

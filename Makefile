@@ -48,9 +48,12 @@ chaos: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1
 chaos: install
 	$(BIN)/python tests/chaos/chaos.py --n $(CHAOS_N)
 
+## Ruff, then the import contract: each app imports only from the apps below it
+## ([tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
@@ -69,4 +72,4 @@ lock: install
 	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .import_linter_cache

@@ -6,7 +6,6 @@ from . import views
 from .forms import SetPasswordLinkForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("groups/<int:pk>/", views.group_detail, name="group_detail"),
     path("sub-teams/<int:pk>/", views.sub_team_detail, name="sub_team_detail"),
     path("alliance/", views.alliance, name="alliance"),

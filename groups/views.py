@@ -6,11 +6,6 @@ from . import selectors
 from .models import GroupLevel, ObservationGroup, Organisation, SubTeam
 
 
-def home(request):
-    context = selectors.home_for(request.user) if request.user.is_authenticated else {}
-    return render(request, "groups/home.html", context)
-
-
 def _require(request, permission, obj=None):
     if not request.user.has_perm(permission, obj):
         raise PermissionDenied

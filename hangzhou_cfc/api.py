@@ -6,8 +6,8 @@ Every error answers
     {"error": {"code": "<machine-readable>", "message": "<in the request's language>",
                "fields": {"<field>": ["<message>", …]}}}
 
-with 400 (bad input), 401, 403, 404, 405, 409 (an illegal or stale workflow move), 413 (a body
-over 1 MB) or 429 (throttled).
+with 400 (bad input), 401, 403, 404, 405, 409 (a `Conflict` from hangzhou_cfc/errors.py: an
+illegal or stale workflow move), 413 (a body over 1 MB) or 429 (throttled).
 """
 
 from django.conf import settings
@@ -24,8 +24,7 @@ from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from suggestions.services import StaleSuggestion
-from suggestions.workflow import IllegalMove
+from .errors import Conflict
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -69,19 +68,9 @@ def _field_messages(detail) -> dict:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, IllegalMove):
+    if isinstance(exc, Conflict):
         return Response(
-            error_body(
-                "illegal_move",
-                _("This step is not possible for this suggestion now."),
-                {"reason": [exc.reason]},
-            ),
-            status=status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, StaleSuggestion):
-        return Response(
-            error_body("stale", _("Someone else moved this suggestion meanwhile.")),
-            status=status.HTTP_409_CONFLICT,
+            error_body(exc.code, exc.message, exc.fields()), status=status.HTTP_409_CONFLICT
         )
     if isinstance(exc, DjangoValidationError):
         fields = (

@@ -52,6 +52,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     # The address people guess for the login page.
     path("login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("", include("home.urls")),
     path("", include("groups.urls")),
     path("", include("suggestions.urls")),
     path("", include("activities.urls")),

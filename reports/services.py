@@ -2,7 +2,9 @@ import logging
 from datetime import timedelta
 from io import BytesIO
 
+from auditlog.models import LogEntry
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -184,9 +186,38 @@ def report_export_generate(*, export_id: int) -> ReportExport:
 
 def _record(export_id: int, old: str, new: str) -> None:
     """The audit trail's entry for a state change made by a queryset update (no save)."""
-    from audit.services import export_state_record
-
     export_state_record(export_ids=[export_id], old=old, new=new)
+
+
+# --- Entries the audit trail gets from here: downloads, which change no row and so fire no
+# save, and state changes made by queryset updates.
+
+
+def export_download_record(*, user: User, export: ReportExport) -> LogEntry:
+    return LogEntry.objects.log_create(
+        export, action=LogEntry.Action.ACCESS, actor=user, force_log=True
+    )
+
+
+def suggestions_csv_download_record(*, user: User, year: int) -> LogEntry:
+    """The streamed CSV is no row of its own: the entry names the file, under the exports."""
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(ReportExport),
+        object_pk="",
+        object_repr=f"suggestions-{year}.csv",
+        action=LogEntry.Action.ACCESS,
+        actor=user,
+        additional_data={"year": year},
+    )
+
+
+def export_state_record(*, export_ids, old: str, new: str) -> None:
+    """An export moved from `old` to `new` by a queryset update (made by the worker, so no
+    actor): the trail gets the change a save would have given it."""
+    for export in ReportExport.objects.filter(pk__in=list(export_ids)):
+        LogEntry.objects.log_create(
+            export, action=LogEntry.Action.UPDATE, changes={"state": [old, new]}, actor=None
+        )
 
 
 def report_file(year: int, fmt: str, language: str, progress=None) -> ContentFile:

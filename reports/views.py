@@ -11,8 +11,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.services import export_download_record, suggestions_csv_download_record
-
 from . import selectors, services
 from .exports import FORMATS, file_name
 from .figures import valid_year
@@ -126,7 +124,7 @@ def export_download(request, pk):
         handle = export.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    export_download_record(user=request.user, export=export)
+    services.export_download_record(user=request.user, export=export)
     return FileResponse(
         handle,
         as_attachment=True,
@@ -155,7 +153,7 @@ def suggestions_csv(request, year):
     if not valid_year(year):
         raise Http404
     logger.info("suggestions of %s exported by user %s", year, request.user.pk)
-    suggestions_csv_download_record(user=request.user, year=year)
+    services.suggestions_csv_download_record(user=request.user, year=year)
     response = StreamingHttpResponse(csv_lines(year), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="suggestions-{year}.csv"'
     return response

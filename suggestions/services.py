@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
+from hangzhou_cfc.errors import Conflict
 from messaging.services import message_queue
 
 from . import selectors, workflow
@@ -43,8 +44,11 @@ class NotAllowed(PermissionDenied):
     """The user has no part in this suggestion, or not the part this move needs."""
 
 
-class StaleSuggestion(Exception):
+class StaleSuggestion(Conflict):
     """Someone else moved the suggestion since the form was opened. Nothing was changed."""
+
+    code = "stale"
+    message = gettext_lazy("Someone else moved this suggestion meanwhile.")
 
 
 # --- Who is acting --------------------------------------------------------------------------

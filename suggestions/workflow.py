@@ -14,6 +14,10 @@ worker), which finds the next owner and moves the suggestion on.
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
+from hangzhou_cfc.errors import Conflict
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -120,12 +124,18 @@ MOVES: dict[str, Move] = {
 }  # fmt: skip
 
 
-class IllegalMove(Exception):
+class IllegalMove(Conflict):
     """The move is not in the table for this state and actor. Nothing was changed."""
+
+    code = "illegal_move"
+    message = _("This step is not possible for this suggestion now.")
 
     def __init__(self, action: str, state: State, actor: Actor, reason: str):
         super().__init__(f"{action} from {state} by {actor}: {reason}")
         self.action, self.state, self.actor, self.reason = action, state, actor, reason
+
+    def fields(self) -> dict[str, list[str]]:
+        return {"reason": [self.reason]}
 
 
 def move_for(action: str, state: State, actor: Actor) -> Move:

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "privacy",
     "imports",
     "messaging",
+    # The role home pages, above every app: they read them all.
+    "home",
     # The project itself: its system checks (hangzhou_cfc/checks.py).
     "hangzhou_cfc.apps.PortalConfig",
 ]

@@ -6,11 +6,9 @@ from groups.models import ObservationGroup, SubTeam
 from groups.services import sub_team_leadership_hand_over
 from tests.groups.factories import (
     START,
-    GuardianshipFactory,
     MentorFactory,
     MunicipalGroupFactory,
     SchoolFactory,
-    StaffFactory,
     alliance_with_members,
     sub_team_with_members,
 )
@@ -102,36 +100,6 @@ def test_municipal_group_parts_take_a_fixed_number_of_queries(django_assert_num_
         ]
 
     assert len(parts["sub_teams"]) == count
-
-
-def test_guardian_home_lists_each_child_with_their_sub_team():
-    sub_team, (child, *_rest) = sub_team_with_members(2)
-    guardianship = GuardianshipFactory(child=child)
-
-    home = selectors.home_for(guardianship.guardian.user)
-
-    (listed,) = home["children"]
-    assert listed == child
-    assert [row.sub_team for row in listed.current_sub_team_rows] == [sub_team]
-
-
-def test_staff_home_of_a_school_counts_its_child_observers():
-    school = SchoolFactory()
-    sub_team_with_members(0)
-    from tests.groups.factories import ChildFactory
-
-    ChildFactory.create_batch(3, school=school)
-    staff = StaffFactory(organisation=school)
-
-    home = selectors.home_for(staff.user)
-
-    assert home["organisation"].pupil_count == 3
-
-
-def test_home_of_a_login_without_its_profile_says_so():
-    from tests.groups.factories import UserFactory
-
-    assert selectors.home_for(UserFactory(role="mentor")) == {"profile_missing": True}
 
 
 def test_programme_figures_count_groups_by_level():

@@ -8,6 +8,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from groups.models import Role
+from hangzhou_cfc.api import exception_handler
+from hangzhou_cfc.errors import Conflict
 from tests.activities.factories import PracticeBaseFactory, ProgrammeFactory
 from tests.groups.factories import AdminFactory, UserFactory, sub_team_with_members
 
@@ -70,3 +72,19 @@ def test_errors_follow_the_requests_language():
 
     assert response.status_code in (401, 403)
     assert re.search(r"[\u4e00-\u9fff]", response.json()["error"]["message"])
+
+
+def test_a_conflict_raised_by_any_app_is_a_409_with_its_own_code_message_and_fields():
+    class Booked(Conflict):
+        code = "booked"
+        message = "The room is booked."
+
+        def fields(self):
+            return {"room": ["taken"]}
+
+    response = exception_handler(Booked(), {})
+
+    assert response.status_code == 409
+    assert response.data == {
+        "error": {"code": "booked", "message": "The room is booked.", "fields": {"room": ["taken"]}}
+    }

@@ -101,6 +101,27 @@ def test_a_stale_version_is_409_and_nothing_changes(pipe):
     assert Suggestion.objects.get(pk=suggestion.pk).state == State.AT_SCHOOL
 
 
+def test_a_conflicts_message_follows_the_requests_language(pipe):
+    suggestion = sent(pipe)
+    school = api(pipe.school_staff)
+    path = f"/api/v1/suggestions/{suggestion.pk}/"
+
+    stale = school.post(
+        path + "collect/",
+        {"version": suggestion.version - 1},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    illegal = school.post(path + "accept/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert stale.json()["error"]["message"] == "这期间有人处理了这条建议。"
+    assert illegal.json()["error"] == {
+        "code": "illegal_move",
+        "message": "This step is not possible for this suggestion now.",
+        "fields": {"reason": ["wrong_state"]},
+    }
+
+
 def test_a_move_missing_what_it_needs_is_400_with_the_field(pipe):
     suggestion = sent(pipe)
 

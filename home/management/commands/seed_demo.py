@@ -2,19 +2,24 @@ from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from activities import demo as activities_demo
+from activities import demo_directory
+from groups import demo as groups_demo
 from groups.demo import DEMO_LOGINS, DEMO_PASSWORD, staff_logins
+from privacy import demo as privacy_demo
+from suggestions import demo as suggestions_demo
 
 # Each app that brings demo data adds its seeder here, in the order they build on each other.
-# A seeder is idempotent: a second run changes nothing.
+# A seeder is idempotent: a second run changes nothing. The command lives in `home`, on top of
+# every app, so that it may import them all.
 SEEDERS = [
-    "groups.demo.seed",
-    "privacy.demo.seed",
-    "suggestions.demo.seed",
-    "activities.demo_directory.seed",
-    "activities.demo.seed",
+    groups_demo.seed,
+    privacy_demo.seed,
+    suggestions_demo.seed,
+    demo_directory.seed,
+    activities_demo.seed,
 ]
 
 
@@ -29,8 +34,8 @@ class Command(BaseCommand):
         # Names stored by the seeders are in the portal's default language. The demo data is
         # nobody's action: it leaves no entry in the audit trail.
         with translation.override(settings.LANGUAGE_CODE), disable_auditlog():
-            for path in SEEDERS:
-                import_string(path)()
+            for seed in SEEDERS:
+                seed()
             self.stdout.write(self.style.SUCCESS(_("Demo data is loaded.")))
             self.stdout.write(
                 _("Demo logins (the password of each is %(password)s):")
