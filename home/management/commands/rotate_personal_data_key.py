@@ -1,7 +1,9 @@
-"""Re-encrypt children's personal data with the first key of PERSONAL_DATA_KEYS.
+"""Re-encrypt children's personal data (groups/) and the secrets of waiting messages
+(messaging/) with the first key of PERSONAL_DATA_KEYS. It lives at the top (home/) because it
+writes to both apps.
 
 Put the new key first in PERSONAL_DATA_KEYS (keeping the old one after it), run this, then drop
-the old key. The secrets of messages waiting to be sent (messaging/) are re-encrypted too.
+the old key.
 """
 
 from django.core.management.base import BaseCommand
