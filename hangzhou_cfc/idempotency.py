@@ -1,9 +1,11 @@
 """`Idempotency-Key` on the API's POSTs: a request sent again with the same key gets the first
 answer, and nothing is written twice.
 
-The key's row is inserted in the same transaction as everything the request writes: two
-requests with one key cannot both write (the second waits for the first's row, then replays
-its answer), and a request that fails with a 5xx leaves no row, so that its retry runs.
+The key's row is claimed, in the same transaction as everything the request writes, before the
+view runs. A second request with the same key waits for the first's transaction, then replays
+its answer; it never runs its view, so it leaves no message, file or e-mail behind. A request
+answered with a 5xx (or a stream, which cannot be kept) is undone with its row, so that its
+retry runs.
 """
 
 import hashlib
@@ -11,13 +13,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def _hash(*parts: bytes) -> str:
@@ -48,9 +51,69 @@ def keys_forget(*, now=None) -> int:
     return IdempotentRequest.objects.filter(created_at__lt=old).delete()[0]
 
 
-class IdempotencyMiddleware:
+class _AnswerOnce:
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def keeps(self, response) -> bool:
+        raise NotImplementedError
+
+    def replay(self, request, first: IdempotentRequest, fingerprint: str) -> HttpResponse:
+        raise NotImplementedError
+
+    def busy(self, request) -> HttpResponse:
+        raise NotImplementedError
+
+    def answer_once(self, request, *, scope: str, key: str, fingerprint: str) -> HttpResponse:
+        old = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+        with transaction.atomic():
+            IdempotentRequest.objects.filter(scope=scope, key=key, created_at__lt=old).delete()
+            first = IdempotentRequest.objects.filter(scope=scope, key=key).first()
+            if first is not None:
+                return self.replay(request, first, fingerprint)
+            try:
+                with transaction.atomic():
+                    # While this transaction is open, another request with the key waits
+                    # here on the unique constraint: it runs only if this one keeps no row.
+                    claim = IdempotentRequest.objects.create(
+                        scope=scope, key=key, fingerprint=fingerprint, status=0, body=b""
+                    )
+            except IntegrityError:
+                first = IdempotentRequest.objects.filter(scope=scope, key=key).first()
+                if first is None:
+                    return self.busy(request)
+                return self.replay(request, first, fingerprint)
+            response = self.get_response(request)
+            if response.status_code >= 500 or getattr(response, "streaming", False):
+                transaction.set_rollback(True)
+                return response
+            if self.keeps(response):
+                claim.status = response.status_code
+                claim.content_type = response.get("Content-Type", "")
+                claim.location = response.get("Location", "")
+                claim.body = bytes(response.content)
+                claim.save(update_fields=["status", "content_type", "location", "body"])
+            else:
+                claim.delete()
+        return response
+
+    @staticmethod
+    def stored(first: IdempotentRequest) -> HttpResponse:
+        if first.status in REDIRECTS:
+            response = HttpResponseRedirect(first.location, status=first.status)
+        else:
+            response = HttpResponse(status=first.status)
+            if first.location:
+                response["Location"] = first.location
+        response.content = bytes(first.body)
+        response["Content-Type"] = first.content_type
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class IdempotencyMiddleware(_AnswerOnce):
+    """The API: every answer but a 5xx is kept, refusals included (a client retrying a 400
+    gets the same 400)."""
 
     def __call__(self, request):
         key = request.headers.get(HEADER)
@@ -66,51 +129,23 @@ class IdempotencyMiddleware:
         if scope is None:
             return self.get_response(request)  # not signed in: the view refuses it anyway
         fingerprint = _hash(request.method.encode(), request.path.encode(), request.body)
-        old = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
-        lost_the_race = False
-        with transaction.atomic():
-            IdempotentRequest.objects.filter(scope=scope, key=key, created_at__lt=old).delete()
-            first = IdempotentRequest.objects.filter(scope=scope, key=key).first()
-            if first is not None:
-                return self._replay(first, fingerprint)
-            response = self.get_response(request)
-            if response.status_code >= 500 or getattr(response, "streaming", False):
-                transaction.set_rollback(True)
-                return response
-            try:
-                with transaction.atomic():
-                    IdempotentRequest.objects.create(
-                        scope=scope,
-                        key=key,
-                        fingerprint=fingerprint,
-                        status=response.status_code,
-                        content_type=response.get("Content-Type", ""),
-                        body=bytes(response.content),
-                    )
-            except IntegrityError:
-                # Another request with this key committed first: undo this one's writes.
-                transaction.set_rollback(True)
-                lost_the_race = True
-        if not lost_the_race:
-            return response
-        first = IdempotentRequest.objects.filter(scope=scope, key=key).first()
-        if first is None:
-            return _refused(
-                "in_progress",
-                _("A request with this Idempotency-Key is being answered: try again."),
-                409,
-            )
-        return self._replay(first, fingerprint)
+        return self.answer_once(request, scope=scope, key=key, fingerprint=fingerprint)
 
-    @staticmethod
-    def _replay(first: IdempotentRequest, fingerprint: str) -> HttpResponse:
+    def keeps(self, response) -> bool:
+        return True
+
+    def replay(self, request, first, fingerprint):
         if first.fingerprint != fingerprint:
             return _refused(
                 "idempotency_key_reused",
                 _("This Idempotency-Key was used for another request: use a new key."),
                 400,
             )
-        response = HttpResponse(bytes(first.body), status=first.status)
-        response["Content-Type"] = first.content_type
-        response["Idempotent-Replayed"] = "true"
-        return response
+        return self.stored(first)
+
+    def busy(self, request):
+        return _refused(
+            "in_progress",
+            _("A request with this Idempotency-Key is being answered: try again."),
+            409,
+        )

@@ -15,6 +15,7 @@ class IdempotentRequest(models.Model):
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     status = models.PositiveSmallIntegerField(_("status"))
     content_type = models.CharField(_("content type"), max_length=100)
+    location = models.CharField(_("location"), max_length=2000, blank=True)
     body = models.BinaryField(_("body"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
