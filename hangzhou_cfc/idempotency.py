@@ -1,25 +1,33 @@
-"""`Idempotency-Key` on the API's POSTs: a request sent again with the same key gets the first
-answer, and nothing is written twice.
+"""A POST sent again gets the first answer, and nothing is written twice: the API's POSTs with
+an `Idempotency-Key` header, and the HTML forms with the hidden key of `{% form_key %}`.
 
-The key's row is claimed, in the same transaction as everything the request writes, before the
-view runs. A second request with the same key waits for the first's transaction, then replays
-its answer; it never runs its view, so it leaves no message, file or e-mail behind. A request
-answered with a 5xx (or a stream, which cannot be kept) is undone with its row, so that its
-retry runs.
+One rule for both (`_AnswerOnce`): the key's row is claimed, in the same transaction as
+everything the request writes, before the view runs. A second request with the same key waits
+for the first's transaction, then replays its answer; it never runs its view, so it leaves no
+message, file or e-mail behind. A request answered with a 5xx (or a stream, which cannot be
+kept) is undone with its row, so that its retry runs. What differs is where the key is found,
+what is fingerprinted, which answers are kept and how a refusal looks (JSON or a page).
 """
 
 import hashlib
+import re
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
+# The hidden field `{% form_key %}` puts in every write form.
+FORM_FIELD = "form_key"
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -49,6 +57,11 @@ def keys_forget(*, now=None) -> int:
     now = now or timezone.now()
     old = now - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
     return IdempotentRequest.objects.filter(created_at__lt=old).delete()[0]
+
+
+def form_key_new() -> str:
+    """A new key for one rendering of one form (`{% form_key %}`)."""
+    return secrets.token_urlsafe(18)
 
 
 class _AnswerOnce:
@@ -149,3 +162,103 @@ class IdempotencyMiddleware(_AnswerOnce):
             _("A request with this Idempotency-Key is being answered: try again."),
             409,
         )
+
+
+def _form_scope(request) -> str | None:
+    """The session, as for the API; a visitor without one (asking for a password reset) by the
+    CSRF cookie, the other value their browser alone holds and a form's POST must carry."""
+    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get(
+        settings.CSRF_COOKIE_NAME
+    )
+    return _hash(cookie.encode()) if cookie else None
+
+
+def _form_fingerprint(request) -> str:
+    """What the form sent, read from its fields rather than its body: a browser picks a new
+    multipart boundary for each submission, so the same photo sent twice is not the same body.
+    The key itself and the CSRF token (a credential, not content) are left out."""
+    parts = [request.method.encode(), request.get_full_path().encode()]
+    for name in sorted(request.POST):
+        if name in (FORM_FIELD, "csrfmiddlewaretoken"):
+            continue
+        parts += [
+            _hash(name.encode(), value.encode()).encode() for value in request.POST.getlist(name)
+        ]
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            parts.append(_hash(name.encode(), upload.name.encode(), digest.digest()).encode())
+    return _hash(*parts)
+
+
+class FormKeyMiddleware(_AnswerOnce):
+    """The HTML forms: a POST (not the API's) carrying the hidden `form_key`.
+
+    Only a redirect is kept: the portal's forms answer a write that succeeded with a redirect
+    (post/redirect/get), and anything else is a page: the form shown again with its errors
+    (corrected, it must run: it carries a new key anyway, but the old one is free too), a 409
+    saying someone moved the suggestion, or a page that shows personal data, which must not
+    be copied into this table. A page's writes stay, without a row, as they would without a key.
+    Sits after the session, authentication and messages, so that a replay can say what
+    happened and a refusal is a page of the portal like any other.
+    """
+
+    def __call__(self, request):
+        if request.method != "POST" or request.path.startswith("/api/"):
+            return self.get_response(request)
+        if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return self.get_response(request)
+        try:
+            key = request.POST.get(FORM_FIELD)
+        except OSError:  # the client went away mid-body: as the CSRF check does, let it be
+            return self.get_response(request)
+        if key is None:
+            return self.get_response(request)  # a page from before the keys: as it always was
+        if not FORM_KEY.fullmatch(key):
+            return self._not_sent(
+                request,
+                _(
+                    "This form is damaged, so it was not sent. Go back, reload the page and "
+                    "send it again."
+                ),
+                400,
+            )
+        scope = _form_scope(request)
+        if scope is None:
+            return self.get_response(request)  # no cookie at all: the CSRF check refuses it
+        return self.answer_once(
+            request, scope=scope, key=f"form:{key}", fingerprint=_form_fingerprint(request)
+        )
+
+    def keeps(self, response) -> bool:
+        return response.status_code in REDIRECTS and response.has_header("Location")
+
+    def replay(self, request, first, fingerprint):
+        if first.fingerprint == fingerprint:
+            messages.info(
+                request,
+                _("This form was already sent: it was saved once, not twice."),
+                fail_silently=True,
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "This form had already been sent, so what you changed afterwards was not "
+                    "saved. Open the form again to send it."
+                ),
+                fail_silently=True,
+            )
+        return self.stored(first)
+
+    def busy(self, request):
+        return self._not_sent(
+            request, _("This form is being sent. Wait a moment, then reload the page."), 409
+        )
+
+    @staticmethod
+    def _not_sent(request, problem: str, status: int) -> HttpResponse:
+        return render(request, "form_not_sent.html", {"problem": problem}, status=status)
