@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hangzhou_cfc.middleware.IdleTimeoutMiddleware",
+    # An HTML form sent again with its hidden key gets the first answer (after the session,
+    # the user and the messages: a replay says so, a refusal is a page like any other).
+    "hangzhou_cfc.idempotency.FormKeyMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
     "axes.middleware.AxesMiddleware",
 ]

@@ -133,3 +133,54 @@ def test_the_whole_journey_with_a_real_worker(portal, celery_worker_process):
     )
     expect(page.locator("ol.timeline")).to_contain_text(re.compile("It arrived at .*"))
     assert portal.foreign_requests() == []
+
+
+def test_a_second_click_on_send_while_the_first_is_on_its_way_writes_one_suggestion(portal):
+    """The first answer is lost on its way back (a slow network, a double click): Chromium
+    sends the form again, and the second gets the first's answer: one suggestion, and the child
+    lands on it."""
+    from tests.suggestions.factories import Pipeline
+
+    pipe = Pipeline()
+    page = portal.page
+    sent, lost = [], []
+
+    def forward(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        sent.append(route.request.post_data_buffer)
+        response = route.fetch(max_redirects=0)  # the portal answers each in full
+        if len(sent) == 1:
+            lost.append(route)  # never reaches the browser
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/suggestions/new/", forward)
+    portal.log_in_as(pipe.child_user)
+    portal.goto("/en/suggestions/new/")
+    page.get_by_label("Title").fill("Our school gate needs a zebra crossing")
+    page.get_by_label("What I noticed").fill("Many cars at home time.")
+    page.get_by_label("What I suggest").fill("Paint a zebra crossing.")
+    page.get_by_label("Where").fill("South gate")
+    page.get_by_label("Focus area").select_option(label="Transport")
+    page.get_by_label("The role I made it in").select_option(label="Safety promoter")
+    # The child clicks again a second later, while the page still shows the form (a click
+    # the page makes itself: Playwright's own would wait for the first navigation to end).
+    page.evaluate(
+        """() => {
+          const send = document.querySelector("button[name=submit]");
+          send.form.addEventListener("submit", () => {
+            if (!send.dataset.clicked) setTimeout(() => send.click(), 1000);
+            send.dataset.clicked = "yes";
+          });
+        }"""
+    )
+    page.get_by_role("button", name="Send it").click(no_wait_after=True)
+
+    heading = page.get_by_role("heading", name="Our school gate needs a zebra crossing")
+    expect(heading).to_be_visible()
+    expect(page.get_by_text("This form was already sent")).to_be_visible()
+    assert len(sent) == 2
+    assert b'name="form_key"' in sent[1], "the key went with the form"
+    assert Suggestion.objects.count() == 1
+    assert page.url.endswith(f"/en/suggestions/{Suggestion.objects.get().pk}/")
