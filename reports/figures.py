@@ -93,8 +93,6 @@ class Table:
     chart: str = ""
     # The page listing what the figures count (a URL name), for a link from the dashboard.
     link: str = ""
-    # The rows by what they count (a kind, a state …), where the caller needs one of them.
-    rows_by_key: dict = field(default_factory=dict)
     # For a link from each row to its part of the list: what each row counts, and the query
     # that selects it on the `link` page ("kind={key}&year={year}").
     row_keys: list = field(default_factory=list)
@@ -214,10 +212,18 @@ def _groups(start, end) -> tuple[Table, Table, dict]:
         ],
         children_columns=frozenset({1}),
     )
-    return table, children_table, {"children": children["n"]}
+    totals = {
+        "children": children["n"],
+        # The three levels apart: one municipal group, the alliance's member groups and the
+        # child participation organisations they foster are not one kind of thing to add up.
+        "municipal_groups": by_level.get(GroupLevel.MUNICIPAL, 0),
+        "alliance_groups": by_level.get(GroupLevel.ALLIANCE_MEMBER, 0),
+        "participation_orgs": by_level.get(GroupLevel.PARTICIPATION_ORG, 0),
+    }
+    return table, children_table, totals
 
 
-def _training(start, end) -> Table:
+def _training(start, end) -> tuple[Table, dict]:
     sessions = TrainingSession.objects.filter(held_on__gte=start.date(), held_on__lt=end.date())
     totals = sessions.aggregate(n=Count("pk"), hours=Coalesce(Sum("hours"), Decimal(0)))
     present = Attendance.objects.filter(session__in=sessions).count()
@@ -234,7 +240,7 @@ def _training(start, end) -> Table:
         )
         .count()
     )
-    return Table(
+    table = Table(
         key="training",
         title=_("Training sessions"),
         columns=[_("Figure"), _("Value")],
@@ -246,6 +252,7 @@ def _training(start, end) -> Table:
         ],
         children_rows=frozenset({2}),
     )
+    return table, {"training": totals["n"], "training_hours": totals["hours"]}
 
 
 def _activities(start, end) -> tuple[list[Table], dict]:
@@ -376,7 +383,12 @@ def _activities(start, end) -> tuple[list[Table], dict]:
             row_query="programme={key}&year={year}",
         )
     )
-    return tables, {"activities": totals["n"], **totals}
+    return tables, {
+        "activities": totals["n"],
+        "alliance_activities": totals["alliance"],
+        "safety_outreach": totals["outreach"],
+        "safety_outreach_children": totals["outreach_children"],
+    }
 
 
 def _suggestions(start, end) -> tuple[list[Table], dict]:
@@ -642,7 +654,7 @@ def _stage_times(start, end) -> Table:
     )
 
 
-def _practice_bases(start, end) -> Table:
+def _practice_bases(start, end) -> tuple[Table, dict]:
     year = start.year
     counts = {
         r["kind"]: r
@@ -655,22 +667,29 @@ def _practice_bases(start, end) -> Table:
             participants=Coalesce(Sum("years__participants", filter=Q(years__year=year)), 0),
         )
     }
-    rows_by_key = {
-        kind: [str(label), counts[kind]["n"], counts[kind]["participants"]]
-        for kind, label in PracticeBaseKind.choices
-        if kind in counts
-    }
-    return Table(
+    kinds = [kind for kind in PracticeBaseKind.values if kind in counts]
+    table = Table(
         key="practice_bases",
         title=_("Practice bases"),
         columns=[_("Kind"), _("Bases"), _("Participants")],
-        rows=list(rows_by_key.values()),
+        rows=[
+            [
+                _choices_label(PracticeBaseKind.choices, kind),
+                counts[kind]["n"],
+                counts[kind]["participants"],
+            ]
+            for kind in kinds
+        ],
         chart="bar",
         link="practice_base_list",
-        rows_by_key=rows_by_key,
-        row_keys=list(rows_by_key),
+        row_keys=kinds,
         row_query="kind={key}",
     )
+    emergency = counts.get(PracticeBaseKind.EMERGENCY_SAFETY, {})
+    return table, {
+        "practice_bases": sum(counts[kind]["n"] for kind in kinds),
+        "emergency_safety_participants": emergency.get("participants", 0),
+    }
 
 
 def _programmes(start, end) -> Table:
@@ -706,7 +725,7 @@ def _programmes(start, end) -> Table:
     )
 
 
-def _topics(start, end) -> Table:
+def _topics(start, end) -> tuple[Table, dict]:
     topics = (
         DiscussionTopic.objects.filter(raised_on__gte=start.date(), raised_on__lt=end.date())
         .annotate(partner_name=_name("partner__"))
@@ -714,7 +733,7 @@ def _topics(start, end) -> Table:
         .annotate(n=Count("pk", distinct=True), suggestions=Count("suggestions", distinct=True))
         .order_by("-n", "partner_name")
     )
-    return Table(
+    table = Table(
         key="discussion_topics",
         sheet_title=_("Discussion topics"),
         title=_("Discussion topics with universities and businesses"),
@@ -723,16 +742,25 @@ def _topics(start, end) -> Table:
         chart="bar",
         link="topic_list",
     )
+    return table, {"discussion_topics": sum(r["n"] for r in topics)}
 
 
 def year_figures(year: int, *, public: bool = False) -> YearFigures:
     """The figures of `year` in the active language; `public`: only the tables the public
-    page shows (the rest are not computed)."""
+    page shows (the rest are not computed). Each section gives its tables and its totals by
+    name, which make the headline."""
     start, end = year_bounds(year)
-    groups, children, headline = _groups(start, end)
+    groups, children, group_totals = _groups(start, end)
     activities, activity_totals = _activities(start, end)
     suggestions, suggestion_totals = _suggestions(start, end)
-    training = None if public else _training(start, end)
+    if public:
+        training, training_totals = None, {"training": None, "training_hours": None}
+    else:
+        training, training_totals = _training(start, end)
+    stage_times = None if public else _stage_times(start, end)
+    practice_bases, practice_base_totals = _practice_bases(start, end)
+    programmes = _programmes(start, end)
+    topics, topic_totals = _topics(start, end)
     figures = YearFigures(year=year)
     figures.tables = [
         groups,
@@ -740,33 +768,20 @@ def year_figures(year: int, *, public: bool = False) -> YearFigures:
         *([training] if training else []),
         *activities,
         *suggestions,
-        *([] if public else [_stage_times(start, end)]),
-        _practice_bases(start, end),
-        _programmes(start, end),
-        _topics(start, end),
+        *([stage_times] if stage_times else []),
+        practice_bases,
+        programmes,
+        topics,
     ]
     if public:
         figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
-    by_level = dict(zip(GroupLevel.values, (row[1] for row in groups.rows), strict=False))
     figures.headline = {
-        **headline,
-        # The three levels apart: one municipal group, the alliance's member groups and the
-        # child participation organisations they foster are not one kind of thing to add up.
-        "municipal_groups": by_level[GroupLevel.MUNICIPAL],
-        "alliance_groups": by_level[GroupLevel.ALLIANCE_MEMBER],
-        "participation_orgs": by_level[GroupLevel.PARTICIPATION_ORG],
-        "training": training.rows[0][1] if training else None,
-        "training_hours": training.rows[1][1] if training else None,
-        "activities": activity_totals["activities"],
-        "alliance_activities": activity_totals["alliance"],
-        "safety_outreach": activity_totals["outreach"],
-        "safety_outreach_children": activity_totals["outreach_children"],
+        **group_totals,
+        **training_totals,
+        **activity_totals,
         **suggestion_totals,
-        "practice_bases": sum(row[1] for row in figures.table("practice_bases").rows),
-        "emergency_safety_participants": figures.table("practice_bases").rows_by_key.get(
-            PracticeBaseKind.EMERGENCY_SAFETY, [None, 0, 0]
-        )[2],
-        "discussion_topics": sum(row[1] for row in figures.table("discussion_topics").rows),
+        **practice_base_totals,
+        **topic_totals,
     }
     return figures
 

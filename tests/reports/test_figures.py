@@ -10,9 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from activities.models import PracticeBaseKind, TrainingSession
 from reports.figures import suppressed, year_figures
+from tests.activities.factories import base_with_participants
 from tests.activities.test_activities import log
-from tests.groups.factories import MentorFactory, sub_team_with_members
+from tests.groups.factories import (
+    MentorFactory,
+    SchoolFactory,
+    alliance_with_members,
+    sub_team_with_members,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +64,45 @@ def test_the_demo_report_shows_every_figure_of_the_design():
     assert entered >= left > 0
     assert Decimal(0) < median <= p90
     assert share == (Decimal(100) * on_time / (on_time + overdue)).quantize(Decimal("0.1"))
+
+
+def test_the_headline_gives_the_figures_of_the_tables_by_name():
+    """Groups by level, training sessions and hours, practice bases: the same numbers as the
+    tables show, under the same names and in the same order (the API gives them as they are)."""
+    sub_team, _children = sub_team_with_members(3)
+    alliance_with_members(SchoolFactory(), fostered=2)
+    mentor = MentorFactory(sub_teams=[sub_team])
+    today = timezone.localdate()
+    for hours in (Decimal("1.5"), Decimal("2.0")):
+        session = TrainingSession.objects.create(
+            held_on=today, topic="安全", hours=hours, logged_by=mentor.user
+        )
+        session.sub_teams.add(sub_team)
+    base_with_participants(300, kind=PracticeBaseKind.EMERGENCY_SAFETY)
+    base_with_participants(40)
+
+    with translation.override("en"):
+        figures = year_figures(today.year)
+        public = year_figures(today.year, public=True)
+
+    assert list(figures.headline) == [
+        "children", "municipal_groups", "alliance_groups", "participation_orgs", "training",
+        "training_hours", "activities", "alliance_activities", "safety_outreach",
+        "safety_outreach_children", "suggestions", "implemented", "practice_bases",
+        "emergency_safety_participants", "discussion_topics",
+    ]  # fmt: skip
+    assert {key: figures.headline[key] for key in list(figures.headline)[1:6]} == {
+        "municipal_groups": 1,
+        "alliance_groups": 1,
+        "participation_orgs": 2,
+        "training": 2,
+        "training_hours": Decimal("3.5"),
+    }
+    assert rows(figures, "training")["Hours"] == [Decimal("3.5")]
+    assert figures.headline["practice_bases"] == 2
+    assert figures.headline["emergency_safety_participants"] == 300
+    assert list(public.headline) == list(figures.headline)
+    assert (public.headline["training"], public.headline["training_hours"]) == (None, None)
 
 
 def test_the_figures_take_the_same_number_of_queries_for_a_small_and_a_large_year():
