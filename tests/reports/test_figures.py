@@ -129,6 +129,27 @@ def test_a_year_with_no_records_is_empty_but_complete():
     assert figures.table("activities_by_kind").rows == []
 
 
+def test_a_table_by_month_or_desk_lists_each_one_and_a_table_by_state_only_those_used():
+    from tests.suggestions.factories import SuggestionFactory
+
+    sub_team, children = sub_team_with_members(3)
+    log((sub_team, children, MentorFactory(sub_teams=[sub_team]).user))
+    SuggestionFactory(state="at_school", submitted_at=timezone.now())
+    today = timezone.localdate()
+
+    with translation.override("en"):
+        figures = year_figures(today.year)
+
+    by_month = rows(figures, "activities_by_month")
+    assert len(by_month) == 12
+    assert sum(activities for activities, _children in by_month.values()) == 1
+    assert rows(figures, "suggestions_by_state") == {"At the school": [1]}
+    assert figures.table("suggestions_by_state").row_keys == ["at_school"]
+    by_desk = figures.table("suggestions_by_stage")
+    assert by_desk.row_keys == ["at_school", "at_community", "at_department", "in_progress"]
+    assert [row[1:] for row in by_desk.rows] == [[1, 0], [0, 0], [0, 0], [0, 0]]
+
+
 def test_counts_of_fewer_than_five_children_are_hidden_once_suppressed():
     sub_team, children = sub_team_with_members(3)
     team = (sub_team, children, MentorFactory(sub_teams=[sub_team]).user)
