@@ -9,7 +9,7 @@ and the exports show such a cell only when it counts at least `MIN_CHILDREN` chi
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -828,7 +828,7 @@ def suppressed(figures: YearFigures) -> YearFigures:
             ]
             for r, row in enumerate(table.rows)
         ]
-        tables.append(Table(**{**table.__dict__, "rows": rows}))
+        tables.append(replace(table, rows=rows))
     headline = {
         key: hidden if key in CHILDREN_HEADLINE and _hidden(value) else value
         for key, value in figures.headline.items()
