@@ -162,6 +162,14 @@ def _shown(value) -> str:
     return str(value)
 
 
+def _numeric_columns(table: Table) -> list[bool]:
+    """The columns that hold numbers (a hidden count among them is still one of them)."""
+    return [
+        column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
+        for column in range(len(table.columns))
+    ]
+
+
 def _column_widths(table: Table) -> list[int]:
     """Each column as wide as its content (headers wrap), within bounds that keep a sheet
     on as few pages as it needs: long text wraps rather than widening the page."""
@@ -291,10 +299,7 @@ def write_xlsx(figures: YearFigures, out, progress: Progress = _no_progress) -> 
             sheet.set_column(column, column, width)
         columns = len(table.columns)
         _merged_text(sheet, 0, columns, table.title, formats.heading, widths, 21)
-        numeric = [
-            column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
-            for column in range(columns)
-        ]
+        numeric = _numeric_columns(table)
         for column, label in enumerate(table.columns):
             style = formats.number_header if numeric[column] else formats.header
             sheet.write_string(2, column, label, style)
@@ -557,14 +562,6 @@ def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> N
     if not document.footers_right:
         document.multiBuild(story)
     progress(100)
-
-
-def _numeric_columns(table: Table) -> list[bool]:
-    """The columns that hold numbers (a hidden count among them is still one of them)."""
-    return [
-        column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
-        for column in range(len(table.columns))
-    ]
 
 
 def _pdf_column_widths(table: Table, numeric, font, width) -> list[float]:
