@@ -33,7 +33,16 @@ from groups.models import (
     Role,
 )
 
-from .base import SLUG, Importer, Names, choice_names, email_problem, parse_date, send_in_chunks
+from .base import (
+    SLUG,
+    Action,
+    Importer,
+    Names,
+    choice_names,
+    email_problem,
+    parse_date,
+    send_in_chunks,
+)
 from .tabular import Column
 
 COLUMNS = [
@@ -280,16 +289,16 @@ class ChildrenImporter(Importer):
     def compare(self, item, context, given):
         super().compare(item, context, given)
         email = item.values["guardian_email"]
-        if item.action not in ("update", "unchanged") or not email:
+        if item.action not in (Action.UPDATE, Action.UNCHANGED) or not email:
             return
         if email not in context.guardians_of.get(item.record.pk, ()):
             item.changes.append(("guardian_email", "", email))
-            item.action = "update"
+            item.action = Action.UPDATE
 
     def write(self, plan, user):
         context = plan.context
         User = get_user_model()
-        rows = [item for item in plan.rows if item.action in ("create", "update")]
+        rows = [item for item in plan.rows if item.action in (Action.CREATE, Action.UPDATE)]
         # A made-up pseudonym is none the portal or this file gives a child.
         taken = set(context.pseudonyms) | {item.values["pseudonym"] for item in rows}
 
@@ -332,7 +341,7 @@ class ChildrenImporter(Importer):
         new_children, child_logins, changed, renamed = [], [], [], []
         for item in rows:
             values = item.values
-            if item.action == "create":
+            if item.action == Action.CREATE:
                 pseudonym = values["pseudonym"] or made_up_pseudonym(taken)
                 username = f"child-{item.key}".lower()
                 while username in usernames:
