@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from groups.models import Alliance, GroupLevel, ObservationGroup, Organisation, OrganisationKind
 
-from .base import Action, Importer, Names, parse_date
+from .base import Importer, Names, parse_date
 from .tabular import Column
 
 COLUMNS = [
@@ -116,9 +116,7 @@ class AllianceGroupImporter(Importer):
 
     def write(self, plan, user):
         new, changed = [], []
-        for item in plan.rows:
-            if item.action not in (Action.CREATE, Action.UPDATE):
-                continue
+        for item in plan.to_write:
             group = item.record or ObservationGroup(
                 level=GroupLevel.ALLIANCE_MEMBER, organisation=item.refs["organisation"]
             )

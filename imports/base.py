@@ -84,6 +84,11 @@ class Plan:
     def refused(self):
         return [row for row in self.rows if row.action == Action.REFUSED]
 
+    @property
+    def to_write(self):
+        """The rows the write creates or updates, in the file's order."""
+        return [row for row in self.rows if row.action in (Action.CREATE, Action.UPDATE)]
+
 
 class ImportRefused(Exception):
     """The plan has problems: nothing was written."""

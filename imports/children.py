@@ -298,7 +298,7 @@ class ChildrenImporter(Importer):
     def write(self, plan, user):
         context = plan.context
         User = get_user_model()
-        rows = [item for item in plan.rows if item.action in (Action.CREATE, Action.UPDATE)]
+        rows = plan.to_write
         # A made-up pseudonym is none the portal or this file gives a child.
         taken = set(context.pseudonyms) | {item.values["pseudonym"] for item in rows}
 
