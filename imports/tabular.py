@@ -42,7 +42,7 @@ RATIO_FLOOR = 1024 * 1024  # smaller parts (styles, themes) are not judged by th
 MAX_CELLS = 1_000_000  # rows × columns of the sheet, empty cells counted
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, mapped to ASCII.
-_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Invisible characters pasted from web pages and chat apps along with the text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _PARENTHESES = re.compile(r"\([^()]*\)|【[^【】]*】")
@@ -101,7 +101,7 @@ def clean(text: str, *, code_like: bool = False) -> str:
     """
     text = text.translate(_INVISIBLE)
     if code_like:
-        text = text.translate(_FULL_WIDTH)
+        text = text.translate(FULL_WIDTH)
     return " ".join(text.split())
 
 
@@ -445,7 +445,7 @@ def _delimiter(text: str) -> str:
 
 def _header_key(text: str) -> str:
     """A header as compared: "  组织代码（必填）*" → "组织代码", "ＣＯＤＥ" → "code"."""
-    text = clean(text.translate(_FULL_WIDTH))
+    text = clean(text.translate(FULL_WIDTH))
     text = _PARENTHESES.sub("", text).strip().strip("*").strip()
     return _SLASH.sub(" / ", " ".join(text.split())).casefold()
 
