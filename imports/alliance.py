@@ -116,9 +116,7 @@ class AllianceGroupImporter(Importer):
 
     def write(self, plan, user):
         new, changed = [], []
-        for item in plan.rows:
-            if item.action not in ("create", "update"):
-                continue
+        for item in plan.to_write:
             group = item.record or ObservationGroup(
                 level=GroupLevel.ALLIANCE_MEMBER, organisation=item.refs["organisation"]
             )

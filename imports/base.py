@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from .tabular import Column, Limits, Table, clean, read_table
+from .tabular import FULL_WIDTH, Column, Limits, Table, clean, read_table
 
 
 class Action:
@@ -84,6 +84,11 @@ class Plan:
     def refused(self):
         return [row for row in self.rows if row.action == Action.REFUSED]
 
+    @property
+    def to_write(self):
+        """The rows the write creates or updates, in the file's order."""
+        return [row for row in self.rows if row.action in (Action.CREATE, Action.UPDATE)]
+
 
 class ImportRefused(Exception):
     """The plan has problems: nothing was written."""
@@ -113,7 +118,7 @@ def choice_names(choices):
 
 def parse_date(text):
     """2026-03-01, 2026/3/1, 2026.3.1 or 2026年3月1日 → a date, else None."""
-    match = _DATE.match(text.translate({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}))
+    match = _DATE.match(text.translate(FULL_WIDTH))
     if not match:
         return None
     try:

@@ -33,7 +33,16 @@ from groups.models import (
     Role,
 )
 
-from .base import SLUG, Importer, Names, choice_names, email_problem, parse_date, send_in_chunks
+from .base import (
+    SLUG,
+    Action,
+    Importer,
+    Names,
+    choice_names,
+    email_problem,
+    parse_date,
+    send_in_chunks,
+)
 from .tabular import Column
 
 COLUMNS = [
@@ -280,119 +289,162 @@ class ChildrenImporter(Importer):
     def compare(self, item, context, given):
         super().compare(item, context, given)
         email = item.values["guardian_email"]
-        if item.action not in ("update", "unchanged") or not email:
+        if item.action not in (Action.UPDATE, Action.UNCHANGED) or not email:
             return
         if email not in context.guardians_of.get(item.record.pk, ()):
             item.changes.append(("guardian_email", "", email))
-            item.action = "update"
+            item.action = Action.UPDATE
 
     def write(self, plan, user):
-        context = plan.context
-        User = get_user_model()
-        rows = [item for item in plan.rows if item.action in ("create", "update")]
-        # A made-up pseudonym is none the portal or this file gives a child.
-        taken = set(context.pseudonyms) | {item.values["pseudonym"] for item in rows}
+        rows = plan.to_write
+        guardians = _guardians_by_email(rows)
+        _write_children(rows, plan.context)
+        links = _link_new_guardians(rows, guardians, plan.context)
+        _send_consent_requests(links, user)
 
-        # Guardians the portal does not know yet: a login (no password: they set one through
-        # "forgot your password" if they want one) and the guardian record.
-        emails = {item.values["guardian_email"] for item in rows} - {""}
-        guardians, unlinked = {}, []
-        for login in (
-            User.objects.filter(role=Role.GUARDIAN).exclude(email="").select_related("guardian")
-        ):
-            email = login.email.lower()
-            if email not in emails:
-                continue
-            guardian = getattr(login, "guardian", None)
-            if guardian is None:  # a guardian's login made in the admin without the record
-                guardian = Guardian(user=login)
-                unlinked.append(guardian)
-            guardians[email] = guardian
-        Guardian.objects.bulk_create(unlinked)
-        new_logins = {}
-        for item in rows:
-            email = item.values["guardian_email"]
-            if email and email not in guardians and email not in new_logins:
-                login = User(
-                    username=email,
-                    email=email,
-                    role=Role.GUARDIAN,
-                    display_name=item.values["guardian_name"] or email.split("@")[0][:60],
-                )
-                login.set_unusable_password()
-                new_logins[email] = login
-        User.objects.bulk_create(new_logins.values())
-        created = Guardian.objects.bulk_create(
-            Guardian(user=login) for login in new_logins.values()
-        )
-        guardians.update((guardian.user.email, guardian) for guardian in created)
 
-        # Children: a closed login each for the new ones, then the child records.
-        usernames = context.usernames
-        new_children, child_logins, changed, renamed = [], [], [], []
-        for item in rows:
-            values = item.values
-            if item.action == "create":
-                pseudonym = values["pseudonym"] or made_up_pseudonym(taken)
-                username = f"child-{item.key}".lower()
-                while username in usernames:
-                    username = f"child-{item.key}-{secrets.token_hex(2)}".lower()
-                usernames.add(username)
-                login = User(
-                    username=username, role=Role.CHILD, display_name=pseudonym, is_active=False
-                )
-                login.set_unusable_password()
-                child_logins.append(login)
-                child = Child(roster_number=item.key, pseudonym=pseudonym, user=login)
-                new_children.append(child)
-            else:
-                child = item.record
-                if values["pseudonym"] and values["pseudonym"] != child.pseudonym:
-                    renamed.append((child, values["pseudonym"]))
-                changed.append(child)
-            child.age_band = values["age_band"]
-            child.school, child.community = item.refs["school"], item.refs["community"]
-            joined_on = parse_date(values["joined_on"]) if values["joined_on"] else None
-            child.joined_on = joined_on or child.joined_on or context.today
-            item.refs["child"] = child
-        User.objects.bulk_create(child_logins)
-        for child in new_children:
-            child.user_id = child.user.pk
-        Child.objects.bulk_create(new_children)
-        for child, pseudonym in renamed:
-            child.pseudonym = pseudonym
-        Child.objects.bulk_update(
-            changed, ["pseudonym", "age_band", "school", "community", "joined_on"]
-        )
-        renamed_logins = []
-        for child, pseudonym in renamed:
-            if child.user_id:
-                child.user.display_name = pseudonym
-                renamed_logins.append(child.user)
-        User.objects.bulk_update(renamed_logins, ["display_name"])
+def _guardians_by_email(rows):
+    """The guardian of each e-mail the rows give. Those the portal does not know yet get a
+    login (no password: they set one through "forgot your password" if they want one) and the
+    guardian record."""
+    emails = {item.values["guardian_email"] for item in rows} - {""}
+    guardians = _known_guardians(emails)
+    guardians.update(_new_guardians(rows, known=guardians))
+    return guardians
 
-        # Guardianships not there yet, and a consent request for each (sent by the worker).
-        links = []
-        for item in rows:
-            email = item.values["guardian_email"]
-            if not email or email in context.guardians_of.get(item.refs["child"].pk, ()):
-                continue
-            links.append(
-                Guardianship(
-                    guardian=guardians[email],
-                    child=item.refs["child"],
-                    relationship=item.values["relationship"] or Guardianship.Relationship.OTHER,
-                )
+
+def _known_guardians(emails):
+    """The guardians of those e-mails with a login already, by e-mail; a guardian's login
+    made in the admin without its guardian record gets one."""
+    User = get_user_model()
+    guardians, unlinked = {}, []
+    for login in (
+        User.objects.filter(role=Role.GUARDIAN).exclude(email="").select_related("guardian")
+    ):
+        email = login.email.lower()
+        if email not in emails:
+            continue
+        guardian = getattr(login, "guardian", None)
+        if guardian is None:
+            guardian = Guardian(user=login)
+            unlinked.append(guardian)
+        guardians[email] = guardian
+    Guardian.objects.bulk_create(unlinked)
+    return guardians
+
+
+def _new_guardians(rows, *, known):
+    """A login and a guardian record for each e-mail of the rows not `known`, by e-mail."""
+    User = get_user_model()
+    new_logins = {}
+    for item in rows:
+        email = item.values["guardian_email"]
+        if email and email not in known and email not in new_logins:
+            login = User(
+                username=email,
+                email=email,
+                role=Role.GUARDIAN,
+                display_name=item.values["guardian_name"] or email.split("@")[0][:60],
             )
-        Guardianship.objects.bulk_create(links)
-        ids = [link.pk for link in links]
-        if ids:
-            from .tasks import consent_requests_send
+            login.set_unusable_password()
+            new_logins[email] = login
+    User.objects.bulk_create(new_logins.values())
+    created = Guardian.objects.bulk_create(Guardian(user=login) for login in new_logins.values())
+    return {guardian.user.email: guardian for guardian in created}
 
-            sent_by = user.pk if user is not None else None
-            transaction.on_commit(
-                lambda: send_in_chunks(consent_requests_send, ids, sent_by), robust=True
+
+def _write_children(rows, context):
+    """Each row's child, new (with a closed login) or updated, also kept as its
+    `refs["child"]`."""
+    # A made-up pseudonym is none the portal or this file gives a child.
+    taken = set(context.pseudonyms) | {item.values["pseudonym"] for item in rows}
+    new_children, changed, renamed = [], [], []
+    for item in rows:
+        values = item.values
+        if item.action == Action.CREATE:
+            child = _new_child(item, taken, context.usernames)
+            new_children.append(child)
+        else:
+            child = item.record
+            if values["pseudonym"] and values["pseudonym"] != child.pseudonym:
+                renamed.append((child, values["pseudonym"]))
+            changed.append(child)
+        child.age_band = values["age_band"]
+        child.school, child.community = item.refs["school"], item.refs["community"]
+        joined_on = parse_date(values["joined_on"]) if values["joined_on"] else None
+        child.joined_on = joined_on or child.joined_on or context.today
+        item.refs["child"] = child
+    _create_children(new_children)
+    _update_children(changed, renamed)
+
+
+def _new_child(item, taken, usernames):
+    """A new row's child (not saved yet), with a login of their own that stays closed until a
+    guardian consents; its name is added to `usernames`."""
+    pseudonym = item.values["pseudonym"] or made_up_pseudonym(taken)
+    username = f"child-{item.key}".lower()
+    while username in usernames:
+        username = f"child-{item.key}-{secrets.token_hex(2)}".lower()
+    usernames.add(username)
+    User = get_user_model()
+    login = User(username=username, role=Role.CHILD, display_name=pseudonym, is_active=False)
+    login.set_unusable_password()
+    return Child(roster_number=item.key, pseudonym=pseudonym, user=login)
+
+
+def _create_children(new_children):
+    """The new children's logins, then the children."""
+    get_user_model().objects.bulk_create([child.user for child in new_children])
+    for child in new_children:
+        child.user_id = child.user.pk
+    Child.objects.bulk_create(new_children)
+
+
+def _update_children(changed, renamed):
+    """The existing children's new values; a child given a new pseudonym is renamed, and so is
+    their login."""
+    for child, pseudonym in renamed:
+        child.pseudonym = pseudonym
+    Child.objects.bulk_update(
+        changed, ["pseudonym", "age_band", "school", "community", "joined_on"]
+    )
+    renamed_logins = []
+    for child, pseudonym in renamed:
+        if child.user_id:
+            child.user.display_name = pseudonym
+            renamed_logins.append(child.user)
+    get_user_model().objects.bulk_update(renamed_logins, ["display_name"])
+
+
+def _link_new_guardians(rows, guardians, context):
+    """Creates the guardianships the rows give that are not there yet, and gives them."""
+    links = []
+    for item in rows:
+        email = item.values["guardian_email"]
+        if not email or email in context.guardians_of.get(item.refs["child"].pk, ()):
+            continue
+        links.append(
+            Guardianship(
+                guardian=guardians[email],
+                child=item.refs["child"],
+                relationship=item.values["relationship"] or Guardianship.Relationship.OTHER,
             )
+        )
+    Guardianship.objects.bulk_create(links)
+    return links
+
+
+def _send_consent_requests(links, user):
+    """A consent request for each new guardianship, sent by the worker once the import is
+    written."""
+    ids = [link.pk for link in links]
+    if ids:
+        from .tasks import consent_requests_send
+
+        sent_by = user.pk if user is not None else None
+        transaction.on_commit(
+            lambda: send_in_chunks(consent_requests_send, ids, sent_by), robust=True
+        )
 
 
 IMPORTER = ChildrenImporter()

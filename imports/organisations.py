@@ -173,9 +173,7 @@ class OrganisationImporter(Importer):
             kind = item.values["kind"]
             return WRITE_ORDER.index(kind) if kind in WRITE_ORDER else len(WRITE_ORDER)
 
-        rows = sorted(
-            (item for item in plan.rows if item.action in ("create", "update")), key=order
-        )
+        rows = sorted(plan.to_write, key=order)
         for _position, batch in groupby(rows, order):
             new, changed = [], []
             for item in batch:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from groups.models import FocusArea, Organisation, OrganisationKind
 from suggestions.models import RoutingRule
 
-from .base import Importer, Names
+from .base import Action, Importer, Names
 from .tabular import Column
 
 COLUMNS = [
@@ -90,13 +90,13 @@ class RoutingRuleImporter(Importer):
     def write(self, plan, user):
         # A few dozen rules: saved one by one, so that the audit trail records each change.
         for item in plan.rows:
-            if item.action == "create":
+            if item.action == Action.CREATE:
                 RoutingRule.objects.create(
                     focus_area=item.refs["focus_area"],
                     district=item.refs["district"],
                     department=item.refs["department"],
                 )
-            elif item.action == "update":
+            elif item.action == Action.UPDATE:
                 item.record.department = item.refs["department"]
                 item.record.save(update_fields=["department"])
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from groups.models import STAFF_ORGANISATION_KINDS, Organisation, Role, StaffMember
 
-from .base import Importer, Names, choice_names, email_problem
+from .base import Action, Importer, Names, choice_names, email_problem
 from .tabular import Column
 
 COLUMNS = [
@@ -150,7 +150,7 @@ class StaffImporter(Importer):
         new_users, new_members = [], []
         for item in plan.rows:
             values = item.values
-            if item.action == "create":
+            if item.action == Action.CREATE:
                 login = User(
                     username=values["email"],
                     email=values["email"],
@@ -164,7 +164,7 @@ class StaffImporter(Importer):
                         user=login, organisation=item.refs["organisation"], title=values["title"]
                     )
                 )
-            elif item.action == "update":
+            elif item.action == Action.UPDATE:
                 member = item.record
                 member.user.display_name = values["name"]
                 member.user.role = values["role"]

@@ -42,7 +42,7 @@ RATIO_FLOOR = 1024 * 1024  # smaller parts (styles, themes) are not judged by th
 MAX_CELLS = 1_000_000  # rows × columns of the sheet, empty cells counted
 
 # Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, mapped to ASCII.
-_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 # Invisible characters pasted from web pages and chat apps along with the text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _PARENTHESES = re.compile(r"\([^()]*\)|【[^【】]*】")
@@ -101,7 +101,7 @@ def clean(text: str, *, code_like: bool = False) -> str:
     """
     text = text.translate(_INVISIBLE)
     if code_like:
-        text = text.translate(_FULL_WIDTH)
+        text = text.translate(FULL_WIDTH)
     return " ".join(text.split())
 
 
@@ -445,7 +445,7 @@ def _delimiter(text: str) -> str:
 
 def _header_key(text: str) -> str:
     """A header as compared: "  组织代码（必填）*" → "组织代码", "ＣＯＤＥ" → "code"."""
-    text = clean(text.translate(_FULL_WIDTH))
+    text = clean(text.translate(FULL_WIDTH))
     text = _PARENTHESES.sub("", text).strip().strip("*").strip()
     return _SLASH.sub(" / ", " ".join(text.split())).casefold()
 
@@ -456,16 +456,41 @@ def _build_table(
     columns: list[Column],
     dated: set[tuple[int, int]] = frozenset(),
 ) -> Table:
-    lookup: dict[str, Column] = {}
-    for column in columns:
-        for name in (header_text(column), column.zh, column.en):
-            lookup.setdefault(_header_key(name), column)
+    lookup = _header_lookup(columns)
     expected = ", ".join(f"“{header_text(column)}”" for column in columns)
-
     width = max((len(row) for row in grid), default=0)
     raw = [row + [""] * (width - len(row)) for row in grid]
     cleaned = [[clean(value) for value in row] for row in raw]
     non_blank = [i for i, row in enumerate(cleaned) if any(row)]
+    header = _header_row(cleaned, non_blank, lookup, expected)
+    header_rows = _header_rows(header, merges, width)
+    data_rows = [i for i in non_blank if i > header_rows[-1]]
+    groups = _column_groups(cleaned, merges, header_rows, width)
+    found, problems = _match_columns(groups, cleaned, header_rows, data_rows, lookup, expected)
+    problems += _missing_columns(columns, found, header, width)
+    rows = [_data_row(raw, i, columns, found, dated) for i in data_rows]
+    found_columns = [column for column, _positions, _letter in found.values()]
+    return Table(columns=found_columns, rows=rows, problems=problems)
+
+
+# The columns found in the header: column key -> (the column, its positions in the sheet, the
+# letter of the first).
+Found = dict[str, tuple[Column, list[int], str]]
+
+
+def _header_lookup(columns: list[Column]) -> dict[str, Column]:
+    """Each column by every header that names it (bilingual, Chinese, English), as compared."""
+    lookup: dict[str, Column] = {}
+    for column in columns:
+        for name in (header_text(column), column.zh, column.en):
+            lookup.setdefault(_header_key(name), column)
+    return lookup
+
+
+def _header_row(
+    cleaned: list[list[str]], non_blank: list[int], lookup: dict[str, Column], expected: str
+) -> int:
+    """The first of the first non-blank rows that names a known column."""
     if not non_blank:
         raise FileProblem(
             _(
@@ -489,15 +514,25 @@ def _build_table(
             )
             % {"count": HEADER_SEARCH_ROWS, "expected": expected}
         )
-    # A header cell merged down (a two-row header) pushes the data below the merge.
+    return header
+
+
+def _header_rows(header: int, merges: Merges, width: int) -> range:
+    """The header row, and those below it that a header cell merged down (a two-row header)
+    takes: the data starts below them."""
     bottom = max([header] + [merges[header, c][2] for c in range(width) if (header, c) in merges])
-    header_rows = range(header, bottom + 1)
-    data_rows = [i for i in non_blank if i > bottom]
+    return range(header, bottom + 1)
+
+
+def _column_groups(
+    cleaned: list[list[str]], merges: Merges, header_rows: range, width: int
+) -> list[list[int]]:
+    """The sheet's columns in groups under one header: a header merged across columns is one
+    group."""
 
     def merged_from_left(r: int, c: int) -> bool:
         return (r, c) in merges and merges[r, c][1] < c
 
-    # Groups of sheet columns under one header: a header merged across columns is one group.
     groups: list[list[int]] = []
     for c in range(width):
         continues = any(merged_from_left(r, c) for r in header_rows) and all(
@@ -507,8 +542,20 @@ def _build_table(
             groups[-1].append(c)
         else:
             groups.append([c])
+    return groups
 
-    found: dict[str, tuple[Column, list[int], str]] = {}
+
+def _match_columns(
+    groups: list[list[int]],
+    cleaned: list[list[str]],
+    header_rows: range,
+    data_rows: list[int],
+    lookup: dict[str, Column],
+    expected: str,
+) -> tuple[Found, list[str]]:
+    """The column each group's header names, and a problem for each group whose header is
+    unknown, repeats a column found before, or is missing above data."""
+    found: Found = {}
     problems: list[str] = []
     for positions in groups:
         letter = get_column_letter(positions[0] + 1)
@@ -546,34 +593,44 @@ def _build_table(
             )
         else:
             found[column.key] = (column, positions, letter)
+    return found, problems
 
+
+def _missing_columns(columns: list[Column], found: Found, header: int, width: int) -> list[str]:
+    """A problem for each required column the header does not name."""
     next_letter = get_column_letter(width + 1)
-    for column in columns:
-        if column.required and column.key not in found:
+    return [
+        _(
+            "The required column “%(header)s” is missing: add it to the header row "
+            "(row %(row)s), for example as column %(letter)s, and fill it in."
+        )
+        % {"header": header_text(column), "row": header + 1, "letter": next_letter}
+        for column in columns
+        if column.required and column.key not in found
+    ]
+
+
+def _data_row(
+    raw: list[list[str]],
+    i: int,
+    columns: list[Column],
+    found: Found,
+    dated: set[tuple[int, int]],
+) -> Row:
+    """Row `i` of the sheet: each column's first non-empty cell, cleaned (a column the file
+    lacks is empty), and a problem for a code Excel holds as a date."""
+    values = dict.fromkeys((column.key for column in columns), "")
+    problems = []
+    for column, positions, _letter in found.values():
+        cells = (clean(raw[i][c], code_like=column.code_like) for c in positions)
+        values[column.key] = next((value for value in cells if value), "")
+        if column.code_like and values[column.key] and any((i, c) in dated for c in positions):
             problems.append(
                 _(
-                    "The required column “%(header)s” is missing: add it to the header row "
-                    "(row %(row)s), for example as column %(letter)s, and fill it in."
+                    "Excel holds the %(column)s as a date (%(text)s), not as what was "
+                    "typed: format the column as Text, type the value again, and upload "
+                    "the file again."
                 )
-                % {"header": header_text(column), "row": header + 1, "letter": next_letter}
+                % {"column": header_text(column), "text": values[column.key]}
             )
-
-    rows = []
-    for i in data_rows:
-        values = dict.fromkeys((column.key for column in columns), "")
-        row_problems = []
-        for column, positions, _letter in found.values():
-            cells = (clean(raw[i][c], code_like=column.code_like) for c in positions)
-            values[column.key] = next((value for value in cells if value), "")
-            if column.code_like and values[column.key] and any((i, c) in dated for c in positions):
-                row_problems.append(
-                    _(
-                        "Excel holds the %(column)s as a date (%(text)s), not as what was "
-                        "typed: format the column as Text, type the value again, and upload "
-                        "the file again."
-                    )
-                    % {"column": header_text(column), "text": values[column.key]}
-                )
-        rows.append(Row(number=i + 1, values=values, problems=row_problems))
-    found_columns = [column for column, _positions, _letter in found.values()]
-    return Table(columns=found_columns, rows=rows, problems=problems)
+    return Row(number=i + 1, values=values, problems=problems)

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -161,6 +162,14 @@ def _shown(value) -> str:
     return str(value)
 
 
+def _numeric_columns(table: Table) -> list[bool]:
+    """The columns that hold numbers (a hidden count among them is still one of them)."""
+    return [
+        column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
+        for column in range(len(table.columns))
+    ]
+
+
 def _column_widths(table: Table) -> list[int]:
     """Each column as wide as its content (headers wrap), within bounds that keep a sheet
     on as few pages as it needs: long text wraps rather than widening the page."""
@@ -290,10 +299,7 @@ def write_xlsx(figures: YearFigures, out, progress: Progress = _no_progress) -> 
             sheet.set_column(column, column, width)
         columns = len(table.columns)
         _merged_text(sheet, 0, columns, table.title, formats.heading, widths, 21)
-        numeric = [
-            column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
-            for column in range(columns)
-        ]
+        numeric = _numeric_columns(table)
         for column, label in enumerate(table.columns):
             style = formats.number_header if numeric[column] else formats.header
             sheet.write_string(2, column, label, style)
@@ -457,7 +463,7 @@ def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> N
                 key = f"section-{self.seq.nextf('section')}"
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(text, key, level=0)
-                self.notify("TOCEntry", (0, _escape(text), self.page, key))
+                self.notify("TOCEntry", (0, escape(text), self.page, key))
 
         def beforeDocument(self):
             self.seq.reset("section")
@@ -506,30 +512,30 @@ def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> N
 
     def cell(value, style):
         # Paragraph reads a little markup: the text goes in escaped.
-        return Paragraph(_escape(_shown(value)), style)
+        return Paragraph(escape(_shown(value)), style)
 
     story = [
         Spacer(1, 40 * 72 / 25.4),
-        Paragraph(_escape(document_title), title),
+        Paragraph(escape(document_title), title),
         Paragraph(
-            _escape(_("Made on %(date)s from the portal's records.") % {"date": _today()}), body
+            escape(_("Made on %(date)s from the portal's records.") % {"date": _today()}), body
         ),
     ]
     if figures.empty:
-        story.append(Paragraph(_escape(_("There are no records for this year.")), body))
+        story.append(Paragraph(escape(_("There are no records for this year.")), body))
     summary = _headline_table(figures)
     story += [Spacer(1, 8 * 72 / 25.4), _pdf_table(summary, font, width, cell, small, number)]
     contents = TableOfContents()
     contents.levelStyles = [ParagraphStyle("toc", parent=body, leftIndent=0, rightIndent=30)]
     story += [
         PageBreak(),
-        Paragraph(_escape(_("Contents")), contents_heading),
+        Paragraph(escape(_("Contents")), contents_heading),
         contents,
         PageBreak(),
     ]
 
     for index, table in enumerate(figures.tables, start=1):
-        heading = Paragraph(_escape(table.title), h1)
+        heading = Paragraph(escape(table.title), h1)
         section = [heading]
         labels, series = table.chart_series()
         if table.chart and labels:
@@ -537,9 +543,9 @@ def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> N
         if table.rows:
             section.append(_pdf_table(table, font, width, cell, small, number))
         else:
-            section.append(Paragraph(_escape(_("Nothing recorded.")), body))
+            section.append(Paragraph(escape(_("Nothing recorded.")), body))
         if table.note:
-            section.append(Paragraph(_escape(table.note), note))
+            section.append(Paragraph(escape(table.note), note))
         # A heading never ends a page: the section starts on the next page unless it fits, or
         # (a long table) unless its heading, chart and first rows fit; the table's header
         # repeats on each page it runs over.
@@ -556,18 +562,6 @@ def write_pdf(figures: YearFigures, out, progress: Progress = _no_progress) -> N
     if not document.footers_right:
         document.multiBuild(story)
     progress(100)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _numeric_columns(table: Table) -> list[bool]:
-    """The columns that hold numbers (a hidden count among them is still one of them)."""
-    return [
-        column > 0 and any(isinstance(_plain(row[column]), (int, float)) for row in table.rows)
-        for column in range(len(table.columns))
-    ]
 
 
 def _pdf_column_widths(table: Table, numeric, font, width) -> list[float]:
@@ -701,7 +695,7 @@ def _pdf_chart(labels, series, font, width, most, caption_style):
     if shown < len(labels):
         flowables.append(
             Paragraph(
-                _escape(
+                escape(
                     _("The chart shows the first %(shown)d of %(all)d; the table has them all.")
                     % {"shown": shown, "all": len(labels)}
                 ),

@@ -8,7 +8,8 @@ A report is a list of `Table`s. Columns that count children are marked: the publ
 and the exports show such a cell only when it counts at least `MIN_CHILDREN` children.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -93,8 +94,6 @@ class Table:
     chart: str = ""
     # The page listing what the figures count (a URL name), for a link from the dashboard.
     link: str = ""
-    # The rows by what they count (a kind, a state …), where the caller needs one of them.
-    rows_by_key: dict = field(default_factory=dict)
     # For a link from each row to its part of the list: what each row counts, and the query
     # that selects it on the `link` page ("kind={key}&year={year}").
     row_keys: list = field(default_factory=list)
@@ -174,15 +173,54 @@ def _percent(part, whole) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
 
 
+def _count_table(
+    counted: Iterable[dict],
+    *,
+    by: str,
+    numbers: tuple[str, ...],
+    label: str | Callable[[dict], object] = "",
+    choices=None,
+    every: Iterable | None = None,
+    zeros: bool = True,
+    **table,
+) -> Table:
+    """A `Table` of what `counted` counts, a row for each value of `by`: its label, then its
+    `numbers`, a column each. `counted` is a `values(by, …).annotate(…)` queryset (or its rows);
+    `table` holds the Table's other fields (key, title, columns …).
+
+    The rows come in the queryset's order; given `every` (the values of `by` in the order to
+    list them), a row for each of those instead, with zeros where nothing was counted (with
+    `zeros=False`, no row). The label is the field `label`, or `label(row)`; by default the
+    value of `by`, named by its `choices` where given. Where the table links its rows
+    (`row_query`), the values of `by` are their keys."""
+    counted = list(counted)
+    if every is not None:
+        found = {row[by]: row for row in counted}
+        nothing = dict.fromkeys(numbers, 0)
+        counted = [{**found.get(key, nothing), by: key} for key in every if zeros or key in found]
+
+    def name(row):
+        if callable(label):
+            return label(row)
+        if label:
+            return row[label]
+        return row[by] if choices is None else _choices_label(choices, row[by])
+
+    if table.get("row_query"):
+        table["row_keys"] = [row[by] for row in counted]
+    return Table(rows=[[name(row), *(row[n] for n in numbers)] for row in counted], **table)
+
+
 # --- The sections ------------------------------------------------------------------------------
 
 
 def _groups(start, end) -> tuple[Table, Table, dict]:
-    by_level = dict(
+    levels = list(
         ObservationGroup.objects.filter(Q(founded_on__isnull=True) | Q(founded_on__lt=end.date()))
-        .values_list("level")
+        .values("level")
         .annotate(n=Count("pk"))
     )
+    by_level = {row["level"]: row["n"] for row in levels}
     in_force = Q(starts_on__lt=end.date()) & (Q(ends_on__isnull=True) | Q(ends_on__gt=start.date()))
     children = (
         Membership.objects.members()
@@ -192,18 +230,18 @@ def _groups(start, end) -> tuple[Table, Table, dict]:
             municipal=Count("child", distinct=True, filter=Q(sub_team__isnull=False)),
         )
     )
-    rows = [
-        [_choices_label(GroupLevel.choices, level), by_level.get(level, 0)]
-        for level in GroupLevel.values
-    ]
-    rows.append([_("Sub-teams of the municipal group"), SubTeam.objects.count()])
-    table = Table(
+    table = _count_table(
+        levels,
+        by="level",
+        numbers=("n",),
+        choices=GroupLevel.choices,
+        every=GroupLevel.values,
         key="groups",
         title=_("Groups"),
         columns=[_("Groups"), _("Number")],
-        rows=rows,
         link="alliance",
     )
+    table.rows.append([_("Sub-teams of the municipal group"), SubTeam.objects.count()])
     children_table = Table(
         key="children",
         title=_("Active child observers"),
@@ -214,10 +252,18 @@ def _groups(start, end) -> tuple[Table, Table, dict]:
         ],
         children_columns=frozenset({1}),
     )
-    return table, children_table, {"children": children["n"]}
+    totals = {
+        "children": children["n"],
+        # The three levels apart: one municipal group, the alliance's member groups and the
+        # child participation organisations they foster are not one kind of thing to add up.
+        "municipal_groups": by_level.get(GroupLevel.MUNICIPAL, 0),
+        "alliance_groups": by_level.get(GroupLevel.ALLIANCE_MEMBER, 0),
+        "participation_orgs": by_level.get(GroupLevel.PARTICIPATION_ORG, 0),
+    }
+    return table, children_table, totals
 
 
-def _training(start, end) -> Table:
+def _training(start, end) -> tuple[Table, dict]:
     sessions = TrainingSession.objects.filter(held_on__gte=start.date(), held_on__lt=end.date())
     totals = sessions.aggregate(n=Count("pk"), hours=Coalesce(Sum("hours"), Decimal(0)))
     present = Attendance.objects.filter(session__in=sessions).count()
@@ -234,7 +280,7 @@ def _training(start, end) -> Table:
         )
         .count()
     )
-    return Table(
+    table = Table(
         key="training",
         title=_("Training sessions"),
         columns=[_("Figure"), _("Value")],
@@ -246,6 +292,7 @@ def _training(start, end) -> Table:
         ],
         children_rows=frozenset({2}),
     )
+    return table, {"training": totals["n"], "training_hours": totals["hours"]}
 
 
 def _activities(start, end) -> tuple[list[Table], dict]:
@@ -277,62 +324,50 @@ def _activities(start, end) -> tuple[list[Table], dict]:
             link="activity_list",
         )
     ]
-    by_kind = year.values("kind").annotate(**sums_adults).order_by("-n", "kind")
     tables.append(
-        Table(
+        _count_table(
+            year.values("kind").annotate(**sums_adults).order_by("-n", "kind"),
+            by="kind",
+            numbers=("n", "children", "adults"),
+            choices=ActivityKind.choices,
             key="activities_by_kind",
             title=_("Activities by kind"),
             columns=[_("Kind"), _("Activities"), _("Children"), _("Adults")],
-            rows=[
-                [
-                    _choices_label(ActivityKind.choices, r["kind"]),
-                    r["n"],
-                    r["children"],
-                    r["adults"],
-                ]
-                for r in by_kind
-            ],
             children_columns=frozenset({2}),
             chart="bar",
             link="activity_list",
-            row_keys=[r["kind"] for r in by_kind],
             row_query="kind={key}&year={year}",
         )
     )
-    by_role = year.values("role").annotate(**sums).order_by("role")
     tables.append(
-        Table(
+        _count_table(
+            year.values("role").annotate(**sums).order_by("role"),
+            by="role",
+            numbers=("n", "children"),
+            choices=ParticipationRole.choices,
             key="activities_by_role",
             title=_("Activities by role"),
             columns=[_("Role"), _("Activities"), _("Children")],
-            rows=[
-                [_choices_label(ParticipationRole.choices, r["role"]), r["n"], r["children"]]
-                for r in by_role
-            ],
             children_columns=frozenset({2}),
             chart="pie",
             link="activity_list",
-            row_keys=[r["role"] for r in by_role],
             row_query="role={key}&year={year}",
         )
     )
     zone = timezone.get_default_timezone()
-    by_month = dict(
-        (r["month"], (r["n"], r["children"]))
-        for r in year.annotate(month=ExtractMonth("starts_at", tzinfo=zone))
-        .values("month")
-        .annotate(**sums)
-        .order_by("month")
-    )
     tables.append(
-        Table(
+        _count_table(
+            year.annotate(month=ExtractMonth("starts_at", tzinfo=zone))
+            .values("month")
+            .annotate(**sums)
+            .order_by("month"),
+            by="month",
+            numbers=("n", "children"),
+            label=lambda row: f"{start.year}-{row['month']:02d}",
+            every=range(1, 13),
             key="activities_by_month",
             title=_("Activities by month"),
             columns=[_("Month"), _("Activities"), _("Children")],
-            rows=[
-                [f"{start.year}-{month:02d}", *by_month.get(month, (0, 0))]
-                for month in range(1, 13)
-            ],
             children_columns=frozenset({2}),
             chart="column",
         )
@@ -343,40 +378,45 @@ def _activities(start, end) -> tuple[list[Table], dict]:
         Value(_("Citywide")),
         output_field=CharField(),
     )
-    by_district = year.annotate(district=district).values("district").annotate(**sums)
     tables.append(
-        Table(
+        _count_table(
+            year.annotate(district=district)
+            .values("district")
+            .annotate(**sums)
+            .order_by("-n", "district"),
+            by="district",
+            numbers=("n", "children"),
             key="activities_by_district",
             title=_("Activities by district"),
             columns=[_("District"), _("Activities"), _("Children")],
-            rows=[
-                [r["district"], r["n"], r["children"]]
-                for r in by_district.order_by("-n", "district")
-            ],
             children_columns=frozenset({2}),
             chart="bar",
         )
     )
-    by_programme = (
-        year.filter(programme__isnull=False)
-        .annotate(programme_name=_name("programme__"))
-        .values("programme_name", "programme")
-        .annotate(**sums_adults)
-        .order_by("programme_name")
-    )
     tables.append(
-        Table(
+        _count_table(
+            year.filter(programme__isnull=False)
+            .annotate(programme_name=_name("programme__"))
+            .values("programme_name", "programme")
+            .annotate(**sums_adults)
+            .order_by("programme_name"),
+            by="programme",
+            numbers=("n", "children", "adults"),
+            label="programme_name",
             key="activities_by_programme",
             title=_("Activities by programme"),
             columns=[_("Programme"), _("Activities"), _("Children"), _("Adults")],
-            rows=[[r["programme_name"], r["n"], r["children"], r["adults"]] for r in by_programme],
             children_columns=frozenset({2}),
             link="activity_list",
-            row_keys=[r["programme"] for r in by_programme],
             row_query="programme={key}&year={year}",
         )
     )
-    return tables, {"activities": totals["n"], **totals}
+    return tables, {
+        "activities": totals["n"],
+        "alliance_activities": totals["alliance"],
+        "safety_outreach": totals["outreach"],
+        "safety_outreach_children": totals["outreach_children"],
+    }
 
 
 def _suggestions(start, end) -> tuple[list[Table], dict]:
@@ -384,70 +424,53 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
     year = Suggestion.objects.filter(submitted_at__gte=start, submitted_at__lt=end).exclude(
         state=State.DRAFT
     )
-    totals = year.aggregate(
-        n=Count("pk"),
-        implemented=Count("pk", filter=Q(state=State.IMPLEMENTED)),
-    )
-    tables = []
-    by_state = dict(year.values_list("state").annotate(n=Count("pk")))
-    tables.append(
-        Table(
+    implemented = Count("pk", filter=Q(state=State.IMPLEMENTED))
+    totals = year.aggregate(n=Count("pk"), implemented=implemented)
+    tables = [
+        _count_table(
+            year.values("state").annotate(n=Count("pk")),
+            by="state",
+            numbers=("n",),
+            choices=StateChoices.choices,
+            every=StateChoices.values,
+            zeros=False,
             key="suggestions_by_state",
             title=_("Suggestions by state"),
             columns=[_("State"), _("Suggestions")],
-            rows=[
-                [str(label), by_state[value]]
-                for value, label in StateChoices.choices
-                if by_state.get(value)
-            ],
             chart="bar",
             link="admin:suggestions_suggestion_changelist",
-            row_keys=[value for value, _label in StateChoices.choices if by_state.get(value)],
             row_query="state__exact={key}&submitted_at__year={year}",
-        )
-    )
-    by_stage = {
-        r["state"]: r
-        for r in year.filter(state__in=INBOX_STATES)
-        .values("state")
-        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(overdue_since__isnull=False)))
-    }
-    tables.append(
-        Table(
+        ),
+        _count_table(
+            year.filter(state__in=INBOX_STATES)
+            .values("state")
+            .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(overdue_since__isnull=False))),
+            by="state",
+            numbers=("n", "overdue"),
+            choices=StateChoices.choices,
+            every=INBOX_STATES,
             key="suggestions_by_stage",
             sheet_title=_("Open suggestions by desk"),
             title=_("Open suggestions by the desk they are on"),
             columns=[_("Stage"), _("Suggestions"), _("Overdue")],
-            rows=[
-                [
-                    _choices_label(StateChoices.choices, state),
-                    by_stage.get(state, {}).get("n", 0),
-                    by_stage.get(state, {}).get("overdue", 0),
-                ]
-                for state in INBOX_STATES
-            ],
             chart="bar",
             link="admin:suggestions_suggestion_changelist",
-            row_keys=list(INBOX_STATES),
             row_query="state__exact={key}&submitted_at__year={year}",
-        )
-    )
-    by_area = (
-        year.annotate(area=_name("focus_area__"))
-        .values("area", "focus_area__position")
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(state=State.IMPLEMENTED)))
-        .order_by("focus_area__position")
-    )
-    tables.append(
-        Table(
+        ),
+        _count_table(
+            year.annotate(area=_name("focus_area__"))
+            .values("area", "focus_area__position")
+            .annotate(n=Count("pk"), done=implemented)
+            .order_by("focus_area__position"),
+            by="area",
+            numbers=("n", "done"),
             key="suggestions_by_focus_area",
             children_columns=frozenset({1, 2}),
             title=_("Suggestions by focus area"),
             columns=[_("Focus area"), _("Suggestions"), _("Implemented")],
-            rows=[[r["area"], r["n"], r["done"]] for r in by_area],
             chart="bar",
-        )
-    )
+        ),
+    ]
     # The sub-team the child was in on the day they sent it.
     written_on = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
     team = (
@@ -463,83 +486,74 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
         .annotate(team=_name("sub_team__"))
         .values("team")[:1]
     )
-    by_sub_team = (
-        year.annotate(written_on=written_on, team=Subquery(team))
-        .filter(team__isnull=False)
-        .values("team")
-        .annotate(n=Count("pk"))
-        .order_by("team")
-    )
-    tables.append(
-        Table(
+    tables += [
+        _count_table(
+            year.annotate(written_on=written_on, team=Subquery(team))
+            .filter(team__isnull=False)
+            .values("team")
+            .annotate(n=Count("pk"))
+            .order_by("team"),
+            by="team",
+            numbers=("n",),
             key="suggestions_by_sub_team",
             sheet_title=_("Suggestions by sub-team"),
             children_columns=frozenset({1}),
             title=_("Suggestions by sub-team of the municipal group"),
             columns=[_("Sub-team"), _("Suggestions")],
-            rows=[[r["team"], r["n"]] for r in by_sub_team],
             chart="bar",
-        )
-    )
-    by_district = (
-        year.annotate(district=_name("child__school__district__"))
-        .values("district")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "district")
-    )
-    tables.append(
-        Table(
+        ),
+        _count_table(
+            year.annotate(district=_name("child__school__district__"))
+            .values("district")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "district"),
+            by="district",
+            numbers=("n",),
             key="suggestions_by_district",
             children_columns=frozenset({1}),
             title=_("Suggestions by district"),
             columns=[_("District"), _("Suggestions")],
-            rows=[[r["district"], r["n"]] for r in by_district],
             chart="bar",
-        )
-    )
-    by_group = (
-        year.filter(group__isnull=False)
-        .annotate(group_name=_name("group__"))
-        .values("group_name")
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(state=State.IMPLEMENTED)))
-        .order_by("-n", "group_name")
-    )
-    tables.append(
-        Table(
+        ),
+        _count_table(
+            year.filter(group__isnull=False)
+            .annotate(group_name=_name("group__"))
+            .values("group_name")
+            .annotate(n=Count("pk"), done=implemented)
+            .order_by("-n", "group_name"),
+            by="group_name",
+            numbers=("n", "done"),
             key="suggestions_by_group",
             sheet_title=_("Suggestions in alliance groups"),
             children_columns=frozenset({1, 2}),
             title=_("Suggestions made in the alliance's groups"),
             columns=[_("Group"), _("Suggestions"), _("Implemented")],
-            rows=[[r["group_name"], r["n"], r["done"]] for r in by_group],
-        )
-    )
-    by_role = year.values("role").annotate(n=Count("pk")).order_by("role")
-    tables.append(
-        Table(
+        ),
+        _count_table(
+            year.values("role").annotate(n=Count("pk")).order_by("role"),
+            by="role",
+            numbers=("n",),
+            choices=ParticipationRole.choices,
             key="suggestions_by_role",
             children_columns=frozenset({1}),
             title=_("Suggestions by role"),
             columns=[_("Role"), _("Suggestions")],
-            rows=[[_choices_label(ParticipationRole.choices, r["role"]), r["n"]] for r in by_role],
             chart="pie",
-        )
-    )
-    outcomes = (
-        Outcome.objects.filter(completed_on__gte=start.date(), completed_on__lt=end.date())
-        .values("unit")
-        .annotate(n=Count("pk"), quantity=Sum("quantity"))
-        .order_by("-quantity", "unit")
-    )
-    tables.append(
-        Table(
+        ),
+        _count_table(
+            Outcome.objects.filter(completed_on__gte=start.date(), completed_on__lt=end.date())
+            .values("unit")
+            .annotate(n=Count("pk"), quantity=Sum("quantity"))
+            .order_by("-quantity", "unit"),
+            by="unit",
+            numbers=("quantity", "n"),
+            label=lambda row: row["unit"] or _("(no unit)"),
             key="outcomes",
             title=_("What was built or changed"),
             columns=[_("Unit"), _("Quantity"), _("Suggestions")],
-            rows=[[r["unit"] or _("(no unit)"), r["quantity"], r["n"]] for r in outcomes],
             link="implemented",
-        )
-    )
+        ),
+    ]
     return tables, {"suggestions": totals["n"], "implemented": totals["implemented"]}
 
 
@@ -642,7 +656,7 @@ def _stage_times(start, end) -> Table:
     )
 
 
-def _practice_bases(start, end) -> Table:
+def _practice_bases(start, end) -> tuple[Table, dict]:
     year = start.year
     counts = {
         r["kind"]: r
@@ -655,22 +669,25 @@ def _practice_bases(start, end) -> Table:
             participants=Coalesce(Sum("years__participants", filter=Q(years__year=year)), 0),
         )
     }
-    rows_by_key = {
-        kind: [str(label), counts[kind]["n"], counts[kind]["participants"]]
-        for kind, label in PracticeBaseKind.choices
-        if kind in counts
-    }
-    return Table(
+    # The kinds the portal knows, in their order.
+    kinds = [counts[kind] for kind in PracticeBaseKind.values if kind in counts]
+    table = _count_table(
+        kinds,
+        by="kind",
+        numbers=("n", "participants"),
+        choices=PracticeBaseKind.choices,
         key="practice_bases",
         title=_("Practice bases"),
         columns=[_("Kind"), _("Bases"), _("Participants")],
-        rows=list(rows_by_key.values()),
         chart="bar",
         link="practice_base_list",
-        rows_by_key=rows_by_key,
-        row_keys=list(rows_by_key),
         row_query="kind={key}",
     )
+    emergency = counts.get(PracticeBaseKind.EMERGENCY_SAFETY, {})
+    return table, {
+        "practice_bases": sum(kind["n"] for kind in kinds),
+        "emergency_safety_participants": emergency.get("participants", 0),
+    }
 
 
 def _programmes(start, end) -> Table:
@@ -706,33 +723,44 @@ def _programmes(start, end) -> Table:
     )
 
 
-def _topics(start, end) -> Table:
-    topics = (
+def _topics(start, end) -> tuple[Table, dict]:
+    by_partner = list(
         DiscussionTopic.objects.filter(raised_on__gte=start.date(), raised_on__lt=end.date())
         .annotate(partner_name=_name("partner__"))
         .values("partner_name")
         .annotate(n=Count("pk", distinct=True), suggestions=Count("suggestions", distinct=True))
         .order_by("-n", "partner_name")
     )
-    return Table(
+    table = _count_table(
+        by_partner,
+        by="partner_name",
+        numbers=("n", "suggestions"),
         key="discussion_topics",
         sheet_title=_("Discussion topics"),
         title=_("Discussion topics with universities and businesses"),
         columns=[_("Partner"), _("Topics"), _("Suggestions")],
-        rows=[[r["partner_name"], r["n"], r["suggestions"]] for r in topics],
         chart="bar",
         link="topic_list",
     )
+    return table, {"discussion_topics": sum(partner["n"] for partner in by_partner)}
 
 
 def year_figures(year: int, *, public: bool = False) -> YearFigures:
     """The figures of `year` in the active language; `public`: only the tables the public
-    page shows (the rest are not computed)."""
+    page shows (the rest are not computed). Each section gives its tables and its totals by
+    name, which make the headline."""
     start, end = year_bounds(year)
-    groups, children, headline = _groups(start, end)
+    groups, children, group_totals = _groups(start, end)
     activities, activity_totals = _activities(start, end)
     suggestions, suggestion_totals = _suggestions(start, end)
-    training = None if public else _training(start, end)
+    if public:
+        training, training_totals = None, {"training": None, "training_hours": None}
+    else:
+        training, training_totals = _training(start, end)
+    stage_times = None if public else _stage_times(start, end)
+    practice_bases, practice_base_totals = _practice_bases(start, end)
+    programmes = _programmes(start, end)
+    topics, topic_totals = _topics(start, end)
     figures = YearFigures(year=year)
     figures.tables = [
         groups,
@@ -740,33 +768,20 @@ def year_figures(year: int, *, public: bool = False) -> YearFigures:
         *([training] if training else []),
         *activities,
         *suggestions,
-        *([] if public else [_stage_times(start, end)]),
-        _practice_bases(start, end),
-        _programmes(start, end),
-        _topics(start, end),
+        *([stage_times] if stage_times else []),
+        practice_bases,
+        programmes,
+        topics,
     ]
     if public:
         figures.tables = [table for table in figures.tables if table.key in PUBLIC_TABLES]
-    by_level = dict(zip(GroupLevel.values, (row[1] for row in groups.rows), strict=False))
     figures.headline = {
-        **headline,
-        # The three levels apart: one municipal group, the alliance's member groups and the
-        # child participation organisations they foster are not one kind of thing to add up.
-        "municipal_groups": by_level[GroupLevel.MUNICIPAL],
-        "alliance_groups": by_level[GroupLevel.ALLIANCE_MEMBER],
-        "participation_orgs": by_level[GroupLevel.PARTICIPATION_ORG],
-        "training": training.rows[0][1] if training else None,
-        "training_hours": training.rows[1][1] if training else None,
-        "activities": activity_totals["activities"],
-        "alliance_activities": activity_totals["alliance"],
-        "safety_outreach": activity_totals["outreach"],
-        "safety_outreach_children": activity_totals["outreach_children"],
+        **group_totals,
+        **training_totals,
+        **activity_totals,
         **suggestion_totals,
-        "practice_bases": sum(row[1] for row in figures.table("practice_bases").rows),
-        "emergency_safety_participants": figures.table("practice_bases").rows_by_key.get(
-            PracticeBaseKind.EMERGENCY_SAFETY, [None, 0, 0]
-        )[2],
-        "discussion_topics": sum(row[1] for row in figures.table("discussion_topics").rows),
+        **practice_base_totals,
+        **topic_totals,
     }
     return figures
 
@@ -813,7 +828,7 @@ def suppressed(figures: YearFigures) -> YearFigures:
             ]
             for r, row in enumerate(table.rows)
         ]
-        tables.append(Table(**{**table.__dict__, "rows": rows}))
+        tables.append(replace(table, rows=rows))
     headline = {
         key: hidden if key in CHILDREN_HEADLINE and _hidden(value) else value
         for key, value in figures.headline.items()

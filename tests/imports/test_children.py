@@ -19,6 +19,7 @@ from tests.groups.factories import (
     GuardianshipFactory,
     SchoolFactory,
     StaffFactory,
+    UserFactory,
 )
 from tests.imports import helpers
 
@@ -299,6 +300,27 @@ def test_an_existing_guardian_login_is_linked_not_doubled():
     ) == ["R001", "R002"]
     # Three children's logins and the father's: none for the mother.
     assert User.objects.count() == users + 4
+
+
+def test_a_guardian_login_made_without_its_guardian_record_gets_one_and_is_linked():
+    login = UserFactory(role=Role.GUARDIAN, email="mother@example.org", username="mum")
+
+    children.IMPORTER.apply(table(GOOD))
+
+    mother = Guardian.objects.get(user=login)
+    assert sorted(mother.children.values_list("roster_number", flat=True)) == ["R001", "R002"]
+    assert User.objects.filter(email__iexact="mother@example.org").count() == 1
+
+
+def test_a_childs_login_name_already_taken_gets_a_suffix():
+    UserFactory(username="child-r001")
+
+    children.IMPORTER.apply(table(GOOD))
+
+    username = Child.objects.get(roster_number="R001").user.username
+    assert username.startswith("child-r001-")
+    assert len(username) == len("child-r001-") + 4
+    assert Child.objects.get(roster_number="R002").user.username == "child-r002"
 
 
 def test_the_export_leaves_guardians_out_and_imported_again_changes_nothing():

@@ -10,9 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from activities.models import PracticeBaseKind, TrainingSession
 from reports.figures import suppressed, year_figures
+from tests.activities.factories import base_with_participants
 from tests.activities.test_activities import log
-from tests.groups.factories import MentorFactory, sub_team_with_members
+from tests.groups.factories import (
+    MentorFactory,
+    SchoolFactory,
+    alliance_with_members,
+    sub_team_with_members,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +66,45 @@ def test_the_demo_report_shows_every_figure_of_the_design():
     assert share == (Decimal(100) * on_time / (on_time + overdue)).quantize(Decimal("0.1"))
 
 
+def test_the_headline_gives_the_figures_of_the_tables_by_name():
+    """Groups by level, training sessions and hours, practice bases: the same numbers as the
+    tables show, under the same names and in the same order (the API gives them as they are)."""
+    sub_team, _children = sub_team_with_members(3)
+    alliance_with_members(SchoolFactory(), fostered=2)
+    mentor = MentorFactory(sub_teams=[sub_team])
+    today = timezone.localdate()
+    for hours in (Decimal("1.5"), Decimal("2.0")):
+        session = TrainingSession.objects.create(
+            held_on=today, topic="安全", hours=hours, logged_by=mentor.user
+        )
+        session.sub_teams.add(sub_team)
+    base_with_participants(300, kind=PracticeBaseKind.EMERGENCY_SAFETY)
+    base_with_participants(40)
+
+    with translation.override("en"):
+        figures = year_figures(today.year)
+        public = year_figures(today.year, public=True)
+
+    assert list(figures.headline) == [
+        "children", "municipal_groups", "alliance_groups", "participation_orgs", "training",
+        "training_hours", "activities", "alliance_activities", "safety_outreach",
+        "safety_outreach_children", "suggestions", "implemented", "practice_bases",
+        "emergency_safety_participants", "discussion_topics",
+    ]  # fmt: skip
+    assert {key: figures.headline[key] for key in list(figures.headline)[1:6]} == {
+        "municipal_groups": 1,
+        "alliance_groups": 1,
+        "participation_orgs": 2,
+        "training": 2,
+        "training_hours": Decimal("3.5"),
+    }
+    assert rows(figures, "training")["Hours"] == [Decimal("3.5")]
+    assert figures.headline["practice_bases"] == 2
+    assert figures.headline["emergency_safety_participants"] == 300
+    assert list(public.headline) == list(figures.headline)
+    assert (public.headline["training"], public.headline["training_hours"]) == (None, None)
+
+
 def test_the_figures_take_the_same_number_of_queries_for_a_small_and_a_large_year():
     sub_team, children = sub_team_with_members(3)
     team = (sub_team, children, MentorFactory(sub_teams=[sub_team]).user)
@@ -81,6 +127,27 @@ def test_a_year_with_no_records_is_empty_but_complete():
     assert figures.empty
     assert rows(figures, "groups")["Sub-teams of the municipal group"] == [0]
     assert figures.table("activities_by_kind").rows == []
+
+
+def test_a_table_by_month_or_desk_lists_each_one_and_a_table_by_state_only_those_used():
+    from tests.suggestions.factories import SuggestionFactory
+
+    sub_team, children = sub_team_with_members(3)
+    log((sub_team, children, MentorFactory(sub_teams=[sub_team]).user))
+    SuggestionFactory(state="at_school", submitted_at=timezone.now())
+    today = timezone.localdate()
+
+    with translation.override("en"):
+        figures = year_figures(today.year)
+
+    by_month = rows(figures, "activities_by_month")
+    assert len(by_month) == 12
+    assert sum(activities for activities, _children in by_month.values()) == 1
+    assert rows(figures, "suggestions_by_state") == {"At the school": [1]}
+    assert figures.table("suggestions_by_state").row_keys == ["at_school"]
+    by_desk = figures.table("suggestions_by_stage")
+    assert by_desk.row_keys == ["at_school", "at_community", "at_department", "in_progress"]
+    assert [row[1:] for row in by_desk.rows] == [[1, 0], [0, 0], [0, 0], [0, 0]]
 
 
 def test_counts_of_fewer_than_five_children_are_hidden_once_suppressed():
