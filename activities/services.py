@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from groups.models import (
     User,
 )
 from groups.permissions import is_admin
+from hangzhou_cfc.errors import NotAllowed
 from suggestions.models import Suggestion
 from suggestions.photos import clean_photo
 from suggestions.workflow import State
@@ -41,10 +42,6 @@ from .selectors import mentors_own_sub_teams
 CORRECTION_DAYS = 14
 MAX_MATERIALS = 10
 MAX_PHOTOS = 12
-
-
-class NotAllowed(PermissionDenied):
-    pass
 
 
 def may_correct(user: User, session: TrainingSession) -> bool:

@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
-from hangzhou_cfc.errors import Conflict
+from hangzhou_cfc.errors import Conflict, NotAllowed
 from messaging.services import message_queue
 
 from . import selectors, workflow
@@ -38,10 +38,6 @@ _STAGE_OF_STAFF_ROLE = {
     Role.COMMUNITY: Actor.COMMUNITY,
     Role.DEPARTMENT: Actor.DEPARTMENT,
 }
-
-
-class NotAllowed(PermissionDenied):
-    """The user has no part in this suggestion, or not the part this move needs."""
 
 
 class StaleSuggestion(Conflict):

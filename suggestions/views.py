@@ -221,8 +221,6 @@ def suggestion_act(request, pk, action):
                 outcome=outcome,
                 **data,
             )
-    except services.NotAllowed:
-        raise PermissionDenied from None
     except services.StaleSuggestion:
         messages.error(request, STALE_MESSAGE)
         # Keep what they typed, against the version they now see, so that they can send it.
