@@ -1,10 +1,13 @@
-"""Who may see which suggestions, and who may write them. Who may *move* one is decided by the
-workflow table with `services.actor_for`; this module only answers "may they look"."""
+"""Who may see which suggestions, and who may write them; and `actor_for`, the part a user
+plays for a suggestion, with which the workflow table decides who may *move* it."""
 
 import rules
 
-from groups.models import Guardianship, Membership, Role
+from groups.models import Guardianship, Membership, Role, User
 from groups.permissions import is_admin
+
+from .models import Suggestion
+from .workflow import Actor
 
 
 def _child_of(user):
@@ -89,3 +92,27 @@ rules.add_perm(
 )
 rules.add_perm("suggestions.write_suggestion", is_child_observer)
 rules.add_perm("suggestions.see_inbox", works_in_the_pipeline)
+
+
+# --- Who is acting --------------------------------------------------------------------------
+
+_STAGE_OF_STAFF_ROLE = {
+    Role.SCHOOL: Actor.SCHOOL,
+    Role.COMMUNITY: Actor.COMMUNITY,
+    Role.DEPARTMENT: Actor.DEPARTMENT,
+}
+
+
+def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
+    """The part `user` plays for this suggestion now, or None if they have none."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.CHILD:
+        child = getattr(user, "child", None)
+        return Actor.CHILD if child is not None and child.pk == suggestion.child_id else None
+    if is_admin(user):
+        return Actor.ADMIN
+    staff = getattr(user, "staff", None)
+    if staff is not None and suggestion.owner_id == staff.organisation_id:
+        return _STAGE_OF_STAFF_ROLE.get(user.role)
+    return None

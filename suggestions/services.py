@@ -28,16 +28,12 @@ from .models import (
     StageDeadline,
     Suggestion,
 )
+from .permissions import actor_for
 from .workflow import Actor, IllegalMove, Stage, State
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DEADLINE_DAYS = {Stage.SCHOOL: 7, Stage.COMMUNITY: 14, Stage.DEPARTMENT: 30}
-_STAGE_OF_STAFF_ROLE = {
-    Role.SCHOOL: Actor.SCHOOL,
-    Role.COMMUNITY: Actor.COMMUNITY,
-    Role.DEPARTMENT: Actor.DEPARTMENT,
-}
 
 
 class StaleSuggestion(Conflict):
@@ -45,24 +41,6 @@ class StaleSuggestion(Conflict):
 
     code = "stale"
     message = gettext_lazy("Someone else moved this suggestion meanwhile.")
-
-
-# --- Who is acting --------------------------------------------------------------------------
-
-
-def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
-    """The part `user` plays for this suggestion now, or None if they have none."""
-    if not user.is_authenticated:
-        return None
-    if user.role == Role.CHILD:
-        child = getattr(user, "child", None)
-        return Actor.CHILD if child is not None and child.pk == suggestion.child_id else None
-    if user.is_superuser or user.role == Role.ADMIN:
-        return Actor.ADMIN
-    staff = getattr(user, "staff", None)
-    if staff is not None and suggestion.owner_id == staff.organisation_id:
-        return _STAGE_OF_STAFF_ROLE.get(user.role)
-    return None
 
 
 # --- Notices --------------------------------------------------------------------------------
