@@ -4,8 +4,15 @@ counts, partners and report) is public; named attendance and photos of children 
 import rules
 from django.utils import timezone
 
-from groups.models import Membership, SubTeam, User
-from groups.permissions import is_admin, mentors_in_group, mentors_sub_team, works_for_group
+from groups.models import SubTeam, User
+from groups.permissions import (
+    guards_the_child,
+    is_admin,
+    mentors_in_group,
+    mentors_sub_team,
+    mentors_the_child,
+    works_for_group,
+)
 from suggestions.models import StateChoices, Suggestion
 from suggestions.selectors import visible_to
 
@@ -47,24 +54,6 @@ rules.add_perm("activities.see_activity_people", organises | may_see_its_group)
 @rules.predicate
 def is_the_child(user, child):
     return user.is_authenticated and child.user_id == user.pk
-
-
-@rules.predicate
-def guards_the_child(user, child):
-    guardian = getattr(user, "guardian", None) if user.is_authenticated else None
-    return guardian is not None and child.guardians.filter(pk=guardian.pk).exists()
-
-
-@rules.predicate
-def mentors_the_child(user, child):
-    mentor = getattr(user, "mentor", None) if user.is_authenticated else None
-    return (
-        mentor is not None
-        and Membership.objects.current()
-        .members()
-        .filter(child=child, sub_team__mentors=mentor)
-        .exists()
-    )
 
 
 # A child's participation history: the child, their guardians, their mentors, admins.

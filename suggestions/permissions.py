@@ -3,8 +3,8 @@ plays for a suggestion, with which the workflow table decides who may *move* it.
 
 import rules
 
-from groups.models import Guardianship, Membership, Role, User
-from groups.permissions import is_admin
+from groups.models import Role, User
+from groups.permissions import guards_child, is_admin, mentors_child
 
 from .models import Suggestion
 from .workflow import Actor
@@ -22,10 +22,7 @@ def wrote_it(user, suggestion):
 
 @rules.predicate
 def guards_its_author(user, suggestion):
-    return (
-        user.is_authenticated
-        and Guardianship.objects.filter(guardian__user=user, child_id=suggestion.child_id).exists()
-    )
+    return guards_child(user, suggestion.child_id)
 
 
 @rules.predicate
@@ -42,14 +39,7 @@ def owns_or_owned_it(user, suggestion):
 
 @rules.predicate
 def mentors_its_author(user, suggestion):
-    mentor = getattr(user, "mentor", None) if user.is_authenticated else None
-    return (
-        mentor is not None
-        and Membership.objects.current()
-        .members()
-        .filter(child_id=suggestion.child_id, sub_team__mentors=mentor)
-        .exists()
-    )
+    return mentors_child(user, suggestion.child_id)
 
 
 @rules.predicate
