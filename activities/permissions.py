@@ -1,5 +1,7 @@
-"""Who may log, change and look closely at activities. An activity itself (its title, place,
-counts, partners and report) is public; named attendance and photos of children are not."""
+"""Who may log, change and look closely at activities; who may log and correct training
+sessions and renew a sub-team's calendar feed; which linked suggestions are shown. An activity
+itself (its title, place, counts, partners and report) is public; named attendance and photos
+of children are not."""
 
 import rules
 from django.utils import timezone
@@ -108,6 +110,7 @@ def correctable(user: User, sub_team: SubTeam, sessions) -> set[int]:
 
 # The object is a SubTeam: admins and its mentors give its feed a new address.
 rules.add_perm("activities.renew_feed", is_admin | mentors_sub_team)
+
 
 # --- Suggestions linked to an activity or a topic -------------------------------------------
 
