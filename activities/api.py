@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from groups.models import Child, Mentor, ObservationGroup, Organisation, SubTeam
@@ -115,15 +114,12 @@ class TrainingSessionViewSet(
         values = dict(data.validated_data)
         values.setdefault("attendees", [])
         values.setdefault("notes", "")
-        try:
-            if session is None:
-                session = services.training_session_log(user=request.user, **values)
-            else:
-                session = services.training_session_correct(
-                    session=session, user=request.user, **values
-                )
-        except services.NotAllowed:
-            raise PermissionDenied from None
+        if session is None:
+            session = services.training_session_log(user=request.user, **values)
+        else:
+            session = services.training_session_correct(
+                session=session, user=request.user, **values
+            )
         session = (
             self.get_queryset()
             .model.objects.prefetch_related("sub_teams", "mentors", "attendances__child")
@@ -219,15 +215,12 @@ class ActivityViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         group = values.pop("group")
-        try:
-            if activity is None:
-                activity = services.activity_log(user=request.user, group=group, **values)
-            else:
-                if group != activity.group:
-                    raise DjangoValidationError({"group": _("An activity keeps its group.")})
-                activity = services.activity_change(activity=activity, user=request.user, **values)
-        except services.NotAllowed:
-            raise PermissionDenied from None
+        if activity is None:
+            activity = services.activity_log(user=request.user, group=group, **values)
+        else:
+            if group != activity.group:
+                raise DjangoValidationError({"group": _("An activity keeps its group.")})
+            activity = services.activity_change(activity=activity, user=request.user, **values)
         activity = self.get_queryset().get(pk=activity.pk)
         return ActivitySerializer(activity, context={"request": request}).data
 

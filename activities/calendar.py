@@ -177,15 +177,10 @@ def calendar_feed_for(sub_team: SubTeam) -> CalendarFeed:
     return feed
 
 
-def may_renew_feed(user: User, sub_team: SubTeam) -> bool:
-    """Admins and the sub-team's mentors."""
-    return user.has_perm("groups.see_rotation", sub_team)
-
-
 @transaction.atomic
 def calendar_feed_renew(*, sub_team: SubTeam, user: User) -> CalendarFeed:
     """A new secret address for the sub-team's feed; the old one stops working at once."""
-    if not may_renew_feed(user, sub_team):
+    if not user.has_perm("activities.renew_feed", sub_team):
         raise PermissionDenied
     feed, _created = CalendarFeed.objects.select_for_update().get_or_create(sub_team=sub_team)
     feed.token = new_feed_token()

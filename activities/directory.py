@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from groups.models import ObservationGroup, Organisation, OrganisationKind, Role, User
 from messaging.services import messages_queue
 from suggestions.models import StateChoices, Suggestion
-from suggestions.selectors import visible_to
 
 from .models import (
     Activity,
@@ -33,6 +32,7 @@ from .models import (
     PracticeBaseYear,
     Programme,
 )
+from .permissions import may_read_about, openable_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -351,19 +351,11 @@ def suggestions_shown(user, topics) -> None:
     which are public, and those the user may open, marked `may_open`), and `not_shown`: how
     many others it produced. Two queries at most, whatever the number of topics."""
     linked = [s for topic in topics for s in topic.suggestions.all()]
-    openable = (
-        set(
-            visible_to(user, Suggestion.objects.filter(pk__in=[s.pk for s in linked])).values_list(
-                "pk", flat=True
-            )
-        )
-        if linked and user.is_authenticated
-        else set()
-    )
+    openable = openable_suggestions(user, linked)
     for topic in topics:
         topic.shown = []
         for suggestion in topic.suggestions.all():
             suggestion.may_open = suggestion.pk in openable
-            if suggestion.may_open or suggestion.state == StateChoices.IMPLEMENTED:
+            if may_read_about(suggestion, openable):
                 topic.shown.append(suggestion)
         topic.not_shown = len(topic.suggestions.all()) - len(topic.shown)

@@ -10,7 +10,6 @@ from groups.models import (
     SubTeam,
 )
 from groups.permissions import is_admin, works_for_group
-from suggestions import selectors as suggestion_selectors
 from suggestions.models import Suggestion
 
 from .models import PARTNER_KINDS, Activity, ActivityPhoto, Attendance, TrainingSession
@@ -136,18 +135,6 @@ def topic_partners() -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         kind__in=[OrganisationKind.UNIVERSITY, OrganisationKind.BUSINESS]
     ).order_by("kind", "name")
-
-
-def openable_suggestions(user, suggestions: list[Suggestion]) -> set[int]:
-    """The ids of these suggestions the user may open, in one query."""
-    if not suggestions or not user.is_authenticated:
-        return set()
-    ids = [s.pk for s in suggestions]
-    return set(
-        suggestion_selectors.visible_to(user, Suggestion.objects.filter(pk__in=ids)).values_list(
-            "pk", flat=True
-        )
-    )
 
 
 def sub_teams_seen_by(user) -> QuerySet[SubTeam]:

@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from groups.models import (
     User,
 )
 from groups.permissions import is_admin
+from hangzhou_cfc.errors import NotAllowed
 from suggestions.models import Suggestion
 from suggestions.photos import clean_photo
 from suggestions.workflow import State
@@ -35,48 +36,11 @@ from .models import (
     TrainingMaterial,
     TrainingSession,
 )
+from .permissions import CORRECTION_DAYS, may_log, within_correction_window
 from .selectors import mentors_own_sub_teams
 
-# A mentor may correct a session this many days after it was held; after that, an admin.
-CORRECTION_DAYS = 14
 MAX_MATERIALS = 10
 MAX_PHOTOS = 12
-
-
-class NotAllowed(PermissionDenied):
-    pass
-
-
-def may_correct(user: User, session: TrainingSession) -> bool:
-    if is_admin(user):
-        return True
-    mentor = getattr(user, "mentor", None)
-    return (
-        mentor is not None
-        and session.sub_teams.filter(mentors=mentor).exists()
-        and (timezone.localdate() - session.held_on).days <= CORRECTION_DAYS
-    )
-
-
-def correctable(user: User, sub_team: SubTeam, sessions: list[TrainingSession]) -> set[int]:
-    """Which of a sub-team's sessions the user may correct (may_correct for each, in one
-    query at most)."""
-    if is_admin(user):
-        return {session.pk for session in sessions}
-    mentor = getattr(user, "mentor", None)
-    if mentor is None or not mentor.sub_teams.filter(pk=sub_team.pk).exists():
-        return set()
-    today = timezone.localdate()
-    return {s.pk for s in sessions if (today - s.held_on).days <= CORRECTION_DAYS}
-
-
-def may_log(user: User, sub_teams: list[SubTeam]) -> bool:
-    """Admins, and mentors of every one of these sub-teams, may log their sessions."""
-    if is_admin(user):
-        return True
-    mentor = getattr(user, "mentor", None)
-    ids = {team.pk for team in sub_teams}
-    return mentor is not None and ids <= set(mentor.sub_teams.values_list("pk", flat=True))
 
 
 def _check_materials(materials: list[UploadedFile], already: int = 0) -> list[tuple]:
@@ -205,7 +169,7 @@ def _check_mentors_correction(user, session, *, held_on, sub_teams, attendees) -
     if not may_log(user, list(before ^ set(sub_teams))):
         raise NotAllowed
     errors = {}
-    if (timezone.localdate() - held_on).days > CORRECTION_DAYS:
+    if not within_correction_window(held_on):
         errors["held_on"] = _(
             "A mentor may date a session at most %(days)d days back; ask the programme office."
         ) % {"days": CORRECTION_DAYS}
@@ -238,13 +202,13 @@ def training_session_correct(
 ) -> TrainingSession:
     """Correct a session: its mentors within CORRECTION_DAYS of the day it was held (and not
     moving it out of that window), admins at any time."""
-    if not may_correct(user, session):
+    if not user.has_perm("activities.correct_training", session):
         raise NotAllowed
     unchecked = list(materials)
     checked = _check_materials(unchecked) if unchecked else []
     with _files_removed_on_failure() as saved, transaction.atomic():
         session = TrainingSession.objects.select_for_update().get(pk=session.pk)
-        if not may_correct(user, session):
+        if not user.has_perm("activities.correct_training", session):
             raise NotAllowed
         _check_mentors_correction(
             user, session, held_on=held_on, sub_teams=sub_teams, attendees=attendees
@@ -277,10 +241,6 @@ def training_session_correct(
             Attendance(session=session, child=c) for c in attendees if c.pk not in present
         )
     return session
-
-
-def may_log_activity(user: User, group: ObservationGroup) -> bool:
-    return user.has_perm("activities.log_activity", group)
 
 
 def _check_links(user, suggestions, already: set[int] = frozenset()) -> str | None:
@@ -377,7 +337,7 @@ def activity_log(
     **fields,
 ) -> Activity:
     """Log an activity of a group: what, when, where, with whom, how many, what came of it."""
-    if not may_log_activity(user, group):
+    if not user.has_perm("activities.log_activity", group):
         raise NotAllowed
     fields = _activity_defaults(fields)
     _validate_activity(user=user, group=group, fields=fields, suggestions=list(suggestions))
@@ -534,7 +494,7 @@ def discussion_topic_record(
 ) -> DiscussionTopic:
     """Record a topic the group discussed with a university or a business, and what came of
     it. Those who log the group's activities record its topics."""
-    if not may_log_activity(user, group):
+    if not user.has_perm("activities.log_activity", group):
         raise NotAllowed
     _validate_topic(user=user, partner=partner, raised_on=raised_on, suggestions=suggestions)
     topic = DiscussionTopic.objects.create(
@@ -562,7 +522,7 @@ def discussion_topic_change(
     suggestions: list[Suggestion] = (),
 ) -> DiscussionTopic:
     topic = DiscussionTopic.objects.select_for_update().get(pk=topic.pk)
-    if not may_log_activity(user, topic.group):
+    if not user.has_perm("activities.log_activity", topic.group):
         raise NotAllowed
     _validate_topic(
         user=user,

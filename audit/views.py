@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from rules.contrib.views import permission_required
 
 from . import selectors
 from .filters import TrailFilter
@@ -10,10 +10,9 @@ PAGE_SIZE = 50
 
 
 @login_required
+@permission_required("audit.see_trail", raise_exception=True)
 def trail(request):
     """Who did what, and when: for the programme office only."""
-    if not request.user.has_perm("audit.see_trail"):
-        raise PermissionDenied
     filters = TrailFilter(request.GET or None)
     page = Paginator(selectors.trail(filters.narrow), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

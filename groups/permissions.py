@@ -6,7 +6,7 @@ in tests/groups/test_permissions.py walks every role against every rule.
 
 import rules
 
-from .models import Membership, MembershipRole, OrganisationKind, Role
+from .models import Guardianship, Membership, MembershipRole, OrganisationKind, Role
 
 
 @rules.predicate
@@ -69,6 +69,36 @@ def guards_a_member_of_group(user, group):
         guardian is not None
         and _current_member_rows().of_group(group).filter(child__guardians=guardian).exists()
     )
+
+
+def guards_child(user, child_id) -> bool:
+    """The user is one of this child's guardians."""
+    return (
+        user.is_authenticated
+        and Guardianship.objects.filter(guardian__user=user, child_id=child_id).exists()
+    )
+
+
+def mentors_child(user, child_id) -> bool:
+    """The user mentors a sub-team this child is now a member of."""
+    mentor = getattr(user, "mentor", None) if user.is_authenticated else None
+    return (
+        mentor is not None
+        and Membership.objects.current()
+        .members()
+        .filter(child_id=child_id, sub_team__mentors=mentor)
+        .exists()
+    )
+
+
+@rules.predicate
+def guards_the_child(user, child):
+    return guards_child(user, child.pk)
+
+
+@rules.predicate
+def mentors_the_child(user, child):
+    return mentors_child(user, child.pk)
 
 
 def _staff_organisation_id(user):

@@ -1,20 +1,22 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from rules.contrib.views import objectgetter, permission_required
 
 from . import selectors
 from .models import GroupLevel, ObservationGroup, Organisation, SubTeam
 
 
-def _require(request, permission, obj=None):
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
+def _group(request, pk):
+    # Who runs it (or fosters it) decides who works for it.
+    return get_object_or_404(ObservationGroup.objects.select_related("fostered_by"), pk=pk)
 
 
 @login_required
 def sub_team_detail(request, pk):
     sub_team = get_object_or_404(SubTeam, pk=pk)
-    _require(request, "groups.see_sub_team", sub_team)
+    if not request.user.has_perm("groups.see_sub_team", sub_team):
+        raise PermissionDenied
     sees_rotation = request.user.has_perm("groups.see_rotation", sub_team)
     sub_team = selectors.sub_team_detail(sub_team_id=pk, history=sees_rotation)
     return render(
@@ -25,9 +27,8 @@ def sub_team_detail(request, pk):
 
 
 @login_required
+@permission_required("groups.see_group", fn=_group, raise_exception=True)
 def group_detail(request, pk):
-    group = get_object_or_404(ObservationGroup.objects.select_related("fostered_by"), pk=pk)
-    _require(request, "groups.see_group", group)
     group = selectors.group_detail(group_id=pk)
     context = {
         "group": group,
@@ -39,13 +40,15 @@ def group_detail(request, pk):
 
 
 @login_required
+@permission_required("groups.see_alliance", raise_exception=True)
 def alliance(request):
-    _require(request, "groups.see_alliance")
     return render(request, "groups/alliance.html", {"alliances": selectors.alliance_overview()})
 
 
 @login_required
+@permission_required(
+    "groups.see_organisation", fn=objectgetter(Organisation, "pk"), raise_exception=True
+)
 def organisation_detail(request, pk):
-    _require(request, "groups.see_organisation", get_object_or_404(Organisation, pk=pk))
     organisation = selectors.organisation_detail(organisation_id=pk)
     return render(request, "groups/organisation_detail.html", {"organisation": organisation})

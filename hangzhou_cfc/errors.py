@@ -3,6 +3,7 @@
 This module imports nothing of ours, so that every app may import it.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
 
 
@@ -16,3 +17,8 @@ class Conflict(Exception):
 
     def fields(self) -> dict[str, list[str]] | None:
         return None
+
+
+class NotAllowed(PermissionDenied):
+    """The user has no part in this, or not the part this action needs. A PermissionDenied:
+    pages answer 403 and the API 403, with no need to catch it."""

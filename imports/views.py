@@ -10,11 +10,11 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from rules.contrib.views import permission_required
 
 from . import services, spreadsheets
 from .base import Action
@@ -30,11 +30,6 @@ logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 500
 
 
-def _allowed(request):
-    if not request.user.has_perm("imports.import_records"):
-        raise PermissionDenied
-
-
 def _importer(kind):
     try:
         return IMPORTERS[kind]
@@ -43,8 +38,8 @@ def _importer(kind):
 
 
 @login_required
+@permission_required("imports.import_records", raise_exception=True)
 def index(request):
-    _allowed(request)
     kinds = [
         {"importer": importer, "headers": [header_text(column) for column in importer.columns]}
         for importer in IMPORTERS.values()
@@ -57,8 +52,8 @@ def index(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@permission_required("imports.import_records", raise_exception=True)
 def upload(request, kind):
-    _allowed(request)
     importer = _importer(kind)
     posted = request.method == "POST"
     form = UploadForm(
@@ -106,8 +101,8 @@ def _sections(plan, columns):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@permission_required("imports.import_records", raise_exception=True)
 def batch(request, pk):
-    _allowed(request)
     batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
     importer = _importer(batch.kind)
     context = {"batch": batch, "importer": importer}
@@ -147,15 +142,15 @@ def _preview_page(request, context, plan, status=200):
 
 
 @login_required
+@permission_required("imports.import_records", raise_exception=True)
 def template(request, kind):
-    _allowed(request)
     importer = _importer(kind)
     return _xlsx(spreadsheets.workbook(importer), spreadsheets.file_name(importer, template=True))
 
 
 @login_required
+@permission_required("imports.import_records", raise_exception=True)
 def export(request, kind):
-    _allowed(request)
     importer = _importer(kind)
     logger.info("records of %s exported by user %s", kind, request.user.pk)
     data = spreadsheets.workbook(importer, importer.export())

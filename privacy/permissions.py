@@ -2,17 +2,13 @@
 
 import rules
 
-from groups.models import Guardianship, Role
-from groups.permissions import is_admin
+from groups.models import Role
+from groups.permissions import guards_child, is_admin
 
 
 @rules.predicate
 def is_guardian_of(user, child):
-    return (
-        user.is_authenticated
-        and user.role == Role.GUARDIAN
-        and Guardianship.objects.filter(guardian__user=user, child=child).exists()
-    )
+    return user.is_authenticated and user.role == Role.GUARDIAN and guards_child(user, child.pk)
 
 
 @rules.predicate

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
 
 from groups.models import Child, ChildPersonalData
 from groups.permissions import is_admin
@@ -54,11 +55,6 @@ PAGE_SIZE = 50
 
 def no_notice_message():
     return _("No notice for guardians is published yet. The programme office will publish it.")
-
-
-def _require(request, permission, obj=None):
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
 
 
 # --- The notices (public) -------------------------------------------------------------------
@@ -271,8 +267,8 @@ def guardian_download(request, pk):
 
 
 @login_required
+@permission_required("privacy.manage_consent", raise_exception=True)
 def children(request):
-    _require(request, "privacy.manage_consent")
     query = (request.GET.get("q") or "").strip()[:40]
     rows = (
         Child.objects.select_related("school")
@@ -296,8 +292,8 @@ def children(request):
 
 
 @login_required
+@permission_required("privacy.manage_consent", raise_exception=True)
 def child_admin(request, pk):
-    _require(request, "privacy.manage_consent")
     child = get_object_or_404(Child.objects.select_related("school", "community", "user"), pk=pk)
     request_form = ConsentRequestForm(child=child, prefix="send")
     paper_form = PaperConsentForm(child=child, prefix="paper")
@@ -419,8 +415,8 @@ def personal_record(request, pk):
 
 
 @login_required
+@permission_required("privacy.see_access_log", raise_exception=True)
 def access_log(request):
-    _require(request, "privacy.see_access_log")
     filters = AccessLogFilter(request.GET or None, queryset=PersonalDataAccess.objects.all())
     rows = filters.qs if (not filters.is_bound or filters.is_valid()) else filters.queryset.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -5,7 +5,7 @@ from io import BytesIO
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groups.models import User
+from hangzhou_cfc.errors import NotAllowed
 
 from .exports import WRITERS, file_name
 from .figures import FIRST_YEAR, suppressed, valid_year, year_figures
@@ -37,10 +38,6 @@ def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
 # still queued, by no worker at all); a worker tries one at most MAX_ATTEMPTS times.
 EXPORT_STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
-
-
-class NotAllowed(PermissionDenied):
-    pass
 
 
 def report_export_request(

@@ -3,13 +3,14 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
 
 from . import selectors, services
 from .exports import FORMATS, file_name
@@ -62,9 +63,8 @@ def _row_links(table, year) -> list[str | None]:
 
 
 @login_required
+@permission_required("reports.see_dashboard", raise_exception=True)
 def dashboard(request):
-    if not request.user.has_perm("reports.see_dashboard"):
-        raise PermissionDenied
     year_form, year = _year(request)
     figures = selectors.figures_of_year(year)
     services.report_exports_fail_stale()
@@ -88,9 +88,8 @@ def dashboard(request):
 
 @login_required
 @require_POST
+@permission_required("reports.export_annual_report", raise_exception=True)
 def export_request(request):
-    if not request.user.has_perm("reports.export_annual_report"):
-        raise PermissionDenied
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a year, a format and a language, then ask again."))
@@ -114,9 +113,8 @@ def export_request(request):
 
 
 @login_required
+@permission_required("reports.export_annual_report", raise_exception=True)
 def export_download(request, pk):
-    if not request.user.has_perm("reports.export_annual_report"):
-        raise PermissionDenied
     export = get_object_or_404(ReportExport, pk=pk)
     if not export.file:
         raise Http404
@@ -146,10 +144,9 @@ def public_figures(request):
 
 
 @login_required
+@permission_required("reports.export_annual_report", raise_exception=True)
 def suggestions_csv(request, year):
     """The year's suggestions, one anonymised row each, streamed (any size of year)."""
-    if not request.user.has_perm("reports.export_annual_report"):
-        raise PermissionDenied
     if not valid_year(year):
         raise Http404
     logger.info("suggestions of %s exported by user %s", year, request.user.pk)

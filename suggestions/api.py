@@ -24,6 +24,7 @@ from hangzhou_cfc.schema import ERROR_MEANINGS, ErrorSerializer
 
 from . import selectors, services, workflow
 from .models import ParticipationRole, StageChange, StateChoices, Suggestion
+from .permissions import actor_for
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -315,7 +316,7 @@ def _refuse_if_impossible(name, suggestion, user, data) -> None:
     seen = data.get("version") if isinstance(data, dict) else None
     if type(seen) is int and seen != suggestion.version:
         raise services.StaleSuggestion
-    actor = services.actor_for(user, suggestion)
+    actor = actor_for(user, suggestion)
     if actor is None:
         raise workflow.IllegalMove(name, workflow.State(suggestion.state), None, "not_on_your_desk")
     workflow.move_for(name, workflow.State(suggestion.state), actor)

@@ -1,10 +1,13 @@
-"""Who may see which suggestions, and who may write them. Who may *move* one is decided by the
-workflow table with `services.actor_for`; this module only answers "may they look"."""
+"""Who may see which suggestions, and who may write them; and `actor_for`, the part a user
+plays for a suggestion, with which the workflow table decides who may *move* it."""
 
 import rules
 
-from groups.models import Guardianship, Membership, Role
-from groups.permissions import is_admin
+from groups.models import Role, User
+from groups.permissions import guards_child, is_admin, mentors_child
+
+from .models import Suggestion
+from .workflow import Actor
 
 
 def _child_of(user):
@@ -19,10 +22,7 @@ def wrote_it(user, suggestion):
 
 @rules.predicate
 def guards_its_author(user, suggestion):
-    return (
-        user.is_authenticated
-        and Guardianship.objects.filter(guardian__user=user, child_id=suggestion.child_id).exists()
-    )
+    return guards_child(user, suggestion.child_id)
 
 
 @rules.predicate
@@ -39,14 +39,7 @@ def owns_or_owned_it(user, suggestion):
 
 @rules.predicate
 def mentors_its_author(user, suggestion):
-    mentor = getattr(user, "mentor", None) if user.is_authenticated else None
-    return (
-        mentor is not None
-        and Membership.objects.current()
-        .members()
-        .filter(child_id=suggestion.child_id, sub_team__mentors=mentor)
-        .exists()
-    )
+    return mentors_child(user, suggestion.child_id)
 
 
 @rules.predicate
@@ -89,3 +82,27 @@ rules.add_perm(
 )
 rules.add_perm("suggestions.write_suggestion", is_child_observer)
 rules.add_perm("suggestions.see_inbox", works_in_the_pipeline)
+
+
+# --- Who is acting --------------------------------------------------------------------------
+
+_STAGE_OF_STAFF_ROLE = {
+    Role.SCHOOL: Actor.SCHOOL,
+    Role.COMMUNITY: Actor.COMMUNITY,
+    Role.DEPARTMENT: Actor.DEPARTMENT,
+}
+
+
+def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
+    """The part `user` plays for this suggestion now, or None if they have none."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.CHILD:
+        child = getattr(user, "child", None)
+        return Actor.CHILD if child is not None and child.pk == suggestion.child_id else None
+    if is_admin(user):
+        return Actor.ADMIN
+    staff = getattr(user, "staff", None)
+    if staff is not None and suggestion.owner_id == staff.organisation_id:
+        return _STAGE_OF_STAFF_ROLE.get(user.role)
+    return None

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
+from groups.permissions import is_admin
 
 from . import workflow
 from .models import Notification, ProgressUpdate, StageChange, Suggestion
@@ -206,7 +207,7 @@ def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
     to the same answers."""
     if not user.is_authenticated:
         return suggestions.none()
-    if user.is_superuser or user.role == Role.ADMIN:
+    if is_admin(user):
         return suggestions
     seen = Q(child__user=user) | Q(child__guardians__user=user)
     seen |= Q(merged_from__child__user=user) | Q(merged_from__child__guardians__user=user)

@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
-from hangzhou_cfc.errors import Conflict
+from hangzhou_cfc.errors import Conflict, NotAllowed
 from messaging.services import message_queue
 
 from . import selectors, workflow
@@ -28,20 +28,12 @@ from .models import (
     StageDeadline,
     Suggestion,
 )
+from .permissions import actor_for
 from .workflow import Actor, IllegalMove, Stage, State
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DEADLINE_DAYS = {Stage.SCHOOL: 7, Stage.COMMUNITY: 14, Stage.DEPARTMENT: 30}
-_STAGE_OF_STAFF_ROLE = {
-    Role.SCHOOL: Actor.SCHOOL,
-    Role.COMMUNITY: Actor.COMMUNITY,
-    Role.DEPARTMENT: Actor.DEPARTMENT,
-}
-
-
-class NotAllowed(PermissionDenied):
-    """The user has no part in this suggestion, or not the part this move needs."""
 
 
 class StaleSuggestion(Conflict):
@@ -49,24 +41,6 @@ class StaleSuggestion(Conflict):
 
     code = "stale"
     message = gettext_lazy("Someone else moved this suggestion meanwhile.")
-
-
-# --- Who is acting --------------------------------------------------------------------------
-
-
-def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
-    """The part `user` plays for this suggestion now, or None if they have none."""
-    if not user.is_authenticated:
-        return None
-    if user.role == Role.CHILD:
-        child = getattr(user, "child", None)
-        return Actor.CHILD if child is not None and child.pk == suggestion.child_id else None
-    if user.is_superuser or user.role == Role.ADMIN:
-        return Actor.ADMIN
-    staff = getattr(user, "staff", None)
-    if staff is not None and suggestion.owner_id == staff.organisation_id:
-        return _STAGE_OF_STAFF_ROLE.get(user.role)
-    return None
 
 
 # --- Notices --------------------------------------------------------------------------------

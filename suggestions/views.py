@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import selectors, services, workflow
+from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import SuggestionForm, form_for
 from .models import Suggestion
@@ -104,7 +104,7 @@ def suggestion_new(request):
 @login_required
 def suggestion_edit(request, pk):
     suggestion = _visible_suggestion(request, pk)
-    if services.actor_for(request.user, suggestion) != Actor.CHILD:
+    if permissions.actor_for(request.user, suggestion) != Actor.CHILD:
         raise PermissionDenied
     if suggestion.state not in (State.DRAFT, State.RETURNED):
         messages.info(request, _("This suggestion has been sent and can no longer be changed."))
@@ -127,7 +127,7 @@ def suggestion_edit(request, pk):
 
 
 def _actions(user, suggestion) -> list[str]:
-    actor = services.actor_for(user, suggestion)
+    actor = permissions.actor_for(user, suggestion)
     if actor is None:
         return []
     actions = workflow.actions_for(State(suggestion.state), actor)
@@ -172,7 +172,7 @@ def _render_detail(request, suggestion, bound=None, status=200):
         "suggestions/detail.html",
         {
             "suggestion": suggestion,
-            "actor": services.actor_for(request.user, suggestion),
+            "actor": permissions.actor_for(request.user, suggestion),
             "action_forms": _action_forms(suggestion, actions, bound),
             "unsent": unsent,
             "journey": selectors.suggestion_journey(suggestion, staff=staff),
@@ -201,7 +201,7 @@ def suggestion_act(request, pk, action):
         return _render_detail(request, suggestion, bound=(action, form))
     data = dict(form.cleaned_data)
     version = data.pop("version")
-    acting_as = services.actor_for(request.user, suggestion)
+    acting_as = permissions.actor_for(request.user, suggestion)
     try:
         if action == "progress":
             if suggestion.version != version:
@@ -221,8 +221,6 @@ def suggestion_act(request, pk, action):
                 outcome=outcome,
                 **data,
             )
-    except services.NotAllowed:
-        raise PermissionDenied from None
     except services.StaleSuggestion:
         messages.error(request, STALE_MESSAGE)
         # Keep what they typed, against the version they now see, so that they can send it.

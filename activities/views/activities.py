@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Child, ObservationGroup, SubTeam
-from suggestions.workflow import State
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..filters import ActivityFilter
 from ..forms import ActivityForm, ActivityPhotoForm, DiscussionTopicForm
 from ..models import Activity, ActivityPhoto, DiscussionTopic, TrainingMaterial
@@ -46,11 +45,7 @@ def activity_detail(request, pk):
         photo for photo in activity.photos.all() if may_see_people or not photo.consents.all()
     ]
     linked = list(activity.suggestions.all())
-    openable = selectors.openable_suggestions(request.user, linked)
-    # Implemented suggestions are public; the others only for those who may open them.
-    suggestions = [
-        (s, s.pk in openable) for s in linked if s.pk in openable or s.state == State.IMPLEMENTED
-    ]
+    suggestions = permissions.shown_suggestions(request.user, linked)
     return render(
         request,
         "activities/activity_detail.html",
@@ -81,7 +76,7 @@ def _activity_form(request, group, also=(), **kwargs):
 @login_required
 def activity_new(request, pk):
     group = get_object_or_404(ObservationGroup, pk=pk)
-    if not services.may_log_activity(request.user, group):
+    if not request.user.has_perm("activities.log_activity", group):
         raise PermissionDenied
     form = _activity_form(request, group)
     if request.method == "POST" and form.is_valid():
@@ -220,7 +215,7 @@ def _topic_form(request, **kwargs):
 @login_required
 def topic_new(request, pk):
     group = get_object_or_404(ObservationGroup, pk=pk)
-    if not services.may_log_activity(request.user, group):
+    if not request.user.has_perm("activities.log_activity", group):
         raise PermissionDenied
     form = _topic_form(request, initial={"raised_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -239,7 +234,7 @@ def topic_new(request, pk):
 @login_required
 def topic_edit(request, pk):
     topic = get_object_or_404(DiscussionTopic.objects.select_related("group"), pk=pk)
-    if not services.may_log_activity(request.user, topic.group):
+    if not request.user.has_perm("activities.log_activity", topic.group):
         raise PermissionDenied
     initial = {
         "name": topic.name,

@@ -52,7 +52,7 @@ def sub_team_calendar(request, pk):
         linkable_sub_teams={sub_team.pk},
         feed_url=feed_url,
         webcal_url="webcal://" + feed_url.split("://", 1)[1],
-        may_renew=calendar.may_renew_feed(request.user, sub_team),
+        may_renew=request.user.has_perm("activities.renew_feed", sub_team),
     )
     return render(request, "activities/calendar.html", context)
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from groups.models import SubTeam
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..forms import TrainingSessionForm
 from ..models import TrainingSession
 
@@ -24,8 +24,8 @@ def sub_team_training(request, pk):
     context = selectors.training_of_sub_team(sub_team)
     context.update(
         sub_team=sub_team,
-        may_log=services.may_log(request.user, [sub_team]),
-        may_correct=services.correctable(request.user, sub_team, context["sessions"]),
+        may_log=request.user.has_perm("activities.log_training", sub_team),
+        may_correct=permissions.correctable(request.user, sub_team, context["sessions"]),
     )
     return render(request, "activities/training_list.html", context)
 
@@ -43,7 +43,7 @@ def _form(request, offered, also=(), **kwargs):
 @login_required
 def training_new(request, pk):
     sub_team = get_object_or_404(SubTeam, pk=pk)
-    if not services.may_log(request.user, [sub_team]):
+    if not request.user.has_perm("activities.log_training", sub_team):
         raise PermissionDenied
     form = _form(
         request, selectors.sub_teams_for_logging(request.user), initial={"sub_teams": [pk]}
@@ -62,7 +62,7 @@ def training_new(request, pk):
 @login_required
 def training_edit(request, pk):
     session = get_object_or_404(TrainingSession, pk=pk)
-    if not services.may_correct(request.user, session):
+    if not request.user.has_perm("activities.correct_training", session):
         raise PermissionDenied
     session = selectors.session_for_edit(pk)
     sub_teams = list(session.sub_teams.all())
