@@ -167,3 +167,12 @@ def _a_fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def in_english():
+    """The test runs with English as the active language (the default is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
