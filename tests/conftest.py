@@ -176,3 +176,22 @@ def in_english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the whole module (seeding is the slow part): for modules whose
+    tests all read it. It lives in a transaction that is rolled back after the module's last
+    test; each test runs in a savepoint inside it, so what one test writes the next never sees.
+    Not for `transaction=True` tests, nor for modules with tests that expect an empty database."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        call_command("seed_demo", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
