@@ -141,20 +141,12 @@ def pytest_configure(config):
 def _no_real_name_leaks():
     """No response, log record or e-mail of this test carried a child's real name to someone
     not entitled to it (tests/realnames.py)."""
-    from django.core import mail
-
     from tests import realnames
 
     realnames.take_leaks()
     realnames.watch_logs()
     yield
-    for message in getattr(mail, "outbox", []):
-        texts = [
-            message.subject,
-            message.body,
-            *(alt[0] for alt in getattr(message, "alternatives", [])),
-        ]
-        realnames.report(f"e-mail to {message.to}", "\n".join(map(str, texts)))
+    realnames.report_outbox()
     leaks = realnames.take_leaks()
     if leaks:
         pytest.fail("A child's real name reached someone not entitled to it:\n" + "\n".join(leaks))
