@@ -141,20 +141,12 @@ def pytest_configure(config):
 def _no_real_name_leaks():
     """No response, log record or e-mail of this test carried a child's real name to someone
     not entitled to it (tests/realnames.py)."""
-    from django.core import mail
-
     from tests import realnames
 
     realnames.take_leaks()
     realnames.watch_logs()
     yield
-    for message in getattr(mail, "outbox", []):
-        texts = [
-            message.subject,
-            message.body,
-            *(alt[0] for alt in getattr(message, "alternatives", [])),
-        ]
-        realnames.report(f"e-mail to {message.to}", "\n".join(map(str, texts)))
+    realnames.report_outbox()
     leaks = realnames.take_leaks()
     if leaks:
         pytest.fail("A child's real name reached someone not entitled to it:\n" + "\n".join(leaks))
@@ -167,3 +159,31 @@ def _a_fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def in_english():
+    """The test runs with English as the active language (the default is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the whole module (seeding is the slow part): for modules whose
+    tests all read it. It lives in a transaction that is rolled back after the module's last
+    test; each test runs in a savepoint inside it, so what one test writes the next never sees.
+    Not for `transaction=True` tests, nor for modules with tests that expect an empty database."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        call_command("seed_demo", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)

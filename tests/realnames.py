@@ -62,6 +62,19 @@ def report(where, data):
             LEAKS.append(f"{where}: {', '.join(names)}")
 
 
+def report_outbox():
+    """Search the e-mails sent so far (Django's test outbox)."""
+    from django.core import mail
+
+    for message in getattr(mail, "outbox", []):
+        texts = [
+            message.subject,
+            message.body,
+            *(alt[0] for alt in getattr(message, "alternatives", [])),
+        ]
+        report(f"e-mail to {message.to}", "\n".join(map(str, texts)))
+
+
 def take_leaks():
     with _lock:
         leaks = list(LEAKS)

@@ -22,17 +22,7 @@ from groups.models import (
     User,
 )
 
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the module (it is the slow part), and empty the database afterwards."""
-    with django_db_blocker.unblock():
-        call_command("seed_demo")
-        yield
-        call_command("flush", interactive=False)
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo")]
 
 
 def every_row():

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -18,6 +19,7 @@ from activities.models import Activity, TrainingSession
 from groups.models import Role
 from suggestions.models import Suggestion
 from suggestions.selectors import visible_to
+from tests import realnames
 from tests.groups.factories import (
     AdminFactory,
     ChildFactory,
@@ -33,8 +35,7 @@ from tests.suggestions.factories import Pipeline, route_pending
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
+def build_world():
     pipe = Pipeline()
     team_a, team_b = SubTeamFactory(), SubTeamFactory()
     MembershipFactory(child=pipe.child, sub_team=team_a)
@@ -105,6 +106,41 @@ def world():
         "sessions": sessions,
         "activity": activity,
         "teams": (team_a, team_b),
+    }
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The world, built once for the module (building it is most of each test's time) in a
+    transaction rolled back after the module's last test. Each test runs in a savepoint inside
+    it, so what one test changes the next never sees."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = build_world()
+        # What building it sent is watched as it was when each test built its own.
+        realnames.report_outbox()
+        leaks = realnames.take_leaks()
+        if leaks:
+            pytest.fail(
+                "A child's real name reached someone not entitled to it:\n" + "\n".join(leaks)
+            )
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(built):
+    """The module's world as fresh rows from the database: nothing a test changed in memory
+    reaches the next one."""
+
+    def fresh(obj):
+        return None if obj is None else type(obj).objects.get(pk=obj.pk)
+
+    return {
+        "users": {role: fresh(user) for role, user in built["users"].items()},
+        "suggestions": {name: fresh(s) for name, s in built["suggestions"].items()},
+        "sessions": {name: fresh(s) for name, s in built["sessions"].items()},
+        "activity": fresh(built["activity"]),
+        "teams": tuple(fresh(team) for team in built["teams"]),
     }
 
 

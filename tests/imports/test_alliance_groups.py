@@ -5,7 +5,6 @@ from datetime import date
 from functools import partial
 
 import pytest
-from django.utils import translation
 
 from groups.models import Alliance, GroupLevel, ObservationGroup
 from imports import alliance
@@ -13,13 +12,7 @@ from imports.base import ImportRefused
 from tests.groups.factories import CommunityFactory, DepartmentFactory, SchoolFactory
 from tests.imports import helpers
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture

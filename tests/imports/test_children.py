@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 from django.core import mail
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from groups.models import AgeBand, Child, Guardian, Guardianship, Role, User
 from imports import children
@@ -23,17 +23,11 @@ from tests.groups.factories import (
 )
 from tests.imports import helpers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def schools():
+def schools(in_english):
     wensan = CommunityFactory(code="wensan", name="文三社区")
     SchoolFactory(code="wensan-school", name="文三街小学", community=wensan)
     CommunityFactory(code="daguan", name="大关社区")

@@ -4,7 +4,6 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from groups.models import Child, StaffMember, User
 from suggestions.models import RoutingRule
@@ -15,17 +14,11 @@ from tests.groups.factories import (
     SchoolFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def organisations():
+def organisations(in_english):
     SchoolFactory(code="wensan-school")
     DepartmentFactory(code="transport")
     ProgrammeOfficeFactory()

@@ -3,7 +3,6 @@ file twice changes nothing; a later file updates by code."""
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from groups.models import Organisation, OrganisationKind
 from imports import organisations
@@ -11,13 +10,7 @@ from imports.base import ImportRefused
 from imports.tabular import read_table
 from tests.groups.factories import CommunityFactory, DistrictFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 HEADER = (

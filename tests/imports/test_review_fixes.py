@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from groups.models import (
     Alliance,
@@ -36,13 +36,7 @@ from tests.groups.factories import (
     StaffFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def table(importer, text):

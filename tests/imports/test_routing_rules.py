@@ -4,7 +4,6 @@ city): which department takes the suggestions."""
 from functools import partial
 
 import pytest
-from django.utils import translation
 
 from imports import routing
 from imports.base import ImportRefused
@@ -17,17 +16,11 @@ from tests.groups.factories import (
 )
 from tests.imports import helpers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def city():
+def city(in_english):
     FocusAreaFactory(code="traffic", name="交通出行", name_en="Getting around")
     FocusAreaFactory(code="parks", name="公园绿地", name_en="Parks")
     DistrictFactory(code="xihu", name="西湖区")

@@ -8,7 +8,6 @@ import time
 import zipfile
 
 import pytest
-from django.utils import translation
 from openpyxl import Workbook
 
 from imports import tabular
@@ -24,10 +23,7 @@ MB = 1024 * 1024
 EXPECTED = "“组织代码 / code”, “名称 / name”, “区 / district”, “备注 / note”"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def read(data, columns=COLUMNS, max_bytes=MB):
