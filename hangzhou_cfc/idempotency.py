@@ -125,8 +125,9 @@ class _AnswerOnce:
 
 
 class IdempotencyMiddleware(_AnswerOnce):
-    """The API: every answer but a 5xx is kept, refusals included (a client retrying a 400
-    gets the same 400)."""
+    """The API: every answer but a 5xx or a 429 is kept, refusals included (a client retrying
+    a 400 gets the same 400). "Too many requests" says "later", not "no": the retry after
+    Retry-After runs."""
 
     def __call__(self, request):
         key = request.headers.get(HEADER)
@@ -145,7 +146,7 @@ class IdempotencyMiddleware(_AnswerOnce):
         return self.answer_once(request, scope=scope, key=key, fingerprint=fingerprint)
 
     def keeps(self, response) -> bool:
-        return True
+        return response.status_code != 429
 
     def replay(self, request, first, fingerprint):
         if first.fingerprint != fingerprint:

@@ -144,3 +144,25 @@ def test_the_schema_documents_the_header_on_every_post():
     for path, op in posts:
         names = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
         assert "Idempotency-Key" in names, path
+
+
+def test_a_throttled_request_is_not_kept_and_its_retry_with_the_key_runs(pipe, monkeypatch):
+    """A 429 says "later": keeping it would answer every retry with the key "too many" for a
+    day, and a new key is what risks a duplicate."""
+    from rest_framework.throttling import UserRateThrottle
+
+    child = client_of(pipe.child_user)
+    monkeypatch.setattr(UserRateThrottle, "allow_request", lambda self, request, view: False)
+    monkeypatch.setattr(UserRateThrottle, "wait", lambda self: 30)
+    throttled = child.post(
+        "/api/v1/suggestions/", new(pipe), format="json", HTTP_IDEMPOTENCY_KEY="k429"
+    )
+    monkeypatch.undo()
+    retried = child.post(
+        "/api/v1/suggestions/", new(pipe), format="json", HTTP_IDEMPOTENCY_KEY="k429"
+    )
+
+    assert throttled.status_code == 429
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried
+    assert Suggestion.objects.count() == 1
