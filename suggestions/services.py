@@ -425,6 +425,9 @@ def suggestion_route_again(*, suggestion: Suggestion) -> RoutingJob:
 # beat sends it every minute and drops a sweep not started within 55 s).
 ROUTING_SWEEP_BATCH = 200
 ROUTING_SWEEP_SECONDS = 50
+# A job handed to the broker this many times SUGGESTIONS_ROUTING_STUCK_AFTER ago and not routed
+# is stuck, whatever the queue looks like.
+ROUTING_BACKSTOP = 10
 
 
 def _routing_queue_length() -> int | None:
@@ -454,8 +457,8 @@ def _really_stuck(now: datetime) -> Q:
       out, so a job sent well before the last one routed has left the queue, lost or with a
       worker that died.
 
-    A job still waiting in the queue behind a backlog matches none of these: the workers will
-    come to it, and sending it again would only make the queue longer.
+    A job still waiting in the queue behind a backlog matches none of these, until it is
+    ROUTING_BACKSTOP times overdue: the workers will come to it.
     """
     grace = timedelta(seconds=settings.SUGGESTIONS_ROUTING_STUCK_AFTER)
     stuck = Q(sent_at__isnull=True, created_at__lt=now - grace)
@@ -468,10 +471,22 @@ def _really_stuck(now: datetime) -> Q:
     ]
     if frontier is not None:
         stuck |= Q(sent_at__lt=frontier - grace)
-    if waiting is None:
-        # The broker cannot be asked: whatever it held may be gone; route what is long overdue.
-        stuck |= Q(sent_at__lt=now - 10 * grace)
-    return stuck
+    # A backstop, whatever the queue says: the queue is shared with other tasks, so it may never
+    # be empty when a sweep looks, nor the frontier move while little is routed. A job this
+    # overdue is routed by the sweeper even if a worker would have come to it: harmless.
+    return stuck | Q(sent_at__lt=now - ROUTING_BACKSTOP * grace)
+
+
+def _database_usable() -> bool:
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return False
+    return True
 
 
 def routing_jobs_sweep(*, now: datetime | None = None) -> int:
@@ -503,8 +518,12 @@ def routing_jobs_sweep(*, now: datetime | None = None) -> int:
             try:
                 outcome = suggestion_route(job_id=job_id, wait=False)
             except DatabaseError:
-                logger.warning("the routing sweep stopped at job %s: database error", job_id)
-                return routed
+                if not _database_usable():
+                    logger.warning("the routing sweep stopped at job %s: database away", job_id)
+                    return routed
+                # One job's error (a deadlock, a timeout, a bad row) was rolled back with it.
+                logger.exception("the routing sweep could not route job %s", job_id)
+                continue
             except Exception:
                 # One job the router cannot handle must not stop the ones after it.
                 logger.exception("the routing sweep could not route job %s", job_id)

@@ -80,8 +80,8 @@ def test_a_job_waiting_behind_a_backlog_is_left_in_the_queue(queue):
     """Before: any job older than the threshold was sent again, making the queue longer."""
     pipe = Pipeline()
     queue["length"] = 5000
-    routed_lately(pipe, sent_ago=20 * 60)  # the workers route what was sent 20 minutes ago
-    s, _job = submitted(pipe, sent_ago=10 * 60, created_ago=10 * 60)
+    routed_lately(pipe, sent_ago=8 * 60)  # the workers route what was sent 8 minutes ago
+    s, _job = submitted(pipe, sent_ago=5 * 60, created_ago=5 * 60)
 
     assert services.routing_jobs_sweep() == 0
     assert state(s) == State.SUBMITTED
@@ -105,6 +105,17 @@ def test_when_the_queue_is_empty_a_job_sent_a_while_ago_is_stuck(queue):
     assert services.routing_jobs_sweep() == 1
     assert state(stuck) == State.AT_SCHOOL
     assert state(fresh) == State.SUBMITTED, "its worker may be routing it right now"
+
+
+def test_a_job_long_overdue_is_routed_whatever_the_queue_says(queue):
+    """The queue is shared with e-mails and reports: it may never be empty when a sweep looks,
+    and nothing routed lately gives no frontier."""
+    pipe = Pipeline()
+    queue["length"] = 40
+    s, _job = submitted(pipe, sent_ago=11 * GRACE, created_ago=11 * GRACE)
+
+    assert services.routing_jobs_sweep() == 1
+    assert state(s) == State.AT_SCHOOL
 
 
 def test_when_the_broker_cannot_be_asked_only_long_overdue_jobs_are_routed(queue):
@@ -144,6 +155,44 @@ def test_a_job_the_router_cannot_handle_does_not_stop_the_others(queue, monkeypa
     assert services.routing_jobs_sweep() == 1
     assert state(second) == State.AT_SCHOOL
     assert state(first) == State.SUBMITTED
+
+
+def test_a_database_error_of_one_job_does_not_stop_the_others(queue, monkeypatch):
+    """A deadlock or a bad row of one job used to end the sweep there, every sweep."""
+    from django.db import IntegrityError
+
+    pipe = Pipeline()
+    first, bad = submitted(pipe, created_ago=GRACE + 5)
+    second, _job = submitted(pipe, created_ago=GRACE + 5)
+    route = services.suggestion_route
+
+    def fails_for_bad(*, job_id, wait=True):
+        if job_id == bad.pk:
+            raise IntegrityError("one bad row")
+        return route(job_id=job_id, wait=wait)
+
+    monkeypatch.setattr(services, "suggestion_route", fails_for_bad)
+    assert services.routing_jobs_sweep() == 1
+    assert state(second) == State.AT_SCHOOL
+    assert state(first) == State.SUBMITTED
+
+
+def test_the_sweep_stops_when_the_database_is_away(queue, monkeypatch):
+    from django.db import OperationalError
+
+    pipe = Pipeline()
+    for _ in range(2):
+        submitted(pipe, created_ago=GRACE + 5)
+    calls = []
+
+    def database_away(*, job_id, wait=True):
+        calls.append(job_id)
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(services, "suggestion_route", database_away)
+    monkeypatch.setattr(services, "_database_usable", lambda: False)
+    assert services.routing_jobs_sweep() == 0
+    assert len(calls) == 1, "it does not knock on a closed door once per job"
 
 
 def test_the_sweep_stops_after_its_time(queue, monkeypatch):
