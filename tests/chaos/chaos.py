@@ -59,6 +59,8 @@ OUTAGE_GRACE = 3
 WORKER_KILL_EVERY = 3.0
 SWEEP_EVERY = 5.0
 LOST_ANSWER_RATE = 0.05
+# Set when the run ends or is stopped from outside: clients, faults and restarts stop at once.
+STOPPING = threading.Event()
 
 
 def free_port() -> int:
@@ -96,6 +98,8 @@ class Redis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self):
+        if STOPPING.is_set():
+            return
         self.process = subprocess.Popen(
             [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
@@ -193,6 +197,8 @@ class Processes:
         )  # fmt: skip
 
     def start_worker(self):
+        if STOPPING.is_set():
+            return
         self.started += 1
         self.workers.append(
             self._spawn(
@@ -204,21 +210,26 @@ class Processes:
         )  # fmt: skip
 
     def kill_a_worker(self):
+        if STOPPING.is_set() or not self.workers:
+            return
         victim = self.workers.pop(random.randrange(len(self.workers)))  # noqa: S311 - not a secret
-        os.killpg(victim.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
 
     def stop(self):
         for process in [*self.workers, self.web]:
             if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
         for process in [*self.workers, self.web]:
             if process is None:
                 continue
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
 
@@ -250,6 +261,8 @@ class Client:
 
         headers = {"Authorization": f"Token {token}", "Idempotency-Key": key}
         for attempt in range(400):
+            if STOPPING.is_set():
+                return None
             sent = time.monotonic() - self.started
             try:
                 response = self._session().post(
@@ -319,9 +332,7 @@ def run(n: int, clients: int, workers: int, server_url: str, keep: bool) -> dict
     name = f"chaos_{os.getpid()}"
     target = urlsplit(server_url)
     redis = Redis(tmp)
-    redis.start()
     proxy = DatabaseProxy(target.hostname or "127.0.0.1", target.port or 5432)
-    admin_sql(server_url, f'CREATE DATABASE "{name}"')
     mail = tmp / "mail"
     mail.mkdir()
     web_port = free_port()
@@ -348,6 +359,8 @@ def run(n: int, clients: int, workers: int, server_url: str, keep: bool) -> dict
     servers = {**common, "DATABASE_URL": database_url(server_url, name, proxy.port)}
     processes = Processes(servers, tmp)
     try:
+        redis.start()
+        admin_sql(server_url, f'CREATE DATABASE "{name}"')
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput"],
             cwd=BASE_DIR, env={**common, "DATABASE_URL": direct}, check=True,
@@ -359,8 +372,10 @@ def run(n: int, clients: int, workers: int, server_url: str, keep: bool) -> dict
         django.setup()
         report = _run(n, clients, workers, redis, proxy, processes, web_port, mail)
     finally:
+        STOPPING.set()
         processes.stop()
-        redis.kill()
+        if redis.process is not None:
+            redis.kill()
         from django.db import connections
 
         connections.close_all()
@@ -424,7 +439,7 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
     def chaos():
         planned = [(0.3, "redis"), (0.5, "database"), (0.7, "redis")]
         last_kill = time.monotonic()
-        while not load_done.is_set():
+        while not load_done.is_set() and not STOPPING.is_set():
             share = progress["created"] / n
             if planned and share >= planned[0][0]:
                 _share, what = planned.pop(0)
@@ -448,7 +463,7 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
             time.sleep(0.1)
         # Whatever was planned and not yet done happens now, before the faults end.
         for _share, what in planned:
-            if what == "redis":
+            if what == "redis" and not STOPPING.is_set():
                 redis.kill()
                 time.sleep(REDIS_OUTAGE_SECONDS)
                 redis.start()
@@ -680,6 +695,8 @@ def main(argv=None) -> int:
         print("make chaos needs redis-server on the PATH (it starts its own)")
         return 2
     sys.path.insert(0, str(BASE_DIR))
+    # Stopped from outside (a timeout, Ctrl-C, a cancelled CI job): clean up all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report = run(args.n, args.clients, args.workers, server, args.keep)
     checks = report["checks"]
     print(json.dumps(report, indent=2, ensure_ascii=False))
