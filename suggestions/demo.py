@@ -246,7 +246,7 @@ def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None,
         moment = min(moment + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8)), now)
         owner, due_at = None, None
         if actor == Actor.ROUTER:
-            stage = workflow.ROUTING[state][1]
+            stage = workflow.ROUTING[state].stage
             owner = owners[stage]
             due_at = moment + timedelta(days=DEFAULT_DEADLINE_DAYS[stage])
         elif action == "accept":
