@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
 from hangzhou_cfc.errors import Conflict, NotAllowed
+from hangzhou_cfc.health import database_answers
 from messaging.services import message_queue
 
 from . import selectors, workflow
@@ -536,18 +537,6 @@ def _really_stuck(now: datetime) -> Q:
     return stuck | Q(sent_at__lt=now - ROUTING_BACKSTOP * grace)
 
 
-def _database_usable() -> bool:
-    from django.db import connection
-
-    try:
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return False
-    return True
-
-
 def routing_jobs_sweep(*, now: datetime | None = None) -> int:
     """The sweeper routes, itself, every job that is really stuck (_really_stuck), in batches
     until none is left or ROUTING_SWEEP_SECONDS have passed; returns how many it routed.
@@ -577,7 +566,7 @@ def routing_jobs_sweep(*, now: datetime | None = None) -> int:
             try:
                 outcome = suggestion_route(job_id=job_id, wait=False)
             except DatabaseError:
-                if not _database_usable():
+                if not database_answers():
                     logger.warning("the routing sweep stopped at job %s: database away", job_id)
                     return routed
                 # One job's error (a deadlock, a timeout, a bad row) was rolled back with it.
