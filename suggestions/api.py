@@ -10,7 +10,6 @@ from datetime import UTC
 
 import django_filters
 import rules
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -334,14 +333,13 @@ def _move_endpoint(name):
             raise serializers.ValidationError(data.errors)
         values = dict(data.validated_data)
         try:
-            with transaction.atomic():
-                moved = services.suggestion_transition(
-                    suggestion=suggestion,
-                    action=name,
-                    user=request.user,
-                    expected_version=values.pop("version", None),
-                    **values,
-                )
+            moved = services.suggestion_transition(
+                suggestion=suggestion,
+                action=name,
+                user=request.user,
+                expected_version=values.pop("version", None),
+                **values,
+            )
         except services.NotAllowed:
             # They may see it (it was on their desk once) but it is not on their desk now.
             raise workflow.IllegalMove(
