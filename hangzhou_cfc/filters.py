@@ -1,12 +1,15 @@
-"""The API's filters: django-filter's, refusing an id no database column can hold.
+"""The API's filters: django-filter's, refusing an id no database column can hold, and a
+moment no database can compare.
 
 `?sub_teams=656478537548018581766144` reached the database as is: SQLite cannot take the
 number (OverflowError, a 500). Such an id names nothing, and is refused as any unknown one."""
 
 import copy
+from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters import fields, filters
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as BaseFilterSet
@@ -44,6 +47,27 @@ class ModelChoiceFilter(filters.ModelChoiceFilter):
 
 class ModelMultipleChoiceFilter(filters.ModelMultipleChoiceFilter):
     field_class = ModelMultipleChoiceField
+
+
+class UtcIsoDateTimeField(fields.IsoDateTimeField):
+    """An ISO 8601 moment, given to the database in UTC: PostgreSQL refuses offsets beyond
+    ±15:59, and a moment at the calendar's edge (year 1 east of UTC, year 9999 west of it) has
+    no UTC time: a 400, not a 500."""
+
+    default_error_messages = {"unusable": _("This is not a usable date.")}
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(self.error_messages["unusable"], code="unusable") from None
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class FilterSet(BaseFilterSet):

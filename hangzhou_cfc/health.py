@@ -23,13 +23,18 @@ HEARTBEAT_TASK = "worker-heartbeat"
 CHECKS = ("database", "broker", "worker", "beat")
 
 
-def _database() -> str:
+def database_answers() -> bool:
+    """Whether the database answers a query now (its connection opened if need be)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return "down"
-    return "ok"
+        return False
+    return True
+
+
+def _database() -> str:
+    return "ok" if database_answers() else "down"
 
 
 def _broker() -> str:

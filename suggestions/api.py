@@ -6,12 +6,8 @@ move answers 409 and changes nothing. Everyone sees only what `suggestions.see_s
 lets them see: a suggestion that is not yours is a 404.
 """
 
-from datetime import UTC
-
 import django_filters
 import rules
-from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -20,6 +16,7 @@ from rest_framework.response import Response
 
 from groups.models import FocusArea
 from hangzhou_cfc.api import CursorPagination, StrictSerializer
+from hangzhou_cfc.filters import UtcIsoDateTimeFilter
 from hangzhou_cfc.schema import ERROR_MEANINGS, ErrorSerializer
 
 from . import selectors, services, workflow
@@ -226,19 +223,11 @@ class SuggestionFilter(django_filters.FilterSet):
     focus_area = django_filters.CharFilter(field_name="focus_area__code")
     overdue = django_filters.BooleanFilter(field_name="overdue_since", lookup_expr="isnull",
                                            exclude=True)  # fmt: skip
-    submitted_after = django_filters.IsoDateTimeFilter(method="filter_submitted_after")
+    submitted_after = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
 
     class Meta:
         model = Suggestion
         fields = ["state", "focus_area", "overdue", "submitted_after"]
-
-    def filter_submitted_after(self, queryset, name, value):
-        # In UTC: PostgreSQL refuses offsets beyond ±15:59, and years before 1 are no date.
-        try:
-            moment = value.astimezone(UTC)
-        except (OverflowError, ValueError):
-            raise serializers.ValidationError({name: [_("This is not a usable date.")]}) from None
-        return queryset.filter(submitted_at__gte=moment)
 
 
 # The moves people make (the router's are the worker's), each its own endpoint.
@@ -334,14 +323,13 @@ def _move_endpoint(name):
             raise serializers.ValidationError(data.errors)
         values = dict(data.validated_data)
         try:
-            with transaction.atomic():
-                moved = services.suggestion_transition(
-                    suggestion=suggestion,
-                    action=name,
-                    user=request.user,
-                    expected_version=values.pop("version", None),
-                    **values,
-                )
+            moved = services.suggestion_transition(
+                suggestion=suggestion,
+                action=name,
+                user=request.user,
+                expected_version=values.pop("version", None),
+                **values,
+            )
         except services.NotAllowed:
             # They may see it (it was on their desk once) but it is not on their desk now.
             raise workflow.IllegalMove(

@@ -22,6 +22,7 @@ from groups.models import (
     Membership,
     ObservationGroup,
     Organisation,
+    OrganisationKind,
     StaffMember,
 )
 
@@ -246,7 +247,7 @@ def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None,
         moment = min(moment + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8)), now)
         owner, due_at = None, None
         if actor == Actor.ROUTER:
-            stage = workflow.ROUTING[state][1]
+            stage = workflow.ROUTING[state].stage
             owner = owners[stage]
             due_at = moment + timedelta(days=DEFAULT_DEADLINE_DAYS[stage])
         elif action == "accept":
@@ -307,8 +308,8 @@ def seed() -> None:
     rng = random.Random(2026)  # noqa: S311 - the same demo every time, not a secret
     now = timezone.now()
     focus_areas = {area.code: area for area in FocusArea.objects.all()}
-    departments = {o.code: o for o in Organisation.objects.filter(kind="department")}
-    districts = {o.code: o for o in Organisation.objects.filter(kind="district")}
+    departments = {o.code: o for o in Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT)}
+    districts = {o.code: o for o in Organisation.objects.filter(kind=OrganisationKind.DISTRICT)}
     for area_code, department_code in RULES.items():
         RoutingRule.objects.get_or_create(
             focus_area=focus_areas[area_code],

@@ -6,6 +6,7 @@ from . import selectors
 from .models import Outcome, Suggestion
 from .photos import clean_photo
 from .services import SENDING_NEEDS_MESSAGE
+from .workflow import PROGRESS
 
 
 class SuggestionForm(forms.ModelForm):
@@ -159,7 +160,7 @@ ACTION_FORMS = {
     "accept": AcceptForm,
     "refer": DepartmentForm,
     "mark_implemented": OutcomeForm,
-    "progress": ProgressForm,
+    PROGRESS.action: ProgressForm,
 }
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
 from hangzhou_cfc.errors import Conflict, NotAllowed
+from hangzhou_cfc.health import database_answers
 from messaging.services import message_queue
 
 from . import selectors, workflow
@@ -135,7 +136,7 @@ def _move(
     suggestion.stage_started_at = now if owner else None
     if move.target in workflow.FINAL_STATES:
         suggestion.closed_at = now
-    if action in ("submit", "resubmit"):
+    if move.target == State.SUBMITTED:
         suggestion.submitted_at = now
     suggestion.save()
     suggestion.refresh_from_db(fields=["version"])
@@ -160,6 +161,89 @@ def _require(condition: bool, message: str, *, field: str | None = None) -> None
         raise ValidationError({field: message} if field else message)
 
 
+# --- What a move needs ----------------------------------------------------------------------
+# One function for each name a move lists in its `needs` (workflow.MOVES), and in its `takes`
+# (what it may be given): each checks what the person gave (`given`, by name) and puts it on
+# the locked suggestion, or raises ValidationError.
+
+
+def _needs_note(suggestion: Suggestion, given: dict) -> None:
+    _require(bool(given["note"]), _("Please write a few words for the child."))
+    suggestion.answer = given["note"]
+
+
+def _needs_merged_into(suggestion: Suggestion, given: dict) -> None:
+    # Only into one the page would offer (an open one of the same school), checked here so
+    # that no door can merge into a suggestion its user may not see. Lock it too, so that A
+    # into B and B into A cannot both happen.
+    merged_into = given["merged_into"]
+    if merged_into is not None:
+        merged_into = (
+            selectors.merge_candidates(suggestion)
+            .select_for_update(of=("self",))
+            .filter(pk=merged_into.pk)
+            .first()
+        )
+    _require(
+        merged_into is not None,
+        _("Choose an open suggestion to merge this one into."),
+        field="merged_into",
+    )
+    suggestion.merged_into = merged_into
+
+
+def _needs_planned_on(suggestion: Suggestion, given: dict) -> None:
+    planned_on = given["planned_on"]
+    _require(planned_on is not None, _("Give the date you plan to finish by."))
+    _require(planned_on >= timezone.localdate(), _("The planned date cannot be in the past."))
+    suggestion.planned_on = planned_on
+
+
+def _needs_department(suggestion: Suggestion, given: dict) -> None:
+    """Another city department than the one that has it (refer)."""
+    department = given["department"]
+    _require(
+        department is not None
+        and department.kind == OrganisationKind.DEPARTMENT
+        and department.pk != suggestion.owner_id,
+        _("Choose another city department."),
+        field="department",
+    )
+    suggestion.requested_department = department
+
+
+def _takes_department(suggestion: Suggestion, given: dict) -> None:
+    """A city department, or none: then the routing rules choose (forward)."""
+    department = given["department"]
+    if department is not None:
+        _require(
+            department.kind == OrganisationKind.DEPARTMENT,
+            _("Choose a city department."),
+            field="department",
+        )
+    suggestion.requested_department = department
+
+
+def _needs_outcome(suggestion: Suggestion, given: dict) -> None:
+    outcome = given["outcome"]
+    _require(bool(outcome and outcome.get("description")), _("Describe what was done."))
+    done = Outcome(suggestion=suggestion, **outcome)
+    done.full_clean()
+    done.save()
+    suggestion.progress = 100
+    suggestion.answer = given["note"] or outcome["description"]
+
+
+_NEEDS = {
+    "note": _needs_note,
+    "merged_into": _needs_merged_into,
+    "planned_on": _needs_planned_on,
+    "department": _needs_department,
+    "outcome": _needs_outcome,
+}
+_TAKES = {"department": _takes_department}
+
+
 @transaction.atomic
 def suggestion_transition(
     *,
@@ -173,9 +257,9 @@ def suggestion_transition(
     department: Organisation | None = None,
     outcome: dict | None = None,
 ) -> Suggestion:
-    """A person moves a suggestion. Locks it, checks the table and the person's part, and
-    records the move; raises NotAllowed, IllegalMove, StaleSuggestion or ValidationError, in
-    which case nothing has changed."""
+    """A person moves a suggestion. Locks it, checks the table, the person's part and what the
+    move needs, and records the move; raises NotAllowed, IllegalMove, StaleSuggestion or
+    ValidationError, in which case nothing has changed."""
     suggestion = (
         Suggestion.objects.select_for_update(of=("self",))
         .select_related("child")
@@ -192,60 +276,26 @@ def suggestion_transition(
         )
         raise NotAllowed
     move = workflow.move_for(action, State(suggestion.state), actor)
-    if action in ("submit", "resubmit"):
+    if move.target == State.SUBMITTED:  # sent (submit, resubmit): complete
         _require_complete(suggestion)
     note = note.strip()
-    if "note" in move.needs:
-        _require(bool(note), _("Please write a few words for the child."))
-    if action == "merge":
-        # Only into one the page would offer (an open one of the same school), checked here
-        # so that no door can merge into a suggestion its user may not see. Lock it too, so
-        # that A into B and B into A cannot both happen.
-        if merged_into is not None:
-            merged_into = (
-                selectors.merge_candidates(suggestion)
-                .select_for_update(of=("self",))
-                .filter(pk=merged_into.pk)
-                .first()
-            )
-        _require(
-            merged_into is not None,
-            _("Choose an open suggestion to merge this one into."),
-            field="merged_into",
-        )
-        suggestion.merged_into = merged_into
-    if action == "accept":
-        _require(planned_on is not None, _("Give the date you plan to finish by."))
-        _require(planned_on >= timezone.localdate(), _("The planned date cannot be in the past."))
-        suggestion.planned_on = planned_on
-    if action == "refer":
-        _require(
-            department is not None
-            and department.kind == OrganisationKind.DEPARTMENT
-            and department.pk != suggestion.owner_id,
-            _("Choose another city department."),
-            field="department",
-        )
-    if action == "forward" and department is not None:
-        _require(
-            department.kind == OrganisationKind.DEPARTMENT,
-            _("Choose a city department."),
-            field="department",
-        )
-    if action in ("forward", "refer"):
-        suggestion.requested_department = department
-    if action in ("resolve_locally", "mark_implemented"):
-        _require(bool(outcome and outcome.get("description")), _("Describe what was done."))
-        done = Outcome(suggestion=suggestion, **outcome)
-        done.full_clean()
-        done.save()
-        suggestion.progress = 100
-    if action in ("decline", "resolve_locally", "mark_implemented", "return"):
-        suggestion.answer = note or (outcome or {}).get("description", "")
+    given = {
+        "note": note,
+        "merged_into": merged_into,
+        "planned_on": planned_on,
+        "department": department,
+        "outcome": outcome,
+    }
+    for need in sorted(move.needs):
+        _NEEDS[need](suggestion, given)
+    for take in sorted(move.takes):
+        _TAKES[take](suggestion, given)
 
+    # A person's move leaves the suggestion on nobody's desk, but accept: the department
+    # keeps it, due on the day it planned.
     owner, due_at = None, None
-    if action == "accept":
-        owner, due_at = suggestion.owner, _end_of(planned_on)
+    if move.target in workflow.OWNED_STATES:
+        owner, due_at = suggestion.owner, _end_of(suggestion.planned_on)
     _move(suggestion, action, actor, user, note=note, owner=owner, due_at=due_at)
 
     if move.target in workflow.FINAL_STATES and move.target != State.MERGED:
@@ -267,14 +317,23 @@ def suggestion_transition(
 
 @transaction.atomic
 def suggestion_progress_update(
-    *, suggestion: Suggestion, user: User, percent: int, note: str
+    *,
+    suggestion: Suggestion,
+    user: User,
+    percent: int,
+    note: str,
+    expected_version: int | None = None,
 ) -> ProgressUpdate:
-    """The department reports how far the work has come. Not a move: the state stays."""
+    """The department reports how far the work has come (workflow.PROGRESS). Not a move: the
+    state stays. Raises as suggestion_transition does, a stale form first."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-    if actor_for(user, suggestion) != Actor.DEPARTMENT:
+    if expected_version is not None and suggestion.version != expected_version:
+        raise StaleSuggestion
+    actor = actor_for(user, suggestion)
+    if actor not in workflow.PROGRESS.actors:
         raise NotAllowed
-    if suggestion.state != State.IN_PROGRESS:
-        raise IllegalMove("progress", State(suggestion.state), Actor.DEPARTMENT, "wrong_state")
+    if suggestion.state not in workflow.PROGRESS.sources:
+        raise IllegalMove(workflow.PROGRESS.action, State(suggestion.state), actor, "wrong_state")
     _require(0 <= percent <= 100, _("Progress is a percentage from 0 to 100."))
     _require(bool(note.strip()), _("Please write a few words for the child."))
     update = ProgressUpdate.objects.create(
@@ -395,7 +454,8 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
     job.save(update_fields=["done_at"])
     if suggestion.state != job.state:
         return "moved_meanwhile"
-    _target, stage = workflow.ROUTING[State(suggestion.state)]
+    route = workflow.ROUTING[State(suggestion.state)]
+    stage = route.stage
     owner = _find_owner(suggestion, stage)
     if owner is None:
         suggestion.needs_admin = True
@@ -404,7 +464,7 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
         logger.warning("suggestion %s: no owner found for stage %s", suggestion.pk, stage)
         return "flagged"
     due_in = timedelta(days=deadline_days(stage))
-    _move(suggestion, f"route_to_{stage}", Actor.ROUTER, None, owner=owner, due_in=due_in)
+    _move(suggestion, route.action, Actor.ROUTER, None, owner=owner, due_in=due_in)
     _notify(_staff_of(owner.pk), suggestion, NotificationKind.NEW_IN_INBOX, email=True)
     _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.MOVED)
     return "routed"
@@ -477,18 +537,6 @@ def _really_stuck(now: datetime) -> Q:
     return stuck | Q(sent_at__lt=now - ROUTING_BACKSTOP * grace)
 
 
-def _database_usable() -> bool:
-    from django.db import connection
-
-    try:
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return False
-    return True
-
-
 def routing_jobs_sweep(*, now: datetime | None = None) -> int:
     """The sweeper routes, itself, every job that is really stuck (_really_stuck), in batches
     until none is left or ROUTING_SWEEP_SECONDS have passed; returns how many it routed.
@@ -518,7 +566,7 @@ def routing_jobs_sweep(*, now: datetime | None = None) -> int:
             try:
                 outcome = suggestion_route(job_id=job_id, wait=False)
             except DatabaseError:
-                if not _database_usable():
+                if not database_answers():
                     logger.warning("the routing sweep stopped at job %s: database away", job_id)
                     return routed
                 # One job's error (a deadlock, a timeout, a bad row) was rolled back with it.

@@ -134,8 +134,9 @@ def _actions(user, suggestion) -> list[str]:
     if actor == Actor.CHILD:
         # The child's own buttons are on the page itself (edit, send, withdraw).
         return [a for a in actions if a == "withdraw"]
-    if actor == Actor.DEPARTMENT and suggestion.state == State.IN_PROGRESS:
-        actions.insert(0, "progress")
+    progress = workflow.PROGRESS
+    if actor in progress.actors and suggestion.state in progress.sources:
+        actions.insert(0, progress.action)
     return actions
 
 
@@ -191,7 +192,7 @@ def suggestion_detail(request, pk):
 @require_POST
 def suggestion_act(request, pk, action):
     suggestion = _visible_suggestion(request, pk)
-    if action not in workflow.MOVES and action != "progress":
+    if action not in workflow.ACTIONS:
         raise Http404
     kwargs = {"prefix": action}
     if action == "merge":
@@ -203,16 +204,14 @@ def suggestion_act(request, pk, action):
     version = data.pop("version")
     acting_as = permissions.actor_for(request.user, suggestion)
     try:
-        if action == "progress":
-            if suggestion.version != version:
-                raise services.StaleSuggestion
-            services.suggestion_progress_update(suggestion=suggestion, user=request.user, **data)
+        if action == workflow.PROGRESS.action:
+            services.suggestion_progress_update(
+                suggestion=suggestion, user=request.user, expected_version=version, **data
+            )
         else:
             outcome = None
             if "description" in data:
-                outcome = {
-                    k: data.pop(k) for k in ("description", "quantity", "unit", "completed_on")
-                }
+                outcome = {k: data.pop(k) for k in OUTCOME_FIELDS}
             services.suggestion_transition(
                 suggestion=suggestion,
                 action=action,

@@ -13,6 +13,7 @@ worker), which finds the next owner and moves the suggestion on.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -55,13 +56,18 @@ class Stage(StrEnum):
     DEPARTMENT = "department"
 
 
+class Route(NamedTuple):
+    action: str  # the router's move, in MOVES
+    stage: Stage  # whose desk it takes the suggestion to
+
+
 FINAL_STATES = frozenset({State.IMPLEMENTED, State.DECLINED, State.MERGED, State.WITHDRAWN})
-# Waiting for the router, and the stage the router takes each one to.
+# Waiting for the router, and the move the router makes from each.
 ROUTING = {
-    State.SUBMITTED: (State.AT_SCHOOL, Stage.SCHOOL),
-    State.COLLECTED: (State.AT_COMMUNITY, Stage.COMMUNITY),
-    State.FORWARDED: (State.AT_DEPARTMENT, Stage.DEPARTMENT),
-    State.REFERRED: (State.AT_DEPARTMENT, Stage.DEPARTMENT),
+    State.SUBMITTED: Route("route_to_school", Stage.SCHOOL),
+    State.COLLECTED: Route("route_to_community", Stage.COMMUNITY),
+    State.FORWARDED: Route("route_to_department", Stage.DEPARTMENT),
+    State.REFERRED: Route("route_to_department", Stage.DEPARTMENT),
 }
 # On someone's desk: the owner organisation must act before the due date.
 OWNED_STATES = {
@@ -81,10 +87,14 @@ class Move:
     actors: frozenset[Actor]
     # What the actor must give with the move: a note, a reason, an outcome, a target …
     needs: frozenset[str] = frozenset()
+    # What the actor may give with it besides a note (which every move takes).
+    takes: frozenset[str] = frozenset()
 
 
-def _move(action, sources, target, actors, needs=()):
-    return Move(action, frozenset(sources), target, frozenset(actors), frozenset(needs))
+def _move(action, sources, target, actors, needs=(), takes=()):
+    return Move(
+        action, frozenset(sources), target, frozenset(actors), frozenset(needs), frozenset(takes)
+    )
 
 
 _STAFF_OF_STAGE = {
@@ -107,7 +117,8 @@ MOVES: dict[str, Move] = {
         _move("route_to_community", {State.COLLECTED}, State.AT_COMMUNITY, {Actor.ROUTER}),
         _move("resolve_locally", {State.AT_COMMUNITY}, State.IMPLEMENTED, {Actor.COMMUNITY},
               {"outcome"}),
-        _move("forward", {State.AT_COMMUNITY}, State.FORWARDED, {Actor.COMMUNITY}),
+        _move("forward", {State.AT_COMMUNITY}, State.FORWARDED, {Actor.COMMUNITY},
+              takes={"department"}),
         _move("route_to_department", {State.FORWARDED, State.REFERRED}, State.AT_DEPARTMENT,
               {Actor.ROUTER}),
         _move("accept", {State.AT_DEPARTMENT}, State.IN_PROGRESS, {Actor.DEPARTMENT},
@@ -122,6 +133,12 @@ MOVES: dict[str, Move] = {
               {Actor.SCHOOL, Actor.COMMUNITY, Actor.DEPARTMENT, Actor.ADMIN}, {"note"}),
     ]
 }  # fmt: skip
+
+# Not a move: the department reports how far the work has come, and the state stays. The pages
+# offer it among the moves, under its own name.
+PROGRESS = _move("progress", {State.IN_PROGRESS}, State.IN_PROGRESS, {Actor.DEPARTMENT})
+# Every action a page may post: the moves and the progress report.
+ACTIONS = frozenset(MOVES) | {PROGRESS.action}
 
 
 class IllegalMove(Conflict):

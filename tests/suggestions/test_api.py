@@ -287,3 +287,37 @@ def test_a_suggestion_reads_the_same_in_the_list_and_alone(pipe):
     alone = client.get(f"/api/v1/suggestions/{suggestion.pk}/").json()
 
     assert listed == alone
+
+
+def test_submitted_after_lists_what_was_sent_since_then_whatever_the_offset(pipe):
+    mine = sent(pipe)
+    # +23:00: a valid ISO 8601 offset that PostgreSQL refuses as it is.
+    since = mine.submitted_at.astimezone(timezone.get_fixed_timezone(23 * 60))
+
+    def listed(moment):
+        response = api(pipe.child_user).get(
+            "/api/v1/suggestions/", {"submitted_after": moment.isoformat()}
+        )
+        assert response.status_code == 200, response.json()
+        return [s["id"] for s in response.json()["results"]]
+
+    assert listed(since) == [mine.pk]
+    assert listed(since + timedelta(seconds=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "message"),
+    [
+        ("0001-01-01T00:00:00+14:00", "This is not a usable date."),
+        ("9999-12-31T23:59:59-14:00", "This is not a usable date."),
+        ("yesterday", "Enter a valid date/time."),
+    ],
+)
+def test_submitted_after_that_is_no_usable_moment_is_a_400_naming_it(pipe, moment, message):
+    response = api(pipe.child_user).get(
+        "/api/v1/suggestions/", {"submitted_after": moment}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["fields"] == {"submitted_after": [message]}

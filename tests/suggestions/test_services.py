@@ -317,6 +317,29 @@ def test_the_department_reports_progress_and_the_child_is_told(pipe):
         )
 
 
+def test_a_progress_report_from_a_stale_page_changes_nothing(pipe):
+    s = at(pipe, State.IN_PROGRESS)
+
+    with pytest.raises(services.StaleSuggestion):
+        services.suggestion_progress_update(
+            suggestion=s,
+            user=pipe.department_staff,
+            percent=40,
+            note="图纸已经画好。",
+            expected_version=s.version - 1,
+        )
+
+    assert refresh(s).progress == 0
+
+
+def test_everything_a_move_of_the_table_needs_or_takes_has_its_check():
+    from suggestions.workflow import MOVES
+
+    for move in MOVES.values():
+        assert move.needs <= set(services._NEEDS), move.action
+        assert move.takes <= set(services._TAKES), move.action
+
+
 def test_accepting_needs_a_planned_date_not_in_the_past(pipe):
     s = at(pipe, State.AT_DEPARTMENT)
 

@@ -175,7 +175,7 @@ def test_the_sweep_stops_when_the_database_is_away(queue, monkeypatch):
         raise OperationalError("server closed the connection")
 
     monkeypatch.setattr(services, "suggestion_route", database_away)
-    monkeypatch.setattr(services, "_database_usable", lambda: False)
+    monkeypatch.setattr(services, "database_answers", lambda: False)
     assert services.routing_jobs_sweep() == 0
     assert len(calls) == 1, "it does not knock on a closed door once per job"
 

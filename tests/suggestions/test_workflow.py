@@ -81,6 +81,19 @@ def test_every_open_state_is_either_waiting_for_the_router_or_on_a_desk():
     assert workflow.OPEN_STATES | FINAL_STATES | {State.DRAFT, State.RETURNED} == set(State)
 
 
+def test_each_state_waiting_for_the_router_names_the_move_the_router_makes():
+    for state, route in workflow.ROUTING.items():
+        move = move_for(route.action, state, Actor.ROUTER)
+
+        assert workflow.stage_of(move.target) == route.stage
+
+
+def test_reporting_progress_is_an_action_of_the_pages_but_not_a_move():
+    assert workflow.PROGRESS.action in workflow.ACTIONS
+    assert workflow.PROGRESS.action not in MOVES
+    assert workflow.PROGRESS.sources == {workflow.PROGRESS.target}
+
+
 def test_the_moves_that_need_words_for_the_child():
     assert MOVES["decline"].needs == {"note"}
     assert MOVES["return"].needs == {"note"}
