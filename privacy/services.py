@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from messaging.services import message_queue
 
 from .messages import CONSENT_REQUEST
 from .models import (
+    AccessAction,
     Audience,
     Consent,
     ConsentMethod,
@@ -54,6 +56,36 @@ def access_record(*, request, child_id, action, granted, purpose="", detail=""):
             granted=granted,
             path=request.path[:200],
         )
+
+
+def personal_data_correct(
+    *,
+    request: HttpRequest,
+    record: ChildPersonalData,
+    real_name: str,
+    contact_phone: str,
+    address: str,
+    purpose: str,
+    detail: str = "",
+) -> ChildPersonalData:
+    """Correct a child's real name and contacts, and log the correction with its purpose.
+
+    The change and its row in the access log are written together or not at all: a record is
+    never changed without the log saying who did it and why."""
+    with transaction.atomic():
+        record.real_name = real_name
+        record.contact_phone = contact_phone
+        record.address = address
+        record.save()
+        access_record(
+            request=request,
+            child_id=record.child_id,
+            action=AccessAction.CORRECT,
+            granted=True,
+            purpose=purpose,
+            detail=detail,
+        )
+    return record
 
 
 # --- Consent --------------------------------------------------------------------------------

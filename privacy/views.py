@@ -392,21 +392,30 @@ def personal_record(request, pk):
     record = ChildPersonalData.objects.filter(child=child).first()
     correcting = "correct" in request.POST and record is not None
     data_form = PersonalDataForm(request.POST if correcting else None, instance=record)
-    action = AccessAction.CORRECT if correcting else AccessAction.VIEW
-    services.access_record(
-        request=request,
-        child_id=child.pk,
-        action=action,
-        granted=True,
-        purpose=purpose,
-        detail=detail,
-    )
     status = 200
-    if correcting:
-        if data_form.is_valid():
-            data_form.save()
-            messages.success(request, _("The record is corrected."))
-        else:
+    if correcting and data_form.is_valid():
+        services.personal_data_correct(
+            request=request,
+            record=record,
+            real_name=data_form.cleaned_data["real_name"],
+            contact_phone=data_form.cleaned_data["contact_phone"],
+            address=data_form.cleaned_data["address"],
+            purpose=purpose,
+            detail=detail,
+        )
+        messages.success(request, _("The record is corrected."))
+    else:
+        # The record is shown (a correction refused by the form shows it again): logged as
+        # the attempt it was.
+        services.access_record(
+            request=request,
+            child_id=child.pk,
+            action=AccessAction.CORRECT if correcting else AccessAction.VIEW,
+            granted=True,
+            purpose=purpose,
+            detail=detail,
+        )
+        if correcting:
             status = 400
     context.update({"record": record, "data_form": data_form, "shown": True})
     response = render(request, "privacy/personal_record.html", context, status=status)
