@@ -22,7 +22,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from activities import calendar as calendar_services
 from activities import services as activity_services
 from groups.models import ChildPersonalData, Role
 from imports.models import ImportBatch
@@ -346,7 +345,7 @@ def build_world() -> World:
                 f"public photo {scope}": public_photo,
                 f"child photo {scope}": child_photo,
                 f"topic {scope}": topic,
-                f"feed {scope}": calendar_services.calendar_feed_for(team),
+                f"feed {scope}": activity_services.calendar_feed_for(team),
             }
         )
 
