@@ -116,7 +116,7 @@ def batch(request, pk):
                 return redirect("import_upload", kind=batch.kind)
             # Being written, or written: its page says which.
         return redirect("import_batch", pk=batch.pk)
-    services.batch_discard_if_stale(batch)
+    services.batch_discard_if_stale(batch=batch)
     if batch.state != ImportBatch.State.PENDING and not batch.stalled:
         return render(request, "imports/batch.html", context)
     # Back from the worker (refused when written, or it could not be reached): the preview
