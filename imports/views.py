@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rules.contrib.views import permission_required
 
-from . import services, spreadsheets
+from . import selectors, services, spreadsheets
 from .base import Action
 from .forms import UploadForm
 from .kinds import IMPORTERS
@@ -44,10 +44,11 @@ def index(request):
         {"importer": importer, "headers": [header_text(column) for column in importer.columns]}
         for importer in IMPORTERS.values()
     ]
-    batches = list(ImportBatch.objects.select_related("uploaded_by")[:20])
-    for batch in batches:
-        batch.title = IMPORTERS[batch.kind].title if batch.kind in IMPORTERS else batch.kind
-    return render(request, "imports/index.html", {"kinds": kinds, "batches": batches})
+    return render(
+        request,
+        "imports/index.html",
+        {"kinds": kinds, "batches": selectors.recent_batches()},
+    )
 
 
 @login_required
@@ -103,7 +104,7 @@ def _sections(plan, columns):
 @require_http_methods(["GET", "POST"])
 @permission_required("imports.import_records", raise_exception=True)
 def batch(request, pk):
-    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    batch = get_object_or_404(selectors.batches(), pk=pk)
     importer = _importer(batch.kind)
     context = {"batch": batch, "importer": importer}
     if request.method == "POST":
