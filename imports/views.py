@@ -106,7 +106,13 @@ def _sections(plan, columns):
 def batch(request, pk):
     batch = get_object_or_404(selectors.batches(), pk=pk)
     importer = _importer(batch.kind)
-    context = {"batch": batch, "importer": importer}
+    context = {
+        "batch": batch,
+        "importer": importer,
+        "State": ImportBatch.State,
+        "Problem": ImportBatch.Problem,
+        "Action": Action,
+    }
     if request.method == "POST":
         try:
             services.batch_confirm(batch_id=batch.pk, user=request.user)
