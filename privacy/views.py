@@ -73,6 +73,7 @@ def notice(request, audience, version=None):
             "notice": shown,
             "versions": notices.filter(published_on__lte=timezone.localdate()),
             "in_force": notices.in_force(audience),
+            "Audience": Audience,
         },
     )
 
