@@ -44,6 +44,9 @@ class Expiry:
     """A base's certification status, as the `status` filter and the `expiry` annotation
     name it."""
 
+    # Named in templates (practice_base_list.html): a class there is called unless told not to.
+    do_not_call_in_templates = True
+
     EXPIRING = "expiring"
     EXPIRED = "expired"
 
