@@ -1,30 +1,26 @@
 """Calendars: what a group or a sub-team has on, as pages and as an .ics feed a phone subscribes
-to. Selectors, the two feed services and the feed builder live here together.
+to: the reads behind the pages and the feed builder. The feed's services (made on first need,
+renewed) are in services.py.
 
 The feed is reached without a login (a phone's calendar app cannot log in); its token is the
 secret. So the feed carries only what the event is (title, kind, time, place, organising group)
 and nothing about the children: no name, no pseudonym, no attendance, no report, no notes.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vDuration
 
-from groups.models import GroupLevel, ObservationGroup, SubTeam, User
+from groups.models import GroupLevel, ObservationGroup, SubTeam
 
-from .models import Activity, CalendarFeed, TrainingSession, new_feed_token
-
-logger = logging.getLogger(__name__)
+from .models import Activity, TrainingSession
 
 UPCOMING_LIMIT = 30
 PAST_PER_PAGE = 25
@@ -164,30 +160,6 @@ def calendar_of_group(
         page_number=page_number,
         now=now,
     )
-
-
-# --- Services ----------------------------------------------------------------------------------
-
-
-def calendar_feed_for(sub_team: SubTeam) -> CalendarFeed:
-    """The sub-team's feed, made on first need."""
-    feed, created = CalendarFeed.objects.get_or_create(sub_team=sub_team)
-    if created:
-        logger.info("calendar feed created for sub-team %s", sub_team.pk)
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_renew(*, sub_team: SubTeam, user: User) -> CalendarFeed:
-    """A new secret address for the sub-team's feed; the old one stops working at once."""
-    if not user.has_perm("activities.renew_feed", sub_team):
-        raise PermissionDenied
-    feed, _created = CalendarFeed.objects.select_for_update().get_or_create(sub_team=sub_team)
-    feed.token = new_feed_token()
-    feed.save(update_fields=["token"])
-    # Never log the token itself: it is the key to the feed.
-    logger.info("calendar feed of sub-team %s renewed by user %s", sub_team.pk, user.pk)
-    return feed
 
 
 # --- The .ics feed -----------------------------------------------------------------------------

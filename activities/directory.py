@@ -1,8 +1,8 @@
 """The public directory: practice bases, programmes and brands, discussion topics.
 
 Reads (the lists behind the pages, each with its joins and a pinned query count), the two
-FilterSets, and one write: the warning to the programme office about certifications that
-expire soon.
+FilterSets, and the text of the warning to the programme office about certifications that
+expire soon; the warning itself is written by services.practice_bases_warn_expiring.
 """
 
 import logging
@@ -12,16 +12,14 @@ from datetime import date, timedelta
 
 import django_filters
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, Count, F, Max, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from groups.models import ObservationGroup, Organisation, OrganisationKind, Role, User
-from messaging.services import messages_queue
+from groups.models import ObservationGroup, Organisation, OrganisationKind
 from suggestions.models import StateChoices, Suggestion
 
 from .models import (
@@ -45,6 +43,9 @@ EXPIRY_WARNING = "activities.practice_bases_expiring"
 class Expiry:
     """A base's certification status, as the `status` filter and the `expiry` annotation
     name it."""
+
+    # Named in templates (practice_base_list.html): a class there is called unless told not to.
+    do_not_call_in_templates = True
 
     EXPIRING = "expiring"
     EXPIRED = "expired"
@@ -161,18 +162,6 @@ def practice_base_expiry_counts(*, today: date | None = None) -> dict:
     )
 
 
-def _admins_to_warn() -> list[User]:
-    """The active admins with an address, one login per address (two logins may share it)."""
-    admins = {}
-    for admin in (
-        User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-    ):
-        admins.setdefault(admin.email.lower(), admin)
-    return list(admins.values())
-
-
 def _expiry_message(bases: list[PracticeBase], today: date) -> tuple[str, str]:
     subject = ngettext(
         "The certification of %(count)d practice base needs renewing",
@@ -212,47 +201,6 @@ def _expiry_message(bases: list[PracticeBase], today: date) -> tuple[str, str]:
         ]
     )
     return subject, body
-
-
-@transaction.atomic
-def practice_bases_warn_expiring(*, today: date | None = None) -> int:
-    """E-mail every active admin one message listing the bases whose certification expires
-    within 60 days or has expired and that they have not yet been warned about; return how
-    many bases it listed.
-
-    Each expiry date is warned about once: in one transaction the bases are locked and marked
-    with the date warned about (`expiry_warned_for`), and the e-mails written to the outbox
-    (messaging/), so that a second run, or two runs at once, write nothing more, and a base
-    renewed with a new expiry date is warned about again. The outbox sends them after the
-    commit, or later if the mail server or the broker is away; the text is made then, from
-    the bases' ids (activities/messages.py). With no admin to write to, nothing is marked.
-    """
-    today = today or timezone.localdate()
-    bases = list(
-        PracticeBase.objects.select_for_update(of=("self",))
-        .filter(_needs_renewal(today))
-        .filter(Q(expiry_warned_for__isnull=True) | ~Q(expiry_warned_for=F("expires_on")))
-        .order_by("expires_on", "pk")
-    )
-    if not bases:
-        return 0
-    admins = _admins_to_warn()
-    if not admins:
-        logger.warning("%d practice bases expire soon and no admin has an e-mail", len(bases))
-        return 0
-    for base in bases:
-        base.expiry_warned_for = base.expires_on
-    PracticeBase.objects.bulk_update(bases, ["expiry_warned_for"])
-    # One message per admin, so that no admin sees the others' addresses; in the portal's
-    # default language, as the bases' names are.
-    context = {"practice_bases": [base.pk for base in bases]}
-    messages_queue(
-        template=EXPIRY_WARNING,
-        recipients=[(admin, context) for admin in admins],
-        language=settings.LANGUAGE_CODE,
-    )
-    logger.info("warning %d admins about %d expiring practice bases", len(admins), len(bases))
-    return len(bases)
 
 
 # --- Programmes and brands -------------------------------------------------------------------

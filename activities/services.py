@@ -1,10 +1,13 @@
+import logging
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,28 +19,36 @@ from groups.models import (
     ObservationGroup,
     Organisation,
     OrganisationKind,
+    Role,
     SubTeam,
     User,
 )
 from groups.permissions import is_admin
 from hangzhou_cfc.errors import NotAllowed
+from messaging.services import messages_queue
 from suggestions.models import Suggestion
 from suggestions.photos import clean_photo
 from suggestions.workflow import State
 
+from .directory import EXPIRY_WARNING, _needs_renewal
 from .documents import clean_document
 from .models import (
     PARTNER_KINDS,
     Activity,
     ActivityPhoto,
     Attendance,
+    CalendarFeed,
     DiscussionTopic,
     PhotoConsent,
+    PracticeBase,
     TrainingMaterial,
     TrainingSession,
+    new_feed_token,
 )
 from .permissions import CORRECTION_DAYS, may_log, within_correction_window
 from .selectors import mentors_own_sub_teams
+
+logger = logging.getLogger(__name__)
 
 MAX_MATERIALS = 10
 MAX_PHOTOS = 12
@@ -536,3 +547,83 @@ def discussion_topic_change(
     topic.save()
     topic.suggestions.set(suggestions)
     return topic
+
+
+# --- Calendar feeds -------------------------------------------------------------------------
+
+
+def calendar_feed_for(sub_team: SubTeam) -> CalendarFeed:
+    """The sub-team's feed, made on first need."""
+    feed, created = CalendarFeed.objects.get_or_create(sub_team=sub_team)
+    if created:
+        logger.info("calendar feed created for sub-team %s", sub_team.pk)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_renew(*, sub_team: SubTeam, user: User) -> CalendarFeed:
+    """A new secret address for the sub-team's feed; the old one stops working at once."""
+    if not user.has_perm("activities.renew_feed", sub_team):
+        raise PermissionDenied
+    feed, _created = CalendarFeed.objects.select_for_update().get_or_create(sub_team=sub_team)
+    feed.token = new_feed_token()
+    feed.save(update_fields=["token"])
+    # Never log the token itself: it is the key to the feed.
+    logger.info("calendar feed of sub-team %s renewed by user %s", sub_team.pk, user.pk)
+    return feed
+
+
+# --- The practice bases' expiry warning -------------------------------------------------------
+
+
+def _admins_to_warn() -> list[User]:
+    """The active admins with an address, one login per address (two logins may share it)."""
+    admins = {}
+    for admin in (
+        User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    ):
+        admins.setdefault(admin.email.lower(), admin)
+    return list(admins.values())
+
+
+@transaction.atomic
+def practice_bases_warn_expiring(*, today: date | None = None) -> int:
+    """E-mail every active admin one message listing the bases whose certification expires
+    within 60 days or has expired and that they have not yet been warned about; return how
+    many bases it listed.
+
+    Each expiry date is warned about once: in one transaction the bases are locked and marked
+    with the date warned about (`expiry_warned_for`), and the e-mails written to the outbox
+    (messaging/), so that a second run, or two runs at once, write nothing more, and a base
+    renewed with a new expiry date is warned about again. The outbox sends them after the
+    commit, or later if the mail server or the broker is away; the text is made then, from
+    the bases' ids (activities/messages.py). With no admin to write to, nothing is marked.
+    """
+    today = today or timezone.localdate()
+    bases = list(
+        PracticeBase.objects.select_for_update(of=("self",))
+        .filter(_needs_renewal(today))
+        .filter(Q(expiry_warned_for__isnull=True) | ~Q(expiry_warned_for=F("expires_on")))
+        .order_by("expires_on", "pk")
+    )
+    if not bases:
+        return 0
+    admins = _admins_to_warn()
+    if not admins:
+        logger.warning("%d practice bases expire soon and no admin has an e-mail", len(bases))
+        return 0
+    for base in bases:
+        base.expiry_warned_for = base.expires_on
+    PracticeBase.objects.bulk_update(bases, ["expiry_warned_for"])
+    # One message per admin, so that no admin sees the others' addresses; in the portal's
+    # default language, as the bases' names are.
+    context = {"practice_bases": [base.pk for base in bases]}
+    messages_queue(
+        template=EXPIRY_WARNING,
+        recipients=[(admin, context) for admin in admins],
+        language=settings.LANGUAGE_CODE,
+    )
+    logger.info("warning %d admins about %d expiring practice bases", len(admins), len(bases))
+    return len(bases)

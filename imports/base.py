@@ -35,6 +35,9 @@ from .tabular import FULL_WIDTH, Column, Limits, Table, clean, read_table
 
 
 class Action:
+    # Named in templates (imports/batch.html): a class there is called unless told not to be.
+    do_not_call_in_templates = True
+
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"

@@ -6,7 +6,6 @@ the admin confirms it or a day has passed; what stays is who imported what kind,
 which file (its name and SHA-256) and how many rows were created and updated.
 """
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -78,17 +77,6 @@ class ImportBatch(models.Model):
     def __str__(self):
         return f"{self.kind} · {self.file_name}"
 
-    @classmethod
-    def upload(cls, *, kind, file_name, data, user):
-        return cls.objects.create(
-            kind=kind,
-            file_name=file_name[:200],
-            sha256=hashlib.sha256(data).hexdigest(),
-            size=len(data),
-            data=_fernet().encrypt(data),
-            uploaded_by=user,
-        )
-
     def file_bytes(self):
         return _fernet().decrypt(bytes(self.data))
 
@@ -108,13 +96,3 @@ class ImportBatch(models.Model):
     def stalled(self):
         """Confirmed, but the worker has not finished it within the time it may take."""
         return self.state == self.State.APPLYING and self.confirmable
-
-    @classmethod
-    def discard_stale(cls):
-        """Forget the files of previews not confirmed within a day, and of confirmed files the
-        worker never wrote within a day."""
-        day_ago = timezone.now() - KEEP_PENDING
-        return cls.objects.filter(
-            models.Q(state=cls.State.PENDING, uploaded_at__lt=day_ago)
-            | models.Q(state=cls.State.APPLYING, confirmed_at__lt=day_ago)
-        ).update(state=cls.State.DISCARDED, data=b"")

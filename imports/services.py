@@ -5,22 +5,25 @@ The worker writes it, not the web request: a roster of 50,000 children takes lon
 than a web server waits for a request.
 """
 
+import hashlib
 import logging
 
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, DataError, IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from groups.fields import _fernet
+from groups.models import User
 from messaging.models import Message
 from messaging.services import messages_queue
 
-from .base import Action, ImportRefused
+from .base import Action, Importer, ImportRefused
 from .kinds import IMPORTERS
 from .messages import SET_PASSWORD
-from .models import ImportBatch
+from .models import KEEP_PENDING, ImportBatch
 from .tabular import FileProblem
 
 logger = logging.getLogger(__name__)
@@ -30,14 +33,34 @@ class BatchClosed(Exception):
     """The preview was confirmed already, or discarded: nothing more can be written from it."""
 
 
-def batch_upload(*, importer, file_name, data, user) -> ImportBatch:
-    ImportBatch.discard_stale()
-    batch = ImportBatch.upload(kind=importer.slug, file_name=file_name, data=data, user=user)
+@transaction.atomic
+def batch_upload(*, importer: Importer, file_name: str, data: bytes, user: User) -> ImportBatch:
+    """Keep the uploaded file, encrypted, until its preview is confirmed or a day has passed."""
+    batch_discard_stale()
+    batch = ImportBatch.objects.create(
+        kind=importer.slug,
+        file_name=file_name[:200],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        data=_fernet().encrypt(data),
+        uploaded_by=user,
+    )
     logger.info("import %s (%s) uploaded by user %s", batch.pk, importer.slug, user.pk)
     return batch
 
 
-def batch_discard_if_stale(batch: ImportBatch) -> ImportBatch:
+def batch_discard_stale() -> int:
+    """Forget the files of previews not confirmed within a day, and of confirmed files the
+    worker never wrote within a day."""
+    day_ago = timezone.now() - KEEP_PENDING
+    return ImportBatch.objects.filter(
+        Q(state=ImportBatch.State.PENDING, uploaded_at__lt=day_ago)
+        | Q(state=ImportBatch.State.APPLYING, confirmed_at__lt=day_ago)
+    ).update(state=ImportBatch.State.DISCARDED, data=b"")
+
+
+@transaction.atomic
+def batch_discard_if_stale(*, batch: ImportBatch) -> ImportBatch:
     """A preview not confirmed within a day: its file is forgotten now."""
     if batch.state == ImportBatch.State.PENDING and batch.expired:
         batch.state, batch.data = ImportBatch.State.DISCARDED, b""

@@ -63,6 +63,6 @@ def batch_apply(batch_id):
 @shared_task
 def discard_stale_uploads():
     """Hourly: forget the files of previews not confirmed within a day."""
-    from .models import ImportBatch
+    from .services import batch_discard_stale
 
-    return ImportBatch.discard_stale()
+    return batch_discard_stale()

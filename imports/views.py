@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rules.contrib.views import permission_required
 
-from . import services, spreadsheets
+from . import selectors, services, spreadsheets
 from .base import Action
 from .forms import UploadForm
 from .kinds import IMPORTERS
@@ -44,10 +44,11 @@ def index(request):
         {"importer": importer, "headers": [header_text(column) for column in importer.columns]}
         for importer in IMPORTERS.values()
     ]
-    batches = list(ImportBatch.objects.select_related("uploaded_by")[:20])
-    for batch in batches:
-        batch.title = IMPORTERS[batch.kind].title if batch.kind in IMPORTERS else batch.kind
-    return render(request, "imports/index.html", {"kinds": kinds, "batches": batches})
+    return render(
+        request,
+        "imports/index.html",
+        {"kinds": kinds, "batches": selectors.recent_batches()},
+    )
 
 
 @login_required
@@ -103,9 +104,15 @@ def _sections(plan, columns):
 @require_http_methods(["GET", "POST"])
 @permission_required("imports.import_records", raise_exception=True)
 def batch(request, pk):
-    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    batch = get_object_or_404(selectors.batches(), pk=pk)
     importer = _importer(batch.kind)
-    context = {"batch": batch, "importer": importer}
+    context = {
+        "batch": batch,
+        "importer": importer,
+        "State": ImportBatch.State,
+        "Problem": ImportBatch.Problem,
+        "Action": Action,
+    }
     if request.method == "POST":
         try:
             services.batch_confirm(batch_id=batch.pk, user=request.user)
@@ -116,7 +123,7 @@ def batch(request, pk):
                 return redirect("import_upload", kind=batch.kind)
             # Being written, or written: its page says which.
         return redirect("import_batch", pk=batch.pk)
-    services.batch_discard_if_stale(batch)
+    services.batch_discard_if_stale(batch=batch)
     if batch.state != ImportBatch.State.PENDING and not batch.stalled:
         return render(request, "imports/batch.html", context)
     # Back from the worker (refused when written, or it could not be reached): the preview

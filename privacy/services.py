@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from messaging.services import message_queue
 
 from .messages import CONSENT_REQUEST
 from .models import (
+    AccessAction,
     Audience,
     Consent,
     ConsentMethod,
@@ -54,6 +56,36 @@ def access_record(*, request, child_id, action, granted, purpose="", detail=""):
             granted=granted,
             path=request.path[:200],
         )
+
+
+def personal_data_correct(
+    *,
+    request: HttpRequest,
+    record: ChildPersonalData,
+    real_name: str,
+    contact_phone: str,
+    address: str,
+    purpose: str,
+    detail: str = "",
+) -> ChildPersonalData:
+    """Correct a child's real name and contacts, and log the correction with its purpose.
+
+    The change and its row in the access log are written together or not at all: a record is
+    never changed without the log saying who did it and why."""
+    with transaction.atomic():
+        record.real_name = real_name
+        record.contact_phone = contact_phone
+        record.address = address
+        record.save()
+        access_record(
+            request=request,
+            child_id=record.child_id,
+            action=AccessAction.CORRECT,
+            granted=True,
+            purpose=purpose,
+            detail=detail,
+        )
+    return record
 
 
 # --- Consent --------------------------------------------------------------------------------
@@ -368,90 +400,3 @@ def anonymise_due(*, today=None):
         except Exception:
             logger.exception("child %s could not be anonymised", child_id)
     return done
-
-
-# --- The guardian's download ----------------------------------------------------------------
-
-
-def child_data(child):
-    """Everything the portal holds about a child, for their guardian (JSON-ready)."""
-    from activities.models import Attendance
-    from suggestions.models import Suggestion
-
-    personal = ChildPersonalData.objects.filter(child=child).first()
-    memberships = child.memberships.select_related("group", "sub_team").order_by("starts_on")
-    suggestions = (
-        Suggestion.objects.filter(child=child)
-        .select_related("focus_area")
-        .prefetch_related("history")
-        .order_by("created_at")
-    )
-    return {
-        "child": {
-            "pseudonym": child.pseudonym,
-            "age_band": child.age_band,
-            "school": child.school.name,
-            "community": child.community.name,
-            "joined_on": child.joined_on,
-            "left_on": child.left_on,
-            "login": child.user.username if child.user_id else None,
-        },
-        "personal_data": (
-            {
-                "real_name": personal.real_name,
-                "contact_phone": personal.contact_phone,
-                "address": personal.address,
-            }
-            if personal
-            else None
-        ),
-        "guardians": [
-            {"relationship": row.relationship, "photo_consent_on": row.photo_consent_on}
-            for row in child.guardianship_set.all()
-        ],
-        "consents": [
-            {
-                "notice_version": consent.notice.version,
-                "method": consent.method,
-                "given_at": consent.given_at,
-                "withdrawn_at": consent.withdrawn_at,
-            }
-            for consent in child.consents.select_related("notice")
-        ],
-        "memberships": [
-            {
-                "group": str(row.sub_team or row.group),
-                "role": row.role,
-                "starts_on": row.starts_on,
-                "ends_on": row.ends_on,
-            }
-            for row in memberships
-        ],
-        "training_attended": [
-            {"date": row.session.held_on, "topic": row.session.topic}
-            for row in Attendance.objects.filter(child=child).select_related("session")
-        ],
-        "activities_attended": [
-            {"title": activity.title, "starts_at": activity.starts_at}
-            for activity in child.activities.order_by("starts_at")
-        ],
-        "suggestions": [
-            {
-                "number": suggestion.pk,
-                "title": suggestion.title,
-                "noticed": suggestion.noticed,
-                "proposal": suggestion.proposal,
-                "place": suggestion.place,
-                "focus_area": suggestion.focus_area.name if suggestion.focus_area_id else None,
-                "state": suggestion.state,
-                "created_at": suggestion.created_at,
-                "submitted_at": suggestion.submitted_at,
-                "answer": suggestion.answer,
-                "stages": [
-                    {"from": change.from_state, "to": change.to_state, "at": change.created_at}
-                    for change in suggestion.history.all()
-                ],
-            }
-            for suggestion in suggestions
-        ],
-    }

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,11 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from groups.models import Child, ChildPersonalData
+from groups.models import Child
 from groups.permissions import is_admin
-from messaging.selectors import messages_about
 
-from . import services
+from . import selectors, services
 from .filters import AccessLogFilter
 from .forms import (
     ConfirmForm,
@@ -36,15 +34,12 @@ from .forms import (
     PersonalDataForm,
     PurposeForm,
 )
-from .messages import CONSENT_REQUEST
 from .models import (
     AccessAction,
     AccessPurpose,
     Audience,
-    Consent,
     ConsentMethod,
     ConsentRequest,
-    DeletionRequest,
     PersonalDataAccess,
     PrivacyNotice,
 )
@@ -78,6 +73,7 @@ def notice(request, audience, version=None):
             "notice": shown,
             "versions": notices.filter(published_on__lte=timezone.localdate()),
             "in_force": notices.in_force(audience),
+            "Audience": Audience,
         },
     )
 
@@ -142,7 +138,7 @@ def _guardians_child(request, pk, action):
 def guardian_child(request, pk):
     child = _guardians_child(request, pk, AccessAction.VIEW)
     guardian = request.user.guardian
-    mine = child.consents.filter(guardian=guardian).select_related("notice")
+    mine = selectors.consents_of_guardian(child, guardian)
     notice = PrivacyNotice.objects.in_force(Audience.GUARDIANS)
     return render(
         request,
@@ -255,7 +251,7 @@ def guardian_download(request, pk):
         purpose=AccessPurpose.GUARDIAN_DOWNLOAD,
     )
     body = json.dumps(
-        services.child_data(child), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+        selectors.child_data(child), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
     )
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="child-{child.pk}.json"'
@@ -270,23 +266,8 @@ def guardian_download(request, pk):
 @permission_required("privacy.manage_consent", raise_exception=True)
 def children(request):
     query = (request.GET.get("q") or "").strip()[:40]
-    rows = (
-        Child.objects.select_related("school")
-        .annotate(
-            consents_in_force=Count("consents", filter=Q(consents__withdrawn_at=None)),
-            deletion_open=Exists(
-                DeletionRequest.objects.filter(child=OuterRef("pk"), done_at=None)
-            ),
-        )
-        .order_by("pseudonym")
-    )
-    if query:
-        rows = rows.filter(pseudonym__icontains=query)
     state = request.GET.get("state")
-    if state == "waiting":
-        rows = rows.filter(consents_in_force=0, anonymised_at=None)
-    elif state == "anonymised":
-        rows = rows.exclude(anonymised_at=None)
+    rows = selectors.children_privacy_states(query=query, state=state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "privacy/children.html", {"page": page, "query": query, "state": state})
 
@@ -330,14 +311,8 @@ def child_admin(request, pk):
         "privacy/child_admin.html",
         {
             "child": child,
-            "consents": Consent.objects.filter(child=child).select_related(
-                "guardian__user", "notice", "recorded_by"
-            ),
-            "requests": _with_their_emails(
-                ConsentRequest.objects.filter(guardianship__child=child).select_related(
-                    "guardianship__guardian__user"
-                )
-            ),
+            "consents": selectors.consents_of_child(child),
+            "requests": selectors.consent_requests_with_emails(child),
             "deletions": child.deletion_requests.all(),
             "request_form": request_form,
             "paper_form": paper_form,
@@ -345,21 +320,6 @@ def child_admin(request, pk):
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _with_their_emails(requests):
-    """Each consent request with `email`, its message in the outbox (None for a request sent
-    before the outbox had them): the office sees whether the link went."""
-    requests = list(requests)
-    emails = messages_about(
-        template=CONSENT_REQUEST,
-        key="consent_request",
-        ids=[request.pk for request in requests],
-        recipient_ids=[request.guardianship.guardian.user_id for request in requests],
-    )
-    for request in requests:
-        request.email = emails.get(request.pk)
-    return requests
 
 
 def _valid_purpose(value):
@@ -389,24 +349,33 @@ def personal_record(request, pk):
             status=400 if request.method == "POST" else 200,
         )
     purpose, detail = purpose_form.cleaned_data["purpose"], purpose_form.cleaned_data["detail"]
-    record = ChildPersonalData.objects.filter(child=child).first()
+    record = selectors.personal_data_of(child)
     correcting = "correct" in request.POST and record is not None
     data_form = PersonalDataForm(request.POST if correcting else None, instance=record)
-    action = AccessAction.CORRECT if correcting else AccessAction.VIEW
-    services.access_record(
-        request=request,
-        child_id=child.pk,
-        action=action,
-        granted=True,
-        purpose=purpose,
-        detail=detail,
-    )
     status = 200
-    if correcting:
-        if data_form.is_valid():
-            data_form.save()
-            messages.success(request, _("The record is corrected."))
-        else:
+    if correcting and data_form.is_valid():
+        services.personal_data_correct(
+            request=request,
+            record=record,
+            real_name=data_form.cleaned_data["real_name"],
+            contact_phone=data_form.cleaned_data["contact_phone"],
+            address=data_form.cleaned_data["address"],
+            purpose=purpose,
+            detail=detail,
+        )
+        messages.success(request, _("The record is corrected."))
+    else:
+        # The record is shown (a correction refused by the form shows it again): logged as
+        # the attempt it was.
+        services.access_record(
+            request=request,
+            child_id=child.pk,
+            action=AccessAction.CORRECT if correcting else AccessAction.VIEW,
+            granted=True,
+            purpose=purpose,
+            detail=detail,
+        )
+        if correcting:
             status = 400
     context.update({"record": record, "data_form": data_form, "shown": True})
     response = render(request, "privacy/personal_record.html", context, status=status)
@@ -420,11 +389,7 @@ def access_log(request):
     filters = AccessLogFilter(request.GET or None, queryset=PersonalDataAccess.objects.all())
     rows = filters.qs if (not filters.is_bound or filters.is_valid()) else filters.queryset.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    pseudonyms = dict(
-        Child.objects.filter(pk__in={row.child_id for row in page}).values_list("pk", "pseudonym")
-    )
-    for row in page:
-        row.pseudonym = pseudonyms.get(row.child_id, "")
+    selectors.with_pseudonyms(page)
     return render(
         request,
         "privacy/access_log.html",

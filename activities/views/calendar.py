@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from groups.models import ObservationGroup, SubTeam
 
-from .. import calendar, selectors
+from .. import calendar, selectors, services
 from ..models import CalendarFeed
 
 
@@ -37,13 +37,13 @@ def sub_team_calendar(request, pk):
     if not request.user.has_perm("groups.see_sub_team", sub_team):
         raise PermissionDenied
     if request.method == "POST":
-        calendar.calendar_feed_renew(sub_team=sub_team, user=request.user)
+        services.calendar_feed_renew(sub_team=sub_team, user=request.user)
         messages.success(
             request,
             _("The calendar has a new address. The old one no longer works: subscribe again."),
         )
         return redirect("sub_team_calendar", pk=pk)
-    feed = calendar.calendar_feed_for(sub_team)
+    feed = services.calendar_feed_for(sub_team)
     feed_url = request.build_absolute_uri(reverse("sub_team_feed", kwargs={"token": feed.token}))
     context = calendar.calendar_of_sub_team(sub_team, page_number=request.GET.get("page"))
     context.update(

@@ -6,6 +6,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from suggestions.models import StateChoices
+
 from .. import directory
 from ..models import DiscussionTopic, PracticeBase, Programme
 
@@ -35,6 +37,7 @@ def practice_base_list(request):
             "totals": found.totals,
             "year": year,
             "warning_days": directory.EXPIRY_WARNING_DAYS,
+            "Expiry": directory.Expiry,
         },
     )
 
@@ -72,6 +75,7 @@ def topic_list(request):
         {
             "filters": filters,
             "page": page,
+            "State": StateChoices,
             "may_edit_groups": {
                 group.pk
                 for group in {topic.group for topic in page.object_list}

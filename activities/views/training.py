@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from rules.contrib.views import objectgetter, permission_required
 
 from groups.models import SubTeam
 
@@ -60,10 +61,11 @@ def training_new(request, pk):
 
 
 @login_required
+@permission_required(
+    "activities.correct_training", fn=objectgetter(TrainingSession), raise_exception=True
+)
 def training_edit(request, pk):
-    session = get_object_or_404(TrainingSession, pk=pk)
-    if not request.user.has_perm("activities.correct_training", session):
-        raise PermissionDenied
+    # The check's own fetch is a plain one; the page's session comes with its joins.
     session = selectors.session_for_edit(pk)
     sub_teams = list(session.sub_teams.all())
     offered = selectors.sub_teams_for_logging(request.user) | SubTeam.objects.filter(

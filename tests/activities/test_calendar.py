@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from activities import calendar
+from activities import calendar, services
 from activities.models import ActivityKind, Attendance, CalendarFeed
 from groups.models import ChildPersonalData
 from tests.activities.factories_calendar import ActivityFactory, TrainingSessionFactory
@@ -351,7 +351,7 @@ def test_a_page_and_the_feed_take_as_many_queries_for_30_activities_as_for_3(
 ):
     sub_team, _children, mentor = team
     client.force_login(mentor)
-    feed = calendar.calendar_feed_for(sub_team)
+    feed = services.calendar_feed_for(sub_team)
     path = {
         "sub_team_calendar": url("sub_team_calendar", pk=sub_team.pk),
         "group_calendar": url("group_calendar", pk=sub_team.group_id),
@@ -387,7 +387,7 @@ def test_the_feed_is_an_icalendar_with_the_activity_and_the_training_session(cli
     session = TrainingSessionFactory(
         topic="观察方法", held_on=timezone.localdate() - timedelta(days=3), sub_teams=[sub_team]
     )
-    feed = calendar.calendar_feed_for(sub_team)
+    feed = services.calendar_feed_for(sub_team)
 
     response = client.get(feed_url(feed))
 
@@ -433,7 +433,7 @@ def test_the_feed_says_where_a_practice_base_activity_takes_place(client, team):
     )
     ActivityFactory(practice_base=base, place="二楼", sub_teams=[team[0]])
 
-    response = client.get(feed_url(calendar.calendar_feed_for(team[0])))
+    response = client.get(feed_url(services.calendar_feed_for(team[0])))
 
     assert str(events(response)[0]["LOCATION"]) == "青少年活动中心 · 二楼"
 
@@ -451,7 +451,7 @@ def test_the_feed_names_no_child_and_holds_no_attendance_report_or_notes(client,
     session = TrainingSessionFactory(sub_teams=[sub_team], notes="备注：谁迟到了")
     Attendance.objects.bulk_create(Attendance(session=session, child=c) for c in children)
 
-    text = client.get(feed_url(calendar.calendar_feed_for(sub_team))).content.decode()
+    text = client.get(feed_url(services.calendar_feed_for(sub_team))).content.decode()
 
     assert len(Calendar.from_ical(text).walk("VEVENT")) == 2
     for child in children:
@@ -471,7 +471,7 @@ def test_the_feed_keeps_a_year_of_the_past_and_everything_upcoming(client, team)
     last_year = ActivityFactory(starts_at=in_days(-300), sub_teams=[sub_team])
     far_ahead = ActivityFactory(starts_at=in_days(800), sub_teams=[sub_team])
 
-    uids = by_uid(client.get(feed_url(calendar.calendar_feed_for(sub_team))))
+    uids = by_uid(client.get(feed_url(services.calendar_feed_for(sub_team))))
 
     assert f"activity-{last_year.pk}@hangzhou-cfc.portal" in uids
     assert f"activity-{far_ahead.pk}@hangzhou-cfc.portal" in uids
@@ -483,7 +483,7 @@ def test_the_feed_has_whole_group_activities_and_not_other_sub_teams_ones(client
     whole_group = ActivityFactory()
     theirs = ActivityFactory(sub_teams=[other_team[0]])
 
-    uids = by_uid(client.get(feed_url(calendar.calendar_feed_for(team[0]))))
+    uids = by_uid(client.get(feed_url(services.calendar_feed_for(team[0]))))
 
     assert f"activity-{whole_group.pk}@hangzhou-cfc.portal" in uids
     assert f"activity-{theirs.pk}@hangzhou-cfc.portal" not in uids
@@ -492,7 +492,7 @@ def test_the_feed_has_whole_group_activities_and_not_other_sub_teams_ones(client
 def test_the_uids_are_the_same_at_every_request_and_on_any_host(client, team):
     ActivityFactory(sub_teams=[team[0]])
     TrainingSessionFactory(sub_teams=[team[0]])
-    path = feed_url(calendar.calendar_feed_for(team[0]))
+    path = feed_url(services.calendar_feed_for(team[0]))
 
     first = set(by_uid(client.get(path)))
     second = set(by_uid(client.get(path, HTTP_HOST="localhost")))
@@ -502,14 +502,14 @@ def test_the_uids_are_the_same_at_every_request_and_on_any_host(client, team):
 
 
 def test_the_feed_needs_no_login_and_is_not_cached(client, team):
-    response = client.get(feed_url(calendar.calendar_feed_for(team[0])))
+    response = client.get(feed_url(services.calendar_feed_for(team[0])))
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
 
 
 def test_an_unknown_token_is_not_found(client, team):
-    calendar.calendar_feed_for(team[0])
+    services.calendar_feed_for(team[0])
 
     assert client.get(url("sub_team_feed", token="not-a-real-token")).status_code == 404
 
@@ -517,7 +517,7 @@ def test_an_unknown_token_is_not_found(client, team):
 def test_the_feed_is_in_chinese_at_the_unprefixed_address_and_in_english_under_en(client, team):
     ActivityFactory(kind=ActivityKind.SAFETY_OUTREACH, sub_teams=[team[0]])
     TrainingSessionFactory(topic="观察方法", sub_teams=[team[0]])
-    feed = calendar.calendar_feed_for(team[0])
+    feed = services.calendar_feed_for(team[0])
 
     chinese = client.get(feed_url(feed, language="zh-hans"))
     english = client.get(feed_url(feed, language="en"))
@@ -565,7 +565,7 @@ def test_a_mentor_or_an_admin_gives_the_feed_a_new_address_and_the_old_one_stops
     client, team, other_team, role
 ):
     sub_team = team[0]
-    old = calendar.calendar_feed_for(sub_team).token
+    old = services.calendar_feed_for(sub_team).token
     user = _user_in_role(role, team, other_team)
     client.force_login(user)
     assert "New address" in client.get(url("sub_team_calendar", pk=sub_team.pk)).text
@@ -586,7 +586,7 @@ def test_a_mentor_or_an_admin_gives_the_feed_a_new_address_and_the_old_one_stops
 )
 def test_others_cannot_give_the_feed_a_new_address(client, team, other_team, role):
     sub_team = team[0]
-    old = calendar.calendar_feed_for(sub_team).token
+    old = services.calendar_feed_for(sub_team).token
     client.force_login(_user_in_role(role, team, other_team))
 
     response = client.post(url("sub_team_calendar", pk=sub_team.pk))
@@ -596,7 +596,7 @@ def test_others_cannot_give_the_feed_a_new_address(client, team, other_team, rol
 
 
 def test_an_anonymous_visitor_cannot_give_the_feed_a_new_address(client, team):
-    old = calendar.calendar_feed_for(team[0]).token
+    old = services.calendar_feed_for(team[0]).token
 
     response = client.post(url("sub_team_calendar", pk=team[0].pk))
 
@@ -609,7 +609,7 @@ def test_the_renew_service_refuses_a_member(team):
     MembershipFactory(child=user.child, sub_team=team[0])
 
     with pytest.raises(PermissionDenied):
-        calendar.calendar_feed_renew(sub_team=team[0], user=user)
+        services.calendar_feed_renew(sub_team=team[0], user=user)
 
 
 # --- Links ----------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from activities import directory, tasks
-from activities.directory import practice_bases_warn_expiring
+from activities import services, tasks
 from activities.models import (
     DiscussionTopic,
     PracticeBase,
@@ -25,6 +24,7 @@ from activities.models import (
     Programme,
     ProgrammeFigure,
 )
+from activities.services import practice_bases_warn_expiring
 from groups.models import GroupLevel, ObservationGroup, Role
 from messaging import services as outbox
 from messaging.models import Message, MessageState
@@ -336,7 +336,7 @@ def test_a_second_run_sends_nothing(office, warn):
 def test_two_runs_at_once_warn_once_the_second_waiting_for_the_first(office):
     expiring_in(10)
     writing, may_finish = threading.Event(), threading.Event()
-    queue = directory.messages_queue
+    queue = services.messages_queue
 
     def slow_queue(**kwargs):
         writing.set()
@@ -351,7 +351,7 @@ def test_two_runs_at_once_warn_once_the_second_waiting_for_the_first(office):
         finally:
             connection.close()
 
-    with patch.object(directory, "messages_queue", slow_queue):
+    with patch.object(services, "messages_queue", slow_queue):
         first, second = threading.Thread(target=run), threading.Thread(target=run)
         first.start()
         assert writing.wait(10)

@@ -184,7 +184,8 @@ def test_the_routers_moves_are_shown_as_the_systems(client, admin, pipe):
 def one_of_each(admin, pipe):
     """A stage change by a school, a membership, a paper consent and an uploaded spreadsheet
     recorded by the office, a login and a failed login."""
-    from imports.models import ImportBatch
+    from imports import services as import_services
+    from imports.kinds import IMPORTERS
     from tests.privacy.factories import child_with_guardian
 
     suggestion = pipe.draft()
@@ -193,7 +194,9 @@ def one_of_each(admin, pipe):
     with set_actor(admin):
         MembershipFactory()
         child_with_guardian(consent=True)
-        ImportBatch.upload(kind="staff", file_name="staff.csv", data=b"x", user=admin)
+        import_services.batch_upload(
+            importer=IMPORTERS["staff"], file_name="staff.csv", data=b"x", user=admin
+        )
     AccessLog.objects.create(username="egret", user_agent="test", ip_address="127.0.0.1")
     AccessFailureLog.objects.create(username="heron", user_agent="test", ip_address="127.0.0.1")
     return pipe

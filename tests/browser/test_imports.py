@@ -9,6 +9,8 @@ import xlsxwriter
 from playwright.sync_api import expect
 
 from groups.models import Organisation
+from imports import services as import_services
+from imports.kinds import IMPORTERS
 from imports.models import ImportBatch
 from tests.groups.factories import AdminFactory
 
@@ -94,11 +96,14 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_on_the_form(portal):
 
 def test_the_import_pages_pass_in_both_languages_and_on_a_phone(portal):
     admin = AdminFactory()
-    good = ImportBatch.upload(
-        kind="organisations", file_name="good.xlsx", data=organisations_xlsx(), user=admin
+    good = import_services.batch_upload(
+        importer=IMPORTERS["organisations"],
+        file_name="good.xlsx",
+        data=organisations_xlsx(),
+        user=admin,
     )
-    bad = ImportBatch.upload(
-        kind="children",
+    bad = import_services.batch_upload(
+        importer=IMPORTERS["children"],
         file_name="名单.csv",
         data="花名册编号,年龄段,学校\nHZ1,99岁,nowhere\n,6-8,\n".encode(),
         user=admin,

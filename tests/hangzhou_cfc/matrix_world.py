@@ -22,10 +22,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from activities import calendar as calendar_services
 from activities import services as activity_services
 from groups.models import ChildPersonalData, Role
-from imports.models import ImportBatch
+from imports import services as import_services
+from imports.kinds import IMPORTERS
 from privacy import services as privacy_services
 from privacy.first_notices import publish
 from privacy.models import (
@@ -346,7 +346,7 @@ def build_world() -> World:
                 f"public photo {scope}": public_photo,
                 f"child photo {scope}": child_photo,
                 f"topic {scope}": topic,
-                f"feed {scope}": calendar_services.calendar_feed_for(team),
+                f"feed {scope}": activity_services.calendar_feed_for(team),
             }
         )
 
@@ -378,8 +378,8 @@ def build_world() -> World:
     )
     world.objects["notice"] = notice
     # A spreadsheet uploaded by the office, waiting for its confirmation (imports/).
-    world.objects["import batch"] = ImportBatch.upload(
-        kind="organisations",
+    world.objects["import batch"] = import_services.batch_upload(
+        importer=IMPORTERS["organisations"],
         file_name="organisations.csv",
         data="组织代码 / code,类型 / kind,名称 / name\nmatrix-district,district,矩阵区\n".encode(),
         user=admin,

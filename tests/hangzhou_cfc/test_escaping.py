@@ -67,7 +67,8 @@ from groups.models import (
     SubTeam,
     User,
 )
-from imports.models import ImportBatch
+from imports import services as import_services
+from imports.kinds import IMPORTERS
 from privacy.models import AccessAction, AccessPurpose, Audience, PersonalDataAccess, PrivacyNotice
 from reports.exports import write_csv, write_pdf, write_xlsx
 from reports.figures import suppressed, year_figures
@@ -571,8 +572,8 @@ def build(text) -> World:
 
     w.admin = user("admin", Role.ADMIN, is_staff=True, is_superuser=True)
     w.child_user = user("child", Role.CHILD)
-    w.import_batch = ImportBatch.upload(
-        kind="organisations",
+    w.import_batch = import_services.batch_upload(
+        importer=IMPORTERS["organisations"],
         file_name=w("imports.ImportBatch.file_name"),
         data="组织代码,类型,名称\nx,district,某区\n".encode(),
         user=w.admin,

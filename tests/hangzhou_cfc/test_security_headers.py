@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
 
-from activities import calendar
+from activities import services as activity_services
 from activities.models import TrainingMaterial
 from reports.exports import FORMATS
 from reports.models import ExportState, ReportExport
@@ -375,7 +375,7 @@ def test_the_suggestions_csv_is_a_download(client, db):
 
 
 def test_the_calendar_feed_is_a_calendar(client, team):
-    feed = calendar.calendar_feed_for(team[0])
+    feed = activity_services.calendar_feed_for(team[0])
 
     served = client.get(url("sub_team_feed", token=feed.token))
 

@@ -11,6 +11,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from groups.models import Organisation, OrganisationKind, User
+from imports import selectors, services
 from imports.kinds import IMPORTERS
 from imports.models import ImportBatch
 from imports.tabular import header_text, read_table
@@ -288,3 +289,17 @@ def test_the_worker_reads_the_cell_budget_when_it_writes(
     batch = ImportBatch.objects.get()
     assert (batch.state, batch.problem) == ("pending", "refused")
     assert not Organisation.objects.exists()
+
+
+def test_the_latest_uploads_are_one_query(django_assert_num_queries):
+    admin = AdminFactory()
+    for kind in ("staff", "organisations", "children"):
+        services.batch_upload(importer=IMPORTERS[kind], file_name="f.csv", data=b"x", user=admin)
+
+    with django_assert_num_queries(1):
+        rows = selectors.recent_batches()
+
+    assert [row.title for row in rows] == [
+        IMPORTERS[kind].title for kind in ("children", "organisations", "staff")
+    ]
+    assert {row.uploaded_by for row in rows} == {admin}

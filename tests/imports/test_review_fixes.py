@@ -19,8 +19,9 @@ from groups.models import (
     Organisation,
     StaffMember,
 )
-from imports import alliance, children, organisations, staff, tasks
+from imports import alliance, children, organisations, services, staff, tasks
 from imports.base import Action
+from imports.kinds import IMPORTERS
 from imports.models import ImportBatch
 from imports.tabular import read_table
 from messaging import services as outbox
@@ -86,8 +87,8 @@ def test_a_broker_that_is_down_leaves_the_import_standing_and_its_mail_to_the_sw
     monkeypatch.setattr(outbox_tasks.send_messages, "apply_async", down)
     SchoolFactory(code="s1")
     client.force_login(AdminFactory())
-    batch = ImportBatch.upload(
-        kind="staff",
+    batch = services.batch_upload(
+        importer=IMPORTERS["staff"],
         file_name="staff.csv",
         data="电子邮箱,姓名,所属单位,角色\na@example.org,甲,s1,school\n".encode(),
         user=AdminFactory(),
@@ -222,8 +223,8 @@ def test_a_name_stored_with_two_spaces_is_not_changed_by_every_import():
 
 
 def organisations_batch(admin):
-    return ImportBatch.upload(
-        kind="organisations",
+    return services.batch_upload(
+        importer=IMPORTERS["organisations"],
         file_name="o.csv",
         data="组织代码,类型,名称\nd1,district,一区\n".encode(),
         user=admin,
@@ -284,8 +285,11 @@ def test_a_worker_that_fails_sends_the_import_back_to_its_preview(monkeypatch):
 
 def test_an_unconfirmed_file_is_forgotten_after_a_day(client):
     client.force_login(AdminFactory())
-    batch = ImportBatch.upload(
-        kind="organisations", file_name="o.csv", data=b"x,y\n1,2\n", user=AdminFactory()
+    batch = services.batch_upload(
+        importer=IMPORTERS["organisations"],
+        file_name="o.csv",
+        data=b"x,y\n1,2\n",
+        user=AdminFactory(),
     )
     ImportBatch.objects.filter(pk=batch.pk).update(uploaded_at=timezone.now() - timedelta(days=2))
     page = client.get(reverse("import_batch", args=[batch.pk]))
@@ -293,15 +297,17 @@ def test_an_unconfirmed_file_is_forgotten_after_a_day(client):
     batch.refresh_from_db()
     assert (batch.state, bytes(batch.data)) == ("discarded", b"")
 
-    other = ImportBatch.upload(kind="staff", file_name="s.csv", data=b"x", user=AdminFactory())
+    other = services.batch_upload(
+        importer=IMPORTERS["staff"], file_name="s.csv", data=b"x", user=AdminFactory()
+    )
     ImportBatch.objects.filter(pk=other.pk).update(uploaded_at=timezone.now() - timedelta(days=2))
     assert tasks.discard_stale_uploads() == 1
 
 
 def test_a_file_with_a_header_only_says_so(client):
     client.force_login(AdminFactory())
-    batch = ImportBatch.upload(
-        kind="organisations",
+    batch = services.batch_upload(
+        importer=IMPORTERS["organisations"],
         file_name="o.csv",
         data="组织代码,类型,名称\n".encode(),
         user=AdminFactory(),
@@ -341,7 +347,7 @@ def test_a_batch_the_worker_never_finished_can_be_confirmed_again_and_is_forgott
     assert "Confirm: create 1" in page and 'http-equiv="refresh"' not in page
 
     ImportBatch.objects.filter(pk=batch.pk).update(confirmed_at=timezone.now() - timedelta(days=2))
-    assert ImportBatch.discard_stale() == 1
+    assert services.batch_discard_stale() == 1
     batch.refresh_from_db()
     assert (batch.state, bytes(batch.data)) == ("discarded", b"")
 

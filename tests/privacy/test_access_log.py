@@ -1,6 +1,8 @@
 """Every view of a child's personal record is logged with its purpose, refused attempts too;
 the log is append-only (in the model, and on PostgreSQL in the database)."""
 
+from unittest.mock import patch
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import DatabaseError, connection, transaction
@@ -8,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from groups.models import ChildPersonalData
+from privacy import services
 from privacy.models import AccessAction, AccessPurpose, PersonalDataAccess
 from tests.groups.factories import (
     AdminFactory,
@@ -95,6 +98,54 @@ def test_a_correction_is_logged_as_one_and_saved(client, record):
     record.refresh_from_db()
     assert record.real_name == "欧阳雨彤"
     assert PersonalDataAccess.objects.get().action == AccessAction.CORRECT
+
+
+def test_the_correction_service_writes_the_change_and_its_log_row_together(rf, record):
+    admin = authorised_admin()
+    request = rf.post("/privacy/children/1/record/")
+    request.user = admin
+
+    services.personal_data_correct(
+        request=request,
+        record=record,
+        real_name="欧阳雨彤",
+        contact_phone="13900000000",
+        address="",
+        purpose=AccessPurpose.CORRECTION,
+        detail="家长来电",
+    )
+
+    record.refresh_from_db()
+    assert (record.real_name, record.contact_phone) == ("欧阳雨彤", "13900000000")
+    row = PersonalDataAccess.objects.get()
+    assert (row.username, row.child_id, row.action, row.purpose, row.detail, row.granted) == (
+        "office-admin",
+        record.child_id,
+        AccessAction.CORRECT,
+        AccessPurpose.CORRECTION,
+        "家长来电",
+        True,
+    )
+
+
+def test_no_correction_is_saved_when_its_log_row_cannot_be_written(rf, record):
+    request = rf.post("/privacy/children/1/record/")
+    request.user = authorised_admin()
+
+    with (
+        patch.object(services, "access_record", side_effect=DatabaseError),
+        pytest.raises(DatabaseError),
+    ):
+        services.personal_data_correct(
+            request=request,
+            record=record,
+            real_name="欧阳雨彤",
+            contact_phone="",
+            address="",
+            purpose=AccessPurpose.CORRECTION,
+        )
+
+    assert ChildPersonalData.objects.get(pk=record.pk).real_name == NAME
 
 
 @pytest.mark.parametrize(

@@ -168,7 +168,7 @@ def test_sending_an_incomplete_draft_by_its_move_is_refused_not_a_500(pipe):
 
 
 def test_a_guardians_download_lists_a_draft_without_a_focus_area(pipe):
-    from privacy.services import child_data
+    from privacy.selectors import child_data
 
     services.suggestion_create(child=pipe.child, submit=False, title="楼道灯太暗")
 
