@@ -1,6 +1,12 @@
+"""Helpers the tests of several apps share."""
+
+import io
 import time
 
 import pytest
+from django.urls import reverse
+from django.utils import translation
+from PIL import Image
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):
@@ -12,3 +18,36 @@ def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"gave up waiting after {timeout} s")
+
+
+def url(name, language="en", **kwargs):
+    """The address of a named page in a language (English unless told)."""
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
+def suggestion_form_data(pipe, **overrides):
+    """What a child types into the new suggestion form (tests/suggestions/factories.Pipeline)."""
+    return {
+        "title": "学校门口需要斑马线",
+        "noticed": "放学时车很多。",
+        "proposal": "画一条斑马线。",
+        "place": "文三街小学南门",
+        "focus_area": pipe.focus_area.pk,
+        "role": "safety_promoter",
+        **overrides,
+    }
+
+
+def photo_bytes(format="JPEG", size=(40, 30), exif=True):
+    """A small photo, with a GPS location and a camera maker in its EXIF unless told not."""
+    image = Image.new("RGB", size, "orange")
+    out = io.BytesIO()
+    kwargs = {}
+    if exif:
+        data = Image.Exif()
+        data[0x8825] = {2: (30, 15, 0), 4: (120, 10, 0)}  # GPSInfo: latitude, longitude
+        data[0x010F] = "PhoneMaker"
+        kwargs["exif"] = data
+    image.save(out, format=format, **kwargs)
+    return out.getvalue()

@@ -1,34 +1,23 @@
 """The public directory: practice bases (with the expiry warning to the office), programmes
-and brands, discussion topics; and the demo figures behind them."""
+and brands, discussion topics (the demo's figures are in test_demo.py)."""
 
 import threading
-from datetime import date, timedelta
-from io import StringIO
+from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from activities import services, tasks
-from activities.models import (
-    DiscussionTopic,
-    PracticeBase,
-    PracticeBaseKind,
-    PracticeBaseYear,
-    Programme,
-    ProgrammeFigure,
-)
+from activities.models import PracticeBaseKind, PracticeBaseYear
 from activities.services import practice_bases_warn_expiring
-from groups.models import GroupLevel, ObservationGroup, Role
+from groups.models import Role
 from messaging import services as outbox
 from messaging.models import Message, MessageState
-from suggestions.models import Suggestion
 from tests.activities.factories import (
     BusinessFactory,
     CommunityGroupFactory,
@@ -675,61 +664,6 @@ def test_the_topic_list_takes_the_same_number_of_queries_for_any_number_of_topic
         response = client.get(url("topic_list"))
 
     assert response.status_code == 200
-
-
-# --- The demo --------------------------------------------------------------------------------
-
-
-def test_the_demo_has_100_bases_65000_at_emergency_safety_venues_33_topics_and_412_books():
-    call_command("seed_demo", stdout=StringIO())
-
-    this_year = PracticeBaseYear.objects.filter(year=2026)
-    yangliu = ObservationGroup.objects.get(
-        level=GroupLevel.ALLIANCE_MEMBER, organisation__code="yangliujun"
-    )
-    yangliu_suggestions = Suggestion.objects.filter(group=yangliu)
-    assert PracticeBase.objects.count() == 100
-    assert this_year.count() == 100
-    assert this_year.filter(base__kind=PracticeBaseKind.EMERGENCY_SAFETY).aggregate(
-        n=Sum("participants")
-    ) == {"n": 65_000}
-    assert DiscussionTopic.objects.filter(group=yangliu).count() == 33
-    assert set(DiscussionTopic.objects.values_list("partner__code", flat=True).distinct()) == {
-        "zju",
-        "zjut",
-        "hznu",
-        "bus-group",
-    }
-    assert yangliu_suggestions.count() == 12
-    assert not yangliu_suggestions.annotate(topics=Count("discussion_topics")).filter(topics=0)
-    books = ProgrammeFigure.objects.get(programme__code="shared-reading", name_en="books donated")
-    assert books.value == 412
-    assert Programme.objects.get(code="uniform-recycling").part_of.code == "talking-with-principal"
-    assert Programme.objects.get(code="baozhi-journalists").run_by.code == "baochu"
-
-    call_command("seed_demo", stdout=StringIO())
-
-    assert PracticeBase.objects.count() == 100
-    assert DiscussionTopic.objects.count() == 33
-
-
-def test_the_demo_bases_include_a_few_expiring_soon_and_one_expired_at_the_end_of_2026():
-    call_command("seed_demo", stdout=StringIO())
-    end_of_november = date(2026, 11, 28)
-
-    expired = PracticeBase.objects.filter(expires_on__lt=end_of_november).count()
-    soon = PracticeBase.objects.filter(
-        expires_on__gte=end_of_november,
-        expires_on__lte=end_of_november + timedelta(days=60),
-    ).count()
-
-    assert expired == 1
-    assert 2 <= soon <= 5
-    assert set(PracticeBase.objects.values_list("certified_on__year", flat=True)) <= {
-        2024,
-        2025,
-        2026,
-    }
 
 
 def test_in_january_the_directory_shows_last_years_counts(client):

@@ -1,12 +1,22 @@
-"""Playwright against pytest-django's live server, in Debian's chromium (never a downloaded one)."""
+"""Playwright against a live server, in Debian's chromium (never a downloaded one).
 
+A test that writes asks for `portal`: it starts from an empty database, flushed after it, as
+every transactional test. A test that only reads the demo asks for `read_only_demo`: the demo is
+seeded once (seeding is the slow part) and kept for the module's next read-only tests, then
+flushed when the module ends. The two may share a module in any order: `portal` flushes a demo
+left by a read-only test before its test starts.
+"""
+
+import os
 import shutil
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.test import Client
+from pytest_django.live_server_helper import LiveServer
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 800}
@@ -95,6 +105,80 @@ class Portal:
         return found
 
 
+@pytest.fixture(scope="session")
+def _test_database(django_db_setup, django_db_blocker):
+    """The test database, also in a run whose only tests are read-only browser tests:
+    pytest-django makes it only when a collected test asks for it (by the django_db marker or
+    the `db`, `transactional_db` or `live_server` fixture)."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        yield
+        return
+    with django_db_blocker.unblock():
+        made = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(made, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def portal_server(request, _test_database):
+    """pytest-django's live server, started here rather than by its `live_server` fixture: a
+    test that asks for that one (even through another fixture) always gets a transactional
+    database, flushed after it, and the read-only tests keep theirs."""
+    server = LiveServer(
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    yield server
+    server.stop()
+
+
+class _Demo:
+    """Whether the demo is in the database, committed, for the read-only tests."""
+
+    seeded = False
+
+
+def _flush():
+    """What a transactional test does after itself: empty every table."""
+    call_command("flush", verbosity=0, interactive=False)
+    _Demo.seeded = False
+
+
 @pytest.fixture
-def portal(page, live_server, transactional_db):
-    return Portal(page, live_server.url)
+def portal(page, portal_server, transactional_db):
+    """A browser on the live server, for a test that writes: the database is empty at its start
+    and flushed after it."""
+    if _Demo.seeded:
+        _flush()
+    return Portal(page, portal_server.url)
+
+
+@pytest.fixture(scope="module")
+def _demo_flushed_after_the_module(_test_database, django_db_blocker):
+    yield
+    if _Demo.seeded:
+        with django_db_blocker.unblock():
+            _flush()
+
+
+@pytest.fixture
+def read_only_demo(page, portal_server, _demo_flushed_after_the_module, django_db_blocker):
+    """A browser on the live server with the demo seeded, for a test that only reads the demo.
+
+    The demo is seeded by the first such test and kept for the module's next ones (what their
+    page views write, such as sessions and last logins, stays, as on any server). Not for a test
+    that changes what another test's assertions read: that one asks for `portal`."""
+    with django_db_blocker.unblock():
+        if not _Demo.seeded:
+            try:
+                call_command("seed_demo", verbosity=0)
+            except BaseException:
+                _flush()  # half a demo is no demo
+                raise
+            _Demo.seeded = True
+        yield Portal(page, portal_server.url)

@@ -2,7 +2,6 @@
 Swagger UI still draw, and axe still runs."""
 
 import pytest
-from django.core.management import call_command
 from django_celery_beat.models import CrontabSchedule
 from playwright.sync_api import expect
 
@@ -64,9 +63,8 @@ class Watched:
 
 
 @pytest.fixture
-def watched(portal):
-    call_command("seed_demo")
-    return Watched(portal)
+def watched(read_only_demo):
+    return Watched(read_only_demo)
 
 
 def test_the_public_pages_and_their_charts_work_under_the_policy(watched):

@@ -1,7 +1,6 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -13,9 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo(portal):
-    call_command("seed_demo")
-    return portal
+def demo(read_only_demo):
+    return read_only_demo
 
 
 def _pages():

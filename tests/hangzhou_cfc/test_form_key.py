@@ -11,16 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.client import encode_multipart
-from django.urls import reverse
-from django.utils import translation
 
 from hangzhou_cfc.models import IdempotentRequest
 from suggestions import services as suggestion_services
 from suggestions.models import StageChange, Suggestion
 from suggestions.services import suggestion_transition
 from tests.groups.factories import PASSWORD, ChildUserFactory, MembershipFactory
+from tests.helpers import photo_bytes, suggestion_form_data, url
 from tests.suggestions.factories import Pipeline, route_pending
-from tests.suggestions.test_views import photo_bytes
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 POST_FORM = re.compile(r"<form\b[^>]*\bmethod=[\"']?post\b.*?</form>", re.I | re.S)
@@ -52,26 +50,13 @@ def pipe():
     return Pipeline()
 
 
-def url(name, **kwargs):
-    with translation.override("en"):
-        return reverse(name, kwargs=kwargs)
-
-
 def keys_in(response) -> list[str]:
     return KEY.findall(response.content.decode())
 
 
 def form_data(pipe, **overrides):
-    return {
-        "title": "学校门口需要斑马线",
-        "noticed": "放学时车很多。",
-        "proposal": "画一条斑马线。",
-        "place": "文三街小学南门",
-        "focus_area": pipe.focus_area.pk,
-        "role": "safety_promoter",
-        "submit": "1",
-        **overrides,
-    }
+    """The new suggestion form, sent with its Send button."""
+    return suggestion_form_data(pipe, submit="1", **overrides)
 
 
 def new_form_key(client) -> str:

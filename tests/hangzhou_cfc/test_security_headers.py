@@ -26,8 +26,8 @@ from reports.models import ExportState, ReportExport
 from suggestions.models import Suggestion
 from tests.activities.test_activities import log
 from tests.groups.factories import AdminFactory, MentorFactory, sub_team_with_members
+from tests.helpers import suggestion_form_data
 from tests.suggestions.factories import Pipeline
-from tests.suggestions.test_views import form_data
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # Types a browser would render as a page (and so run script in) if it were told to.
@@ -252,7 +252,7 @@ def test_a_suggestion_photo_is_served_as_the_image_it_was_re_encoded_to(client, 
     pipe = Pipeline()
     client.force_login(pipe.child_user)
     upload = SimpleUploadedFile("photo.png", image_bytes("PNG"), content_type="image/png")
-    client.post(url("suggestion_new"), {**form_data(pipe), "photo": upload, "save": "1"})
+    client.post(url("suggestion_new"), {**suggestion_form_data(pipe), "photo": upload, "save": "1"})
 
     served = client.get(url("suggestion_photo", pk=Suggestion.objects.get().pk))
 
@@ -268,7 +268,9 @@ def test_a_suggestion_photo_named_or_made_as_a_page_is_refused(client, media, db
     client.force_login(pipe.child_user)
     upload = SimpleUploadedFile(name, content, content_type="text/html")
 
-    response = client.post(url("suggestion_new"), {**form_data(pipe), "photo": upload, "save": "1"})
+    response = client.post(
+        url("suggestion_new"), {**suggestion_form_data(pipe), "photo": upload, "save": "1"}
+    )
 
     assert response.status_code == 200
     assert not Suggestion.objects.exists()

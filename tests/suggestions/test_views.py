@@ -4,12 +4,13 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from suggestions.models import StageChange, Suggestion
 from suggestions.services import suggestion_transition
 from suggestions.workflow import State
+from tests.helpers import photo_bytes, suggestion_form_data, url
 from tests.suggestions.factories import Pipeline, SuggestionFactory, route_pending
 
 pytestmark = pytest.mark.django_db
@@ -20,42 +21,12 @@ def pipe():
     return Pipeline()
 
 
-def url(name, language="en", **kwargs):
-    with translation.override(language):
-        return reverse(name, kwargs=kwargs)
-
-
-def form_data(pipe, **overrides):
-    return {
-        "title": "学校门口需要斑马线",
-        "noticed": "放学时车很多。",
-        "proposal": "画一条斑马线。",
-        "place": "文三街小学南门",
-        "focus_area": pipe.focus_area.pk,
-        "role": "safety_promoter",
-        **overrides,
-    }
-
-
-def photo_bytes(format="JPEG", size=(40, 30), exif=True):
-    image = Image.new("RGB", size, "orange")
-    out = io.BytesIO()
-    kwargs = {}
-    if exif:
-        data = Image.Exif()
-        data[0x8825] = {2: (30, 15, 0), 4: (120, 10, 0)}  # GPSInfo: latitude, longitude
-        data[0x010F] = "PhoneMaker"
-        kwargs["exif"] = data
-    image.save(out, format=format, **kwargs)
-    return out.getvalue()
-
-
 def test_a_child_saves_a_draft_then_sends_it_and_it_reaches_the_school(
     client, pipe, django_capture_on_commit_callbacks
 ):
     client.force_login(pipe.child_user)
 
-    response = client.post(url("suggestion_new"), {**form_data(pipe), "save": "1"})
+    response = client.post(url("suggestion_new"), {**suggestion_form_data(pipe), "save": "1"})
     suggestion = Suggestion.objects.get()
     assert response.status_code == 302
     assert suggestion.state == State.DRAFT
@@ -63,7 +34,7 @@ def test_a_child_saves_a_draft_then_sends_it_and_it_reaches_the_school(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             url("suggestion_edit", pk=suggestion.pk),
-            {**form_data(pipe), "submit": "1", "version": suggestion.version},
+            {**suggestion_form_data(pipe), "submit": "1", "version": suggestion.version},
         )
 
     suggestion.refresh_from_db()
@@ -87,7 +58,9 @@ def test_bad_input_on_the_childs_form_is_explained_and_what_was_typed_is_kept(
 ):
     client.force_login(pipe.child_user)
 
-    response = client.post(url("suggestion_new"), {**form_data(pipe, **overrides), "submit": "1"})
+    response = client.post(
+        url("suggestion_new"), {**suggestion_form_data(pipe, **overrides), "submit": "1"}
+    )
 
     assert response.status_code == 200
     assert message in response.text
@@ -99,7 +72,7 @@ def test_the_form_speaks_chinese_by_default(client, pipe):
     client.force_login(pipe.child_user)
 
     response = client.post(
-        url("suggestion_new", "zh-hans"), {**form_data(pipe, title=""), "submit": "1"}
+        url("suggestion_new", "zh-hans"), {**suggestion_form_data(pipe, title=""), "submit": "1"}
     )
 
     assert "该字段是必填项。" in response.text
@@ -109,7 +82,9 @@ def test_a_file_that_is_not_an_image_is_refused(client, pipe):
     client.force_login(pipe.child_user)
     fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
 
-    response = client.post(url("suggestion_new"), {**form_data(pipe), "photo": fake, "submit": "1"})
+    response = client.post(
+        url("suggestion_new"), {**suggestion_form_data(pipe), "photo": fake, "submit": "1"}
+    )
 
     assert response.status_code == 200
     assert "This file is not a photo" in response.text or "Upload a valid image" in response.text
@@ -121,7 +96,9 @@ def test_a_photo_too_big_is_refused_with_the_limit(client, pipe, settings):
     client.force_login(pipe.child_user)
     big = SimpleUploadedFile("p.jpg", photo_bytes(size=(400, 400)), content_type="image/jpeg")
 
-    response = client.post(url("suggestion_new"), {**form_data(pipe), "photo": big, "submit": "1"})
+    response = client.post(
+        url("suggestion_new"), {**suggestion_form_data(pipe), "photo": big, "submit": "1"}
+    )
 
     assert "The photo is too big" in response.text
     assert not Suggestion.objects.exists()
@@ -135,7 +112,7 @@ def test_a_photo_is_kept_without_its_location_and_only_shown_to_those_who_may_se
     upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
     assert Image.open(io.BytesIO(photo_bytes())).getexif(), "the test photo has EXIF"
 
-    client.post(url("suggestion_new"), {**form_data(pipe), "photo": upload, "save": "1"})
+    client.post(url("suggestion_new"), {**suggestion_form_data(pipe), "photo": upload, "save": "1"})
 
     suggestion = Suggestion.objects.get()
     stored = Image.open(suggestion.photo.path)
