@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
+from hangzhou_cfc.effects import after_commit, task_send
 from messaging.models import Message
 from messaging.services import messages_queue
 
@@ -61,17 +61,14 @@ def batch_confirm(*, batch_id, user) -> ImportBatch:
     batch.problem = ImportBatch.Problem.NONE
     batch.save(update_fields=["state", "confirmed_by", "confirmed_at", "problem"])
     logger.info("import %s confirmed by user %s", batch.pk, user.pk)
-    transaction.on_commit(lambda: _queue(batch.pk), robust=True)
+    after_commit(_queue, batch.pk)
     return batch
 
 
 def _queue(batch_id):
     from .tasks import batch_apply
 
-    try:
-        batch_apply.apply_async(args=(batch_id,), retry=False)
-    except (OperationalError, OSError):
-        logger.warning("import %s not queued: the broker is unreachable", batch_id, exc_info=True)
+    if not task_send(batch_apply, batch_id):
         _back_to_preview(batch_id, ImportBatch.Problem.WORKER_UNREACHABLE)
 
 

@@ -1,0 +1,49 @@
+"""What the apps do beyond their own rows, the same way in each: tasks handed to the broker
+after the commit.
+
+A broker that is away never fails the request whose write is committed: the task is not sent,
+a warning names it (never its arguments), and the caller's outbox, sweeper or state takes up
+the work (messaging's sweeper, the routing sweeper, an import back at its preview, an export
+marked failed, the nightly deletion sweep).
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def after_commit(func: Callable[..., object], /, *args, **kwargs) -> None:
+    """Call func(*args, **kwargs) once the transaction commits (at once outside one).
+
+    Robust: what it raises is logged by Django, never raised into a request whose write is
+    already committed."""
+    transaction.on_commit(lambda: func(*args, **kwargs), robust=True)
+
+
+def task_send(task, *args) -> bool:
+    """Hand a task to the broker now; False, with a warning, if the broker cannot be reached."""
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # kombu raises the transport's own errors: any of them means "away"
+        logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
+        return False
+    return True
+
+
+def task_send_in_chunks(task, ids: Sequence[int], *args, chunk: int) -> bool:
+    """task_send(task, ids_chunk, *args) for every `chunk` ids: a long list is worked by several
+    short tasks. Stops at the first chunk the broker does not take (the next would wait for it
+    as long, and fail as well)."""
+    for start in range(0, len(ids), chunk):
+        if not task_send(task, list(ids[start : start + chunk]), *args):
+            logger.warning("%d of %d ids left unsent", len(ids) - start, len(ids))
+            return False
+    return True
+
+
+def task_send_after_commit(task, *args) -> None:
+    """task_send once the transaction commits."""
+    after_commit(task_send, task, *args)
