@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from groups.models import GroupLevel, ObservationGroup, SubTeam, User
+from hangzhou_cfc.effects import portal_url
 
 from .models import Activity, CalendarFeed, TrainingSession, new_feed_token
 
@@ -193,10 +193,6 @@ def calendar_feed_renew(*, sub_team: SubTeam, user: User) -> CalendarFeed:
 # --- The .ics feed -----------------------------------------------------------------------------
 
 
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
-
-
 def _activity_event(activity: Activity, stamp: datetime) -> Event:
     event = Event.new(
         uid=f"activity-{activity.pk}@{UID_DOMAIN}",
@@ -205,7 +201,7 @@ def _activity_event(activity: Activity, stamp: datetime) -> Event:
         end=activity.ends_at.astimezone(UTC),
         summary=activity.title,
         description=f"{activity.get_kind_display()} · {activity.group}",
-        url=_absolute(reverse("activity_detail", kwargs={"pk": activity.pk})),
+        url=portal_url(reverse("activity_detail", kwargs={"pk": activity.pk})),
     )
     if activity.where:
         event.add("location", activity.where)
@@ -220,7 +216,7 @@ def _session_event(session: TrainingSession, sub_team: SubTeam, stamp: datetime)
         end=session.held_on + timedelta(days=1),
         summary=_("Training: %(topic)s") % {"topic": session.topic},
         description=_("Training session of %(sub_team)s") % {"sub_team": sub_team},
-        url=_absolute(reverse("sub_team_training", kwargs={"pk": sub_team.pk})),
+        url=portal_url(reverse("sub_team_training", kwargs={"pk": sub_team.pk})),
     )
 
 

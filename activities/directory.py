@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from groups.models import ObservationGroup, Organisation, OrganisationKind, Role, User
+from hangzhou_cfc.effects import portal_url
 from messaging.services import messages_queue
 from suggestions.models import StateChoices, Suggestion
 
@@ -195,7 +196,7 @@ def _expiry_message(bases: list[PracticeBase], today: date) -> tuple[str, str]:
                 "date": base.expires_on.isoformat(),
             }
         )
-    link = settings.PORTAL_BASE_URL + reverse("practice_base_list")
+    link = portal_url(reverse("practice_base_list"))
     body = "\n\n".join(
         [
             _(

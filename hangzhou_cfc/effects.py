@@ -1,5 +1,5 @@
 """What the apps do beyond their own rows, the same way in each: tasks handed to the broker
-after the commit.
+after the commit, and links to the portal in what is read away from it (e-mails, calendars).
 
 A broker that is away never fails the request whose write is committed: the task is not sent,
 a warning names it (never its arguments), and the caller's outbox, sweeper or state takes up
@@ -10,6 +10,7 @@ marked failed, the nightly deletion sweep).
 import logging
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -47,3 +48,14 @@ def task_send_in_chunks(task, ids: Sequence[int], *args, chunk: int) -> bool:
 def task_send_after_commit(task, *args) -> None:
     """task_send once the transaction commits."""
     after_commit(task_send, task, *args)
+
+
+def portal_url(path: str = "") -> str:
+    """PORTAL_BASE_URL joined with a path (from reverse()): a link that works where no request
+    says which address the portal has, and that never names the Host a request came with."""
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def portal_host() -> str:
+    """The host name of PORTAL_BASE_URL, without scheme, port or path."""
+    return settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]

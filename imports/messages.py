@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from groups.models import StaffMember
+from hangzhou_cfc.effects import portal_url
 from messaging.services import template
 
 SET_PASSWORD = "imports.set_password"  # noqa: S105  (a template's name)
@@ -27,7 +28,7 @@ def set_password_link(user):
     token = default_token_generator.make_token(user)
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse("password_reset_confirm", args=[uid, token])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return portal_url(path)
 
 
 @template(SET_PASSWORD)

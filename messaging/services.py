@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from hangzhou_cfc.effects import after_commit, task_send_in_chunks
+from hangzhou_cfc.effects import after_commit, portal_host, task_send_in_chunks
 
 from .models import Channel, Message, MessageState
 
@@ -178,7 +178,7 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
             _done(message, MessageState.SKIPPED, "attempts")
             return "skipped"
         subject, body = rendered
-        domain = settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        domain = portal_host()
         email = EmailMessage(
             subject,
             body,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hangzhou_cfc.effects import portal_url
 from messaging.services import template
 
 from .models import ConsentRequest
@@ -54,7 +55,7 @@ def consent_request(message):
         path = reverse("consent_by_link", args=[token])
     context = {
         "child": child.pseudonym,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
+        "link": portal_url(path),
         "days": days,
     }
     parts = []

@@ -50,3 +50,17 @@ def test_a_long_list_goes_in_chunks_and_stops_at_the_first_one_not_taken(down_fr
     assert all_sent is (down_from is None)
     assert [args[0] for args in task.sent] == sent
     assert {args[1] for args in task.sent} == {"by"}
+
+
+@pytest.mark.parametrize("base", ["https://portal.example.cn", "https://portal.example.cn/"])
+def test_a_link_to_the_portal_has_one_slash_between_its_address_and_the_path(settings, base):
+    settings.PORTAL_BASE_URL = base
+
+    assert effects.portal_url("/suggestions/7/") == "https://portal.example.cn/suggestions/7/"
+    assert effects.portal_url() == "https://portal.example.cn"
+
+
+def test_the_portals_host_is_its_address_without_scheme_port_or_path(settings):
+    settings.PORTAL_BASE_URL = "https://portal.example.cn:8443/cfc/"
+
+    assert effects.portal_host() == "portal.example.cn"
