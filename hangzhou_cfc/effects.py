@@ -1,5 +1,6 @@
 """What the apps do beyond their own rows, the same way in each: tasks handed to the broker
-after the commit, and links to the portal in what is read away from it (e-mails, calendars).
+after the commit, links to the portal in what is read away from it (e-mails, calendars), and
+e-mails written in both languages.
 
 A broker that is away never fails the request whose write is committed: the task is not sent,
 a warning names it (never its arguments), and the caller's outbox, sweeper or state takes up
@@ -9,9 +10,12 @@ marked failed, the nightly deletion sweep).
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +63,21 @@ def portal_url(path: str = "") -> str:
 def portal_host() -> str:
     """The host name of PORTAL_BASE_URL, without scheme, port or path."""
     return settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+
+
+def bilingual_mail(
+    template_name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], subject
+) -> tuple[str, str]:
+    """(subject, body) of an e-mail to someone whose language the portal does not know: the body
+    in Chinese, then in English; the subject (a lazy string) in the portal's default language.
+
+    `context` is a dict, or a function that makes it again in each language (for labels that
+    are translated)."""
+    parts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            parts.append(
+                render_to_string(template_name, context() if callable(context) else context)
+            )
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(subject), "\n\n".join(parts)
