@@ -249,6 +249,15 @@ def _deletion_schedule(child, guardian_user, reason):
     return request
 
 
+def deletion_request_carry_out(*, request_id):
+    """Carry out a guardian's deletion request at once (the worker, after the commit). A request
+    done meanwhile (by the nightly sweep, or a redelivered task) is left alone: False."""
+    request = DeletionRequest.objects.filter(pk=request_id, done_at=None).first()
+    if request is None:
+        return False
+    return child_anonymise(child_id=request.child_id)
+
+
 # --- Retention and deletion -----------------------------------------------------------------
 
 
