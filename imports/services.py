@@ -9,13 +9,16 @@ import logging
 
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from groups.models import Guardianship
 from hangzhou_cfc.effects import after_commit, task_send
 from messaging.models import Message
 from messaging.services import messages_queue
+from privacy.models import ConsentRequest
 
 from .base import Action, ImportRefused
 from .kinds import IMPORTERS
@@ -119,6 +122,35 @@ def batch_apply(batch_id) -> ImportBatch | None:
     except Exception:
         _back_to_preview(batch_id, ImportBatch.Problem.FAILED)
         raise
+
+
+def consent_requests_send(*, guardianship_ids, sent_by_id) -> int:
+    """Send the consent request of each guardianship an import created (privacy.services).
+    Returns how many were sent.
+
+    Run twice (a redelivered task), it sends nothing new: a guardianship with a link still open
+    is left alone."""
+    from privacy.services import consent_request_send
+
+    sent_by = get_user_model().objects.filter(pk=sent_by_id).first()
+    sent = 0
+    open_link = ConsentRequest.objects.filter(
+        guardianship=OuterRef("pk"), used_at=None, expires_at__gt=timezone.now()
+    )
+    waiting = Guardianship.objects.filter(pk__in=guardianship_ids).exclude(Exists(open_link))
+    for guardianship in waiting:
+        try:
+            consent_request_send(guardianship=guardianship, sent_by=sent_by)
+        except ValidationError:
+            logger.warning("consent request for guardianship %s not sent", guardianship.pk)
+            continue
+        sent += 1
+    return sent
+
+
+def batches_discard_stale() -> int:
+    """Forget the files of previews not confirmed within a day."""
+    return ImportBatch.discard_stale()
 
 
 @transaction.atomic
