@@ -10,7 +10,6 @@ and nothing about the children: no name, no pseudonym, no attendance, no report,
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from groups.models import GroupLevel, ObservationGroup, SubTeam
+from hangzhou_cfc.effects import portal_url
 
 from .models import Activity, TrainingSession
 
@@ -165,10 +165,6 @@ def calendar_of_group(
 # --- The .ics feed -----------------------------------------------------------------------------
 
 
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
-
-
 def _activity_event(activity: Activity, stamp: datetime) -> Event:
     event = Event.new(
         uid=f"activity-{activity.pk}@{UID_DOMAIN}",
@@ -177,7 +173,7 @@ def _activity_event(activity: Activity, stamp: datetime) -> Event:
         end=activity.ends_at.astimezone(UTC),
         summary=activity.title,
         description=f"{activity.get_kind_display()} · {activity.group}",
-        url=_absolute(reverse("activity_detail", kwargs={"pk": activity.pk})),
+        url=portal_url(reverse("activity_detail", kwargs={"pk": activity.pk})),
     )
     if activity.where:
         event.add("location", activity.where)
@@ -192,7 +188,7 @@ def _session_event(session: TrainingSession, sub_team: SubTeam, stamp: datetime)
         end=session.held_on + timedelta(days=1),
         summary=_("Training: %(topic)s") % {"topic": session.topic},
         description=_("Training session of %(sub_team)s") % {"sub_team": sub_team},
-        url=_absolute(reverse("sub_team_training", kwargs={"pk": sub_team.pk})),
+        url=portal_url(reverse("sub_team_training", kwargs={"pk": sub_team.pk})),
     )
 
 

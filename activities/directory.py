@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import django_filters
-from django.conf import settings
 from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from groups.models import ObservationGroup, Organisation, OrganisationKind
+from hangzhou_cfc.effects import portal_url
 from suggestions.models import StateChoices, Suggestion
 
 from .models import (
@@ -184,7 +184,7 @@ def _expiry_message(bases: list[PracticeBase], today: date) -> tuple[str, str]:
                 "date": base.expires_on.isoformat(),
             }
         )
-    link = settings.PORTAL_BASE_URL + reverse("practice_base_list")
+    link = portal_url(reverse("practice_base_list"))
     body = "\n\n".join(
         [
             _(

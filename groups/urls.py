@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from hangzhou_cfc.effects import portal_url
 
 from . import views
 from .forms import SetPasswordLinkForm
@@ -34,7 +35,7 @@ urlpatterns = [
             form_class=SetPasswordLinkForm,
             email_template_name="registration/password_reset_email.txt",
             # The link names the portal's own address, never the Host the request came with.
-            extra_email_context={"portal": settings.PORTAL_BASE_URL.rstrip("/")},
+            extra_email_context={"portal": portal_url()},
             subject_template_name="registration/password_reset_subject.txt",
         ),
         name="password_reset",

@@ -29,7 +29,6 @@ from django.core.validators import validate_email
 from django.db import DataError, IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError
 
 from .tabular import FULL_WIDTH, Column, Limits, Table, clean, read_table
 
@@ -139,17 +138,6 @@ def email_problem(text):
 
 
 MAIL_CHUNK = 200  # ids per task: a roster of thousands is mailed by many short tasks
-
-
-def send_in_chunks(task, ids, *args):
-    """Queue `task(ids_chunk, *args)` for every MAIL_CHUNK ids (called after the commit). If
-    the broker cannot be reached the import stands and the request does not fail: it is
-    logged, and the mail can be sent again (the consent link from the child's privacy page)."""
-    for start in range(0, len(ids), MAIL_CHUNK):
-        try:
-            task.apply_async(args=(ids[start : start + MAIL_CHUNK], *args), retry=False)
-        except (OperationalError, OSError):
-            logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
 
 
 class Names:

@@ -18,7 +18,6 @@ import secrets
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +31,9 @@ from groups.models import (
     OrganisationKind,
     Role,
 )
+from hangzhou_cfc.effects import after_commit, task_send_in_chunks
 
+from . import base
 from .base import (
     SLUG,
     Action,
@@ -41,7 +42,6 @@ from .base import (
     choice_names,
     email_problem,
     parse_date,
-    send_in_chunks,
 )
 from .tabular import Column
 
@@ -442,8 +442,10 @@ def _send_consent_requests(links, user):
         from .tasks import consent_requests_send
 
         sent_by = user.pk if user is not None else None
-        transaction.on_commit(
-            lambda: send_in_chunks(consent_requests_send, ids, sent_by), robust=True
+        # If the broker is away, the import stands and the mail can be sent again (the consent
+        # link from the child's privacy page).
+        after_commit(
+            task_send_in_chunks, consent_requests_send, ids, sent_by, chunk=base.MAIL_CHUNK
         )
 
 

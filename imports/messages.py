@@ -9,14 +9,14 @@ passed to a task.
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from groups.models import StaffMember
+from hangzhou_cfc.effects import bilingual_mail, portal_url
 from messaging.services import template
 
 SET_PASSWORD = "imports.set_password"  # noqa: S105  (a template's name)
@@ -27,7 +27,7 @@ def set_password_link(user):
     token = default_token_generator.make_token(user)
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse("password_reset_confirm", args=[uid, token])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return portal_url(path)
 
 
 @template(SET_PASSWORD)
@@ -41,17 +41,14 @@ def set_password(message):
     if member is None or user.has_usable_password():
         return None
     link = set_password_link(user)  # one link for both languages
-    parts = []
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            context = {
-                "role": user.get_role_display(),
-                "organisation": str(member.organisation),
-                "username": user.username,
-                "link": link,
-                "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
-            }
-            parts.append(render_to_string("imports/email/set_password.txt", context))
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Your login at the children's observation group portal")
-    return subject, "\n\n".join(parts)
+    return bilingual_mail(
+        "imports/email/set_password.txt",
+        lambda: {
+            "role": user.get_role_display(),
+            "organisation": str(member.organisation),
+            "username": user.username,
+            "link": link,
+            "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        },
+        gettext_lazy("Your login at the children's observation group portal"),
+    )

@@ -10,15 +10,17 @@ import logging
 
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from groups.fields import _fernet
-from groups.models import User
+from groups.models import Guardianship, User
+from hangzhou_cfc.effects import after_commit, task_send
 from messaging.models import Message
 from messaging.services import messages_queue
+from privacy.models import ConsentRequest
 
 from .base import Action, Importer, ImportRefused
 from .kinds import IMPORTERS
@@ -84,17 +86,14 @@ def batch_confirm(*, batch_id, user) -> ImportBatch:
     batch.problem = ImportBatch.Problem.NONE
     batch.save(update_fields=["state", "confirmed_by", "confirmed_at", "problem"])
     logger.info("import %s confirmed by user %s", batch.pk, user.pk)
-    transaction.on_commit(lambda: _queue(batch.pk), robust=True)
+    after_commit(_queue, batch.pk)
     return batch
 
 
 def _queue(batch_id):
     from .tasks import batch_apply
 
-    try:
-        batch_apply.apply_async(args=(batch_id,), retry=False)
-    except (OperationalError, OSError):
-        logger.warning("import %s not queued: the broker is unreachable", batch_id, exc_info=True)
+    if not task_send(batch_apply, batch_id):
         _back_to_preview(batch_id, ImportBatch.Problem.WORKER_UNREACHABLE)
 
 
@@ -145,6 +144,30 @@ def batch_apply(batch_id) -> ImportBatch | None:
     except Exception:
         _back_to_preview(batch_id, ImportBatch.Problem.FAILED)
         raise
+
+
+def consent_requests_send(*, guardianship_ids, sent_by_id) -> int:
+    """Send the consent request of each guardianship an import created (privacy.services).
+    Returns how many were sent.
+
+    Run twice (a redelivered task), it sends nothing new: a guardianship with a link still open
+    is left alone."""
+    from privacy.services import consent_request_send
+
+    sent_by = get_user_model().objects.filter(pk=sent_by_id).first()
+    sent = 0
+    open_link = ConsentRequest.objects.filter(
+        guardianship=OuterRef("pk"), used_at=None, expires_at__gt=timezone.now()
+    )
+    waiting = Guardianship.objects.filter(pk__in=guardianship_ids).exclude(Exists(open_link))
+    for guardianship in waiting:
+        try:
+            consent_request_send(guardianship=guardianship, sent_by=sent_by)
+        except ValidationError:
+            logger.warning("consent request for guardianship %s not sent", guardianship.pk)
+            continue
+        sent += 1
+    return sent
 
 
 @transaction.atomic

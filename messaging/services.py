@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from hangzhou_cfc.effects import after_commit, portal_host, task_send_in_chunks
+
 from .models import Channel, Message, MessageState
 
 logger = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ def _queued(messages: list[Message]) -> list[Message]:
         message.queued_at = now
     Message.objects.bulk_create(messages)
     ids = [message.pk for message in messages]
-    transaction.on_commit(lambda: messages_send_later(ids), robust=True)
+    after_commit(messages_send_later, ids)
     return messages
 
 
@@ -112,15 +114,7 @@ def messages_send_later(ids: list[int]) -> bool:
     sweeper sends them."""
     from .tasks import send_messages
 
-    for start in range(0, len(ids), SEND_CHUNK):
-        try:
-            send_messages.apply_async(args=[ids[start : start + SEND_CHUNK]], retry=False)
-        except Exception:
-            logger.warning(
-                "%d messages left for the sweeper: the broker is unreachable", len(ids) - start
-            )
-            return False
-    return True
+    return task_send_in_chunks(send_messages, ids, chunk=SEND_CHUNK)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -184,7 +178,7 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
             _done(message, MessageState.SKIPPED, "attempts")
             return "skipped"
         subject, body = rendered
-        domain = settings.PORTAL_BASE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        domain = portal_host()
         email = EmailMessage(
             subject,
             body,

@@ -3,11 +3,11 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from hangzhou_cfc.effects import bilingual_mail, portal_url
 from messaging.services import template
 
 from .models import ConsentRequest
@@ -54,13 +54,11 @@ def consent_request(message):
         path = reverse("consent_by_link", args=[token])
     context = {
         "child": child.pseudonym,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
+        "link": portal_url(path),
         "days": days,
     }
-    parts = []
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            parts.append(render_to_string("privacy/email/consent_request.txt", context))
-    with translation.override("zh-hans"):
-        subject = _("Consent for your child's account at the children's observation group")
-    return subject, "\n\n".join(parts)
+    return bilingual_mail(
+        "privacy/email/consent_request.txt",
+        context,
+        gettext_lazy("Consent for your child's account at the children's observation group"),
+    )

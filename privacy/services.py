@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Child, ChildPersonalData, Guardianship, Membership, User
+from hangzhou_cfc.effects import task_send_after_commit
 from messaging.services import message_queue
 
 from .messages import CONSENT_REQUEST
@@ -276,18 +277,17 @@ def _deletion_schedule(child, guardian_user, reason):
         child.user.save(update_fields=["is_active"])
     from .tasks import deletion_request_carry_out
 
-    request_id = request.pk
-    transaction.on_commit(
-        lambda: _send_quietly(deletion_request_carry_out, request_id), robust=True
-    )
+    task_send_after_commit(deletion_request_carry_out, request.pk)
     return request
 
 
-def _send_quietly(task, *args):
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:
-        logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
+def deletion_request_carry_out(*, request_id):
+    """Carry out a guardian's deletion request at once (the worker, after the commit). A request
+    done meanwhile (by the nightly sweep, or a redelivered task) is left alone: False."""
+    request = DeletionRequest.objects.filter(pk=request_id, done_at=None).first()
+    if request is None:
+        return False
+    return child_anonymise(child_id=request.child_id)
 
 
 # --- Retention and deletion -----------------------------------------------------------------

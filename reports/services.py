@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groups.models import User
+from hangzhou_cfc.effects import after_commit, task_send
 from hangzhou_cfc.errors import NotAllowed
 
 from .exports import WRITERS, file_name
@@ -77,7 +78,7 @@ def report_export_request(
                 year=year, format=fmt, language=language, state__in=ACTIVE_STATES
             ), False
         logger.info("annual report %s asked for by user %s", export, user.pk)
-        transaction.on_commit(lambda: _generate_later(export.pk), robust=True)
+        after_commit(_generate_later, export.pk)
     return export, True
 
 
@@ -86,16 +87,14 @@ def _generate_later(export_id: int) -> None:
     (the admin asks again later) rather than the request failing."""
     from .tasks import report_export_generate
 
-    try:
-        report_export_generate.apply_async(args=[export_id], retry=False)
-    except Exception:
-        logger.warning("annual report %s not sent: the broker is unreachable", export_id)
-        if ReportExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
-            state=ExportState.FAILED,
-            finished_at=timezone.now(),
-            error=_("The worker could not be reached. Ask again in a while."),
-        ):
-            _record(export_id, ExportState.QUEUED, ExportState.FAILED)
+    if task_send(report_export_generate, export_id):
+        return
+    if ReportExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
+        state=ExportState.FAILED,
+        finished_at=timezone.now(),
+        error=_("The worker could not be reached. Ask again in a while."),
+    ):
+        _record(export_id, ExportState.QUEUED, ExportState.FAILED)
 
 
 def report_exports_fail_stale() -> int:

@@ -1,10 +1,10 @@
 """The pipeline's messages (messaging/): what a notice says by e-mail. A link to the portal,
 nothing about the child."""
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from hangzhou_cfc.effects import portal_url
 from messaging.services import template
 
 from .models import Notification
@@ -15,7 +15,5 @@ def notification(message):
     notice = Notification.objects.filter(pk=message.context.get("notification")).first()
     if notice is None:
         return None
-    link = settings.PORTAL_BASE_URL + reverse(
-        "suggestion_detail", kwargs={"pk": notice.suggestion_id}
-    )
+    link = portal_url(reverse("suggestion_detail", kwargs={"pk": notice.suggestion_id}))
     return str(notice.get_kind_display()), _("Open it in the portal: %(link)s") % {"link": link}

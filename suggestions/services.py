@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
+from hangzhou_cfc.effects import task_send
 from hangzhou_cfc.errors import Conflict, NotAllowed
 from hangzhou_cfc.health import database_answers
 from messaging.services import message_queue
@@ -78,17 +79,6 @@ def _notify(recipients, suggestion: Suggestion, kind: str, *, email: bool = Fals
                     template="suggestions.notification",
                     context={"notification": notice.pk},
                 )
-
-
-def _send_quietly(task, *args) -> bool:
-    """Send a task; if the broker cannot be reached, log it and go on (the caller's request
-    must not fail). Returns whether it was sent."""
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:
-        logger.warning("task %s not sent: the broker is unreachable", task.name, exc_info=True)
-        return False
-    return True
 
 
 # --- Deadlines ------------------------------------------------------------------------------
@@ -404,7 +394,7 @@ def routing_job_send(*, job_id: int) -> bool:
     """Hand a routing job to the broker; if it is down, the job waits for the sweeper."""
     from .tasks import route_suggestion
 
-    sent = _send_quietly(route_suggestion, job_id)
+    sent = task_send(route_suggestion, job_id)
     if sent:
         RoutingJob.objects.filter(pk=job_id, done_at__isnull=True).update(
             sent_at=timezone.now(), sends=F("sends") + 1
