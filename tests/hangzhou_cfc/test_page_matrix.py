@@ -243,6 +243,8 @@ MATRIX: dict[str, list[Check]] = {
             suggestion_viewers("A", state),
             pk(f"suggestion A {state}"),
             verify=(lists(TITLES[state], suggestion_viewers("A", state)),),
+            # Opening it reads the reader's own notifications about it.
+            writes=True,
         )
         for state in STATES
     ],
