@@ -466,7 +466,7 @@ def test_the_child_home_invites_a_new_suggestion_and_counts_theirs(client, pipe)
 
     assert reverse("suggestion_new") in response.text
     assert "1 suggestion is on its way" in response.text
-    assert "1 is waiting for you" in response.text
+    assert "is not sent yet. Finish it and send it." in response.text, "the draft waits"
 
 
 def test_the_staff_home_leads_to_the_inbox_with_its_count(client, pipe):
