@@ -7,7 +7,7 @@ PORT ?= 8000
 # Where links in e-mails and calendar feeds lead: the address `make run` serves on, unless set.
 PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test bench chaos install lint format messages lock clean
+.PHONY: run test bench chaos screens install lint format messages lock clean
 
 $(BIN)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ CHAOS_N ?= 2000
 chaos: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 chaos: install
 	$(BIN)/python tests/chaos/chaos.py --n $(CHAOS_N)
+
+## Phone-sized screenshots of the children's and guardians' pages, both languages, from a
+## fresh demo (scripts/screens.py): they go to docs/screens/, linked from the README.
+screens: install
+	$(BIN)/python scripts/screens.py
 
 ## Ruff, then the import contract: each app imports only from the apps below it
 ## ([tool.importlinter] in pyproject.toml).

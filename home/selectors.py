@@ -3,13 +3,17 @@
 The home pages sit at the top of the house: they may read any app, and no app reads them.
 """
 
-from django.db.models import Count, Prefetch
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.utils import timezone
 
 from activities.directory import practice_base_expiry_counts
 from activities.selectors import training_of_child
 from groups.models import (
     Child,
     GroupLevel,
+    Guardianship,
     Membership,
     Mentor,
     ObservationGroup,
@@ -18,8 +22,24 @@ from groups.models import (
     User,
 )
 from groups.selectors import organisation_detail, programme_figures, sub_teams_with_leadership
+from privacy.models import Consent
 from reports.selectors import worker_status
-from suggestions.selectors import inbox_summary, needing_the_office, suggestion_counts_of_child
+from suggestions.models import NotificationKind, Suggestion
+from suggestions.selectors import (
+    cards_of_child,
+    inbox_summary,
+    needing_the_office,
+    suggestion_counts_of_child,
+    unread_count,
+    unread_news,
+    waiting_for_child,
+)
+from suggestions.workflow import State
+
+# A turn as sub-team leader is worth a line on the child's home this many days ahead.
+LEADER_TURN_AHEAD = timedelta(days=14)
+# On a guardian's home, each child's newest suggestions.
+GUARDIAN_CARDS = 3
 
 
 def home_for(user: User) -> dict:
@@ -54,22 +74,55 @@ def _child_home(user):
     sub_team = None
     if membership:
         sub_team = sub_teams_with_leadership(SubTeam.objects.filter(pk=membership.sub_team_id))[0]
+    waiting = waiting_for_child(child)
     return {
         "child": child,
         "membership": membership,
         "sub_team": sub_team,
+        # What needs the child first: answers not yet read, questions, drafts, their turn.
+        "answers": unread_news(user, kinds=[NotificationKind.ANSWERED]),
+        "questions": waiting["questions"],
+        "drafts": waiting["drafts"],
+        "leader_turn": _leader_turn(child, sub_team),
+        "cards": cards_of_child(child),
         "suggestion_counts": suggestion_counts_of_child(child),
-        "training": list(training_of_child(child)),
+        "training": list(training_of_child(child)[:5]),
+        "activities": list(child.activities.select_related("group").order_by("-starts_at")[:3]),
     }
+
+
+def _leader_turn(child, sub_team) -> dict | None:
+    """The child leads their sub-team now, or their turn starts within LEADER_TURN_AHEAD."""
+    if sub_team is None:
+        return None
+    leadership = sub_team.leadership
+    if leadership.current and leadership.current.child == child:
+        return {"now": True, "until": leadership.handover_on}
+    starts = leadership.handover_on
+    if leadership.next == child and starts and starts - timezone.localdate() <= LEADER_TURN_AHEAD:
+        return {"now": False, "starts": starts}
+    return None
 
 
 def _guardian_home(user):
     guardian = getattr(user, "guardian", None)
     if guardian is None:
         return {"profile_missing": True}
+    links = Guardianship.objects.filter(guardian=guardian, child=OuterRef("pk"))
     children = list(
         guardian.children.select_related("school")
-        .annotate(training_count=Count("attendances", distinct=True))
+        .annotate(
+            training_count=Count("attendances", distinct=True),
+            consent_in_force=Exists(
+                Consent.objects.filter(child=OuterRef("pk"), withdrawn_at__isnull=True)
+            ),
+            my_consent_in_force=Exists(
+                Consent.objects.filter(
+                    child=OuterRef("pk"), guardian=guardian, withdrawn_at__isnull=True
+                )
+            ),
+            photo_consent_on=Subquery(links.values("photo_consent_on")[:1]),
+        )
         .prefetch_related(
             Prefetch(
                 "memberships",
@@ -78,10 +131,23 @@ def _guardian_home(user):
                 .filter(sub_team__isnull=False)
                 .select_related("sub_team__focus_area"),
                 to_attr="current_sub_team_rows",
-            )
+            ),
+            Prefetch(
+                "suggestions",
+                queryset=Suggestion.objects.exclude(state=State.WITHDRAWN)
+                .select_related("focus_area", "owner")
+                .order_by("-created_at")[:GUARDIAN_CARDS],
+                to_attr="cards",
+            ),
         )
+        .order_by("pk")
     )
-    return {"guardian": guardian, "children": children}
+    return {
+        "guardian": guardian,
+        "children": children,
+        "news": unread_news(user),
+        "unread": unread_count(user),
+    }
 
 
 def _mentor_home(user):

@@ -110,3 +110,16 @@ class ConfirmForm(forms.Form):
         label=_("Yes, I understand this cannot be undone."),
         error_messages={"required": _("Tick this box to confirm.")},
     )
+
+
+class PhotoConsentForm(forms.Form):
+    """A guardian's yes or no to photos of their child in activities' reports."""
+
+    photos = forms.TypedChoiceField(
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        error_messages={
+            "required": _("Choose yes or no."),
+            "invalid_choice": _("Choose yes or no."),
+        },
+    )

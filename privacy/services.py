@@ -260,6 +260,28 @@ def consent_withdraw(*, child, guardian_user):
         return _deletion_schedule(child, guardian_user, DeletionReason.WITHDRAWAL)
 
 
+def photo_consent_set(*, child, guardian, given: bool, today=None) -> Guardianship:
+    """The guardian allows photos of their child in activities' reports, or takes it back.
+
+    Given again, the first date stays: it is the date the permission has held since. The
+    change is written with `save()`, so that the audit trail keeps who changed it and when.
+    """
+    with transaction.atomic():
+        link = (
+            Guardianship.objects.select_for_update()
+            .filter(child_id=child.pk, guardian_id=guardian.pk)
+            .first()
+        )
+        if link is None:
+            raise ValidationError(_("You are not linked to this child."))
+        if given and link.photo_consent_on is None:
+            link.photo_consent_on = today or timezone.localdate()
+        elif not given:
+            link.photo_consent_on = None
+        link.save(update_fields=["photo_consent_on"])
+        return link
+
+
 def deletion_request(*, child, guardian_user):
     """The guardian asks for their child's personal data to be deleted."""
     with transaction.atomic():

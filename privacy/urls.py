@@ -24,6 +24,11 @@ urlpatterns = [
         name="guardian_consent",
     ),
     path(
+        "privacy/my-children/<int:pk>/photos/",
+        views.guardian_photo_consent,
+        name="guardian_photo_consent",
+    ),
+    path(
         "privacy/my-children/<int:pk>/withdraw/",
         views.guardian_withdraw,
         name="guardian_withdraw",

@@ -32,6 +32,7 @@ from .forms import (
     GuardianConsentForm,
     PaperConsentForm,
     PersonalDataForm,
+    PhotoConsentForm,
     PurposeForm,
 )
 from .models import (
@@ -152,6 +153,7 @@ def guardian_child(request, pk):
             and GuardianConsentForm(initial={"notice_version": notice.version}),
             "deletion": child.deletion_requests.first(),
             "confirm_form": ConfirmForm(),
+            "photo_consent_on": child.guardianship_set.get(guardian=guardian).photo_consent_on,
         },
     )
 
@@ -186,6 +188,25 @@ def guardian_consent(request, pk):
         {"child": child, "notice": notice, "form": form},
         status=400,
     )
+
+
+@login_required
+@require_POST
+def guardian_photo_consent(request, pk):
+    child = _guardians_child(request, pk, AccessAction.VIEW)
+    form = PhotoConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose yes or no, then send it again."))
+        return redirect("guardian_child_privacy", pk=child.pk)
+    given = form.cleaned_data["photos"]
+    services.photo_consent_set(child=child, guardian=request.user.guardian, given=given)
+    if given:
+        messages.success(request, _("Recorded: your child may appear in photos of activities."))
+    else:
+        messages.success(
+            request, _("Recorded: your child will not appear in photos of activities.")
+        )
+    return redirect("guardian_child_privacy", pk=child.pk)
 
 
 def _confirmed_guardian_action(request, pk, action, template, run):

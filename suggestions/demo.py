@@ -27,7 +27,15 @@ from groups.models import (
 )
 
 from . import workflow
-from .models import Outcome, ParticipationRole, RoutingRule, StageChange, Suggestion
+from .models import (
+    Notification,
+    NotificationKind,
+    Outcome,
+    ParticipationRole,
+    RoutingRule,
+    StageChange,
+    Suggestion,
+)
 from .services import DEFAULT_DEADLINE_DAYS
 from .workflow import Actor, Stage, State
 
@@ -439,3 +447,35 @@ def seed() -> None:
         for suggestion, _changes, done, outcome in built
         if suggestion.state == State.IMPLEMENTED
     )
+    _answer_notices()
+
+
+def _answer_notices():
+    """Each child with a login, and their guardians, were told of every answer; the newest
+    one is not read yet, so that the homes show what an arriving answer looks like."""
+    answered = (
+        Suggestion.objects.filter(
+            child__user__isnull=False, state__in=[State.IMPLEMENTED, State.DECLINED]
+        )
+        .select_related("child__user")
+        .prefetch_related("child__guardians__user")
+        .order_by("child_id", "-closed_at")
+    )
+    notices, newest_seen = [], set()
+    for suggestion in answered:
+        unread = suggestion.child_id not in newest_seen
+        newest_seen.add(suggestion.child_id)
+        readers = [suggestion.child.user] + [g.user for g in suggestion.child.guardians.all()]
+        notices += [
+            Notification(
+                recipient=reader,
+                suggestion=suggestion,
+                kind=NotificationKind.ANSWERED,
+                read_at=None if unread else suggestion.closed_at,
+            )
+            for reader in readers
+        ]
+    Notification.objects.bulk_create(notices)
+    for notice in notices:
+        notice.created_at = notice.suggestion.closed_at
+    Notification.objects.bulk_update(notices, ["created_at"], batch_size=500)

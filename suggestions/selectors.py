@@ -9,7 +9,7 @@ from groups.models import Child, Membership, Organisation, OrganisationKind, Rol
 from groups.permissions import is_admin
 
 from . import workflow
-from .models import Notification, ProgressUpdate, StageChange, Suggestion
+from .models import Notification, NotificationKind, ProgressUpdate, StageChange, Suggestion
 from .workflow import State
 
 
@@ -193,12 +193,47 @@ def inbox_summary(organisation_id: int) -> dict:
 
 
 def suggestion_counts_of_child(child: Child) -> dict:
-    """For a child's home: their suggestions on the way, answered, and waiting for them."""
+    """For a child's home: their suggestions on the way, and answered."""
     return Suggestion.objects.filter(child=child).aggregate(
         on_the_way=Count("pk", filter=Q(state__in=list(workflow.OPEN_STATES))),
         answered=Count("pk", filter=Q(state__in=list(workflow.FINAL_STATES))),
-        waiting_for_me=Count("pk", filter=Q(state__in=[State.DRAFT, State.RETURNED])),
     )
+
+
+# For the homes: the newest suggestions as cards, and the answers not yet read.
+HOME_CARDS = 4
+NEWS_FOR_THE_CHILD = (NotificationKind.ANSWERED, NotificationKind.RETURNED)
+
+
+def cards_of_child(child: Child, *, limit: int = HOME_CARDS) -> list[Suggestion]:
+    """A child's newest suggestions, drafts included, withdrawn ones left out."""
+    return list(
+        Suggestion.objects.filter(child=child)
+        .exclude(state=State.WITHDRAWN)
+        .select_related("focus_area", "owner")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def waiting_for_child(child: Child) -> dict:
+    """What waits for the child: drafts to send, and questions from their school."""
+    rows = list(
+        Suggestion.objects.filter(child=child, state__in=[State.DRAFT, State.RETURNED])
+        .only("pk", "title", "state", "created_at")
+        .order_by("-created_at")
+    )
+    return {
+        "drafts": [row for row in rows if row.state == State.DRAFT],
+        "questions": [row for row in rows if row.state == State.RETURNED],
+    }
+
+
+def unread_news(user: User, *, kinds=None, limit: int = 5) -> list[Notification]:
+    """Unread notifications, newest first, each with its suggestion."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if kinds:
+        unread = unread.filter(kind__in=kinds)
+    return list(unread.select_related("suggestion").order_by("-created_at")[:limit])
 
 
 def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:

@@ -605,6 +605,20 @@ def suggestions_flag_overdue(*, now: datetime | None = None) -> int:
     return flagged
 
 
+def notifications_read_on_opening(*, user: User, suggestion_id: int) -> int:
+    """Opening a suggestion reads what was said of it: its unread notifications are read.
+
+    Looked up first, so that opening a page with nothing new to read writes nothing."""
+    unread = list(
+        Notification.objects.filter(
+            recipient=user, suggestion_id=suggestion_id, read_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not unread:
+        return 0
+    return Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+
+
 def notification_mark_read(*, user: User, notification_ids=None) -> int:
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:

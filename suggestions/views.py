@@ -185,7 +185,9 @@ def _render_detail(request, suggestion, bound=None, status=200):
 
 @login_required
 def suggestion_detail(request, pk):
-    return _render_detail(request, _visible_suggestion(request, pk))
+    suggestion = _visible_suggestion(request, pk)
+    services.notifications_read_on_opening(user=request.user, suggestion_id=suggestion.pk)
+    return _render_detail(request, suggestion)
 
 
 @login_required

@@ -25,7 +25,7 @@ def log_in(portal, username, prefix=""):
 
 # What each role's home page shows of who they are and what they do next.
 HOMES = {
-    "child": ["你的化名", "小白鹭", "你的小队", "接下来做什么"],
+    "child": ["你的化名", "小白鹭", "你的小队", "现在要做的"],
     "guardian": ["参加项目的孩子", "小白鹭"],
     "mentor": ["你作为导师", "人大代表", "你指导的小队", "现任队长", "下一任队长"],
     "school": ["你的单位", "学校", "本校的儿童观察员", "你负责收集建议"],

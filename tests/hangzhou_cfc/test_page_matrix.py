@@ -243,6 +243,8 @@ MATRIX: dict[str, list[Check]] = {
             suggestion_viewers("A", state),
             pk(f"suggestion A {state}"),
             verify=(lists(TITLES[state], suggestion_viewers("A", state)),),
+            # Opening it reads the reader's own notifications about it.
+            writes=True,
         )
         for state in STATES
     ],
@@ -495,6 +497,25 @@ MATRIX: dict[str, list[Check]] = {
     "guardian_consent": [
         get("child A by GET", NOBODY, pk("child A"), refused=POST_ONLY),
         post("child A, empty form", GUARDIAN_A, pk("child A"), ok={400}),
+    ],
+    "guardian_photo_consent": [
+        get("child A by GET", NOBODY, pk("child A"), refused=POST_ONLY),
+        post(
+            "child A, no answer",
+            GUARDIAN_A,
+            pk("child A"),
+            ok={302},
+            lands_on=lands("guardian_child_privacy", pk("child A")),
+        ),
+        post(
+            "child A, yes",
+            GUARDIAN_A,
+            pk("child A"),
+            data=lambda w: {"photos": "yes"},
+            ok={302},
+            lands_on=lands("guardian_child_privacy", pk("child A")),
+            writes=True,
+        ),
     ],
     "guardian_withdraw": [
         get("child A", GUARDIAN_A, pk("child A")),

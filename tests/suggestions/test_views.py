@@ -443,7 +443,7 @@ def test_the_child_home_invites_a_new_suggestion_and_counts_theirs(client, pipe)
 
     assert reverse("suggestion_new") in response.text
     assert "1 suggestion is on its way" in response.text
-    assert "1 is waiting for you" in response.text
+    assert "is not sent yet. Finish it and send it." in response.text, "the draft waits"
 
 
 def test_the_staff_home_leads_to_the_inbox_with_its_count(client, pipe):
@@ -454,3 +454,24 @@ def test_the_staff_home_leads_to_the_inbox_with_its_count(client, pipe):
     response = client.get(url("home"))
 
     assert "Your inbox: 2 suggestions" in response.text
+
+
+def test_opening_a_suggestion_reads_its_notifications_and_only_the_readers(client, pipe):
+    from suggestions.models import Notification, NotificationKind
+
+    suggestion = walked_to_school(pipe)
+    other = walked_to_school(pipe)
+    mine = Notification.objects.create(
+        recipient=pipe.child_user, suggestion=suggestion, kind=NotificationKind.ANSWERED
+    )
+    about_another = Notification.objects.create(
+        recipient=pipe.child_user, suggestion=other, kind=NotificationKind.ANSWERED
+    )
+    client.force_login(pipe.child_user)
+
+    client.get(url("suggestion_detail", pk=suggestion.pk))
+
+    mine.refresh_from_db()
+    about_another.refresh_from_db()
+    assert mine.read_at is not None
+    assert about_another.read_at is None

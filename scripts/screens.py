@@ -1,0 +1,146 @@
+"""Phone-sized screenshots of the pages children and guardians use, from a fresh demo.
+
+`make screens` runs this: a demo portal on SQLite in a temporary folder, Debian's chromium at
+390 × 844 (a common phone), both languages. The pictures go to docs/screens/ and the README
+links them; run it again after changing one of these pages, and look at what changed.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screens"
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "hangzhou-demo"  # the demo's, printed by `make run`
+LANGUAGES = {"zh": "", "en": "/en"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def manage(env, *args, **options):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, **options
+    )
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own local server
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def journey_of_demo_child(env) -> int:
+    """The demo child's suggestion with the longest way behind it, for the journey page."""
+    code = (
+        "from suggestions.models import Suggestion;"
+        "from django.db.models import Count;"
+        "s = Suggestion.objects.filter(child__user__username='child', state='in_progress')"
+        ".annotate(n=Count('history')).order_by('-n', 'pk').first()"
+        " or Suggestion.objects.filter(child__user__username='child').order_by('-pk').first();"
+        "print(s.pk)"
+    )
+    done = manage(env, "shell", "-c", code, capture_output=True, text=True)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def log_in(page, base, prefix, username):
+    page.goto(f"{base}{prefix}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def shoot(browser, base, username, shots):
+    for language, prefix in LANGUAGES.items():
+        context = browser.new_context(viewport=PHONE, locale="zh-CN" if language == "zh" else "en")
+        page = context.new_page()
+        log_in(page, base, prefix, username)
+        for name, path, then in shots:
+            page.goto(f"{base}{prefix}{path}")
+            if then:
+                then(page)
+                page.wait_for_load_state()
+            target = OUT / f"{language}-{name}.png"
+            page.screenshot(path=str(target), full_page=True)
+            print(target.relative_to(ROOT))
+        context.close()
+
+
+def send_empty(page):
+    """The form sent with nothing in it: what the child is told to change."""
+    page.locator("button[name=submit]").click()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.local",
+            # Everything the demo writes (database, file broker, uploads) in the temporary folder.
+            "DJANGO_VAR_DIR": folder,
+            "DATABASE_URL": f"sqlite:///{folder}/screens.sqlite3",
+            "REDIS_URL": "",
+        }
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "seed_demo", stdout=subprocess.DEVNULL)
+        journey = journey_of_demo_child(env)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(base + "/")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
+                shoot(
+                    browser,
+                    base,
+                    "child",
+                    [
+                        ("child-home", "/", None),
+                        ("child-form", "/suggestions/new/", None),
+                        ("child-form-errors", "/suggestions/new/", send_empty),
+                        ("child-journey", f"/suggestions/{journey}/", None),
+                        ("child-suggestions", "/suggestions/", None),
+                    ],
+                )
+                shoot(browser, base, "guardian", [("guardian-home", "/", None)])
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
