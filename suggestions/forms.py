@@ -14,7 +14,7 @@ from .services import SENDING_NEEDS_MESSAGE
 # What each focus area is about, in a child's words, with its icon (static/vendor/tabler/).
 # Keyed by FocusArea.code: an area added later without a line here shows its name and a pin.
 FOCUS_AREA_CARDS = {
-    "living-environment": ("home", _("Homes, stairs, lifts and yards where you live.")),
+    "living-environment": ("home", _("Homes, stairs, lifts and yards around your home.")),
     "cultural-venues": ("building-bank", _("Museums, libraries and other places to learn.")),
     "transport": ("bus", _("Roads, crossings, buses, the metro and the way to school.")),
     "parks": ("trees", _("Parks, trees, grass and places to play outside.")),
