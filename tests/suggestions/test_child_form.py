@@ -206,7 +206,7 @@ def test_a_refused_photo_leaves_the_earlier_photo_and_says_so(client, pipe, tmp_
     assert draft.photo.name == stored
     assert draft.title == "楼道灯太暗"
     assert "楼道灯太暗了" in page
-    assert "Your earlier photo is still saved." in page
+    assert "Choose another photo, or keep the one you have." in page
     assert url("suggestion_photo", pk=draft.pk) in page
 
 
@@ -315,3 +315,22 @@ def test_the_form_and_sent_pages_take_a_fixed_number_of_queries(
         client.get(url("suggestion_edit", pk=draft.pk))
     with django_assert_num_queries(QUERIES["sent"]):
         client.get(url("suggestion_sent", pk=sent.pk))
+
+
+def test_a_new_photo_lost_to_another_mistake_leaves_the_earlier_one(
+    client, pipe, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(pipe.child_user)
+    first = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
+    client.post(url("suggestion_new"), {**complete(pipe), "photo": first, "save": "1"})
+    draft = Suggestion.objects.get()
+    second = SimpleUploadedFile("q.jpg", photo_bytes(size=(50, 50)), content_type="image/jpeg")
+
+    page = client.post(
+        url("suggestion_edit", pk=draft.pk),
+        {**complete(pipe, place=""), "photo": second, "version": draft.version, "submit": "1"},
+    ).text
+
+    assert "Choose the photo again" in page
+    assert "Your earlier photo is still saved." in page
