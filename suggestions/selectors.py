@@ -9,7 +9,14 @@ from groups.models import Child, Membership, Organisation, OrganisationKind, Rol
 from groups.permissions import is_admin
 
 from . import workflow
-from .models import Notification, NotificationKind, ProgressUpdate, StageChange, Suggestion
+from .models import (
+    Notification,
+    NotificationKind,
+    ProgressUpdate,
+    StageChange,
+    StageDeadline,
+    Suggestion,
+)
 from .workflow import State
 
 
@@ -256,3 +263,23 @@ def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
         mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
         seen |= Q(child__in=mentored.values("child_id"))
     return suggestions.filter(pk__in=Suggestion.objects.filter(seen).values("pk"))
+
+
+def focus_area_of_sub_team(child: Child) -> int | None:
+    """The focus area of the child's sub-team, the one their suggestions are most often about."""
+    return (
+        Membership.objects.current()
+        .members()
+        .filter(child=child, sub_team__isnull=False)
+        .values_list("sub_team__focus_area_id", flat=True)
+        .first()
+    )
+
+
+def stage_deadlines() -> dict[str, int]:
+    """How many days each stage's owner has, by stage, in one query (services.deadline_days)."""
+    from .services import DEFAULT_DEADLINE_DAYS
+
+    days = {str(stage): count for stage, count in DEFAULT_DEADLINE_DAYS.items()}
+    days.update(StageDeadline.objects.values_list("stage", "days"))
+    return days

@@ -73,9 +73,9 @@ def _save_from_form(request, form, suggestion=None):
             **data,
         )
     if submit:
-        messages.success(request, _("Sent! You can follow your suggestion on this page."))
-    else:
-        messages.success(request, _("Saved as a draft. Send it when you are ready."))
+        # The page it goes to says so, and what happens next.
+        return redirect("suggestion_sent", pk=suggestion.pk)
+    messages.success(request, _("Saved as a draft. Send it when you are ready."))
     return redirect("suggestion_detail", pk=suggestion.pk)
 
 
@@ -91,7 +91,13 @@ def suggestion_new(request):
     if not rules.has_perm("suggestions.write_suggestion", request.user):
         raise PermissionDenied
     form = SuggestionForm(
-        request.POST or None, request.FILES or None, sending="submit" in request.POST
+        request.POST or None,
+        request.FILES or None,
+        sending="submit" in request.POST,
+        # Most of a child's suggestions are about what their sub-team watches.
+        initial=None
+        if request.method == "POST"
+        else {"focus_area": selectors.focus_area_of_sub_team(request.user.child)},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,6 +130,21 @@ def suggestion_edit(request, pk):
         except (IllegalMove, ValidationError):
             form.add_error(None, ILLEGAL_MOVE_MESSAGE)
     return render(request, "suggestions/form.html", {"form": form, "suggestion": suggestion})
+
+
+@login_required
+def suggestion_sent(request, pk):
+    """What happens after "Send it", in plain words: who looks at it next, and within how long."""
+    suggestion = _visible_suggestion(request, pk)
+    if permissions.actor_for(request.user, suggestion) != Actor.CHILD:
+        raise PermissionDenied  # it speaks to the child who sent it
+    if suggestion.submitted_at is None:
+        return redirect("suggestion_detail", pk=pk)
+    return render(
+        request,
+        "suggestions/sent.html",
+        {"suggestion": suggestion, "days": selectors.stage_deadlines()},
+    )
 
 
 def _actions(user, suggestion) -> list[str]:

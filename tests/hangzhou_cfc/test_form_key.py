@@ -115,7 +115,7 @@ def test_the_suggestion_form_sent_twice_writes_one_suggestion_and_both_go_to_it(
 
     suggestion = Suggestion.objects.get()
     assert first.status_code == 302
-    assert first["Location"] == url("suggestion_detail", pk=suggestion.pk)
+    assert first["Location"] == url("suggestion_sent", pk=suggestion.pk)
     assert again.redirect_chain == [(first["Location"], 302)]
     assert "This form was already sent: it was saved once, not twice." in again.text
     assert suggestion.state != "draft"

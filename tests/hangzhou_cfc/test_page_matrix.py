@@ -260,6 +260,21 @@ MATRIX: dict[str, list[Check]] = {
         ),
         post("draft A, empty form", {"child A"}, pk("suggestion A draft")),
     ],
+    "suggestion_sent": [
+        get(
+            "at_school A",
+            {"child A"},
+            pk("suggestion A at_school"),
+            verify=(lists(TITLES["at_school"], {"child A"}),),
+        ),
+        get(
+            "draft A (not sent: its page)",
+            {"child A"},
+            pk("suggestion A draft"),
+            ok={302},
+            lands_on=lands("suggestion_detail", pk("suggestion A draft")),
+        ),
+    ],
     "suggestion_photo": [
         get(
             "at_school A's photo",

@@ -52,7 +52,7 @@ def test_a_draft_still_needs_its_title(client, pipe):
     response = client.post(url("suggestion_new"), {"noticed": "晚上楼道很黑。", "save": "1"})
 
     assert response.status_code == 200
-    assert "This field is required." in response.text
+    assert "Give it a short name first" in response.text
     assert "晚上楼道很黑。" in response.text
     assert not Suggestion.objects.exists()
 
@@ -69,7 +69,8 @@ def test_sending_an_incomplete_suggestion_says_what_is_missing_and_keeps_what_wa
 
     assert response.status_code == 200
     assert not Suggestion.objects.exists()
-    assert response.text.count("发送之前请填写这一项。") == 4  # proposal, place, area, role
+    for what_to_do in ["先写下你的建议", "先写下在哪里", "先选一个关注领域", "先选你的角色"]:
+        assert response.text.count(what_to_do) == 1
     assert "晚上楼道很黑。" in response.text
 
 

@@ -47,10 +47,10 @@ def test_a_child_saves_a_draft_then_sends_it_and_it_reaches_the_school(
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"title": ""}, "This field is required."),
-        ({"title": "长" * 81}, "Ensure this value has at most 80 characters"),
-        ({"noticed": "x" * 2001}, "Ensure this value has at most 2000 characters"),
-        ({"role": "king"}, "Select a valid choice"),
+        ({"title": ""}, "Give it a short name first: a few words are enough."),
+        ({"title": "长" * 81}, "That is too long: at most 80 characters (you wrote 81)."),
+        ({"noticed": "x" * 2001}, "That is too long: at most 2000 characters (you wrote 2001)."),
+        ({"role": "king"}, "Choose one of the roles below."),
     ],
 )
 def test_bad_input_on_the_childs_form_is_explained_and_what_was_typed_is_kept(
@@ -75,7 +75,7 @@ def test_the_form_speaks_chinese_by_default(client, pipe):
         url("suggestion_new", "zh-hans"), {**suggestion_form_data(pipe, title=""), "submit": "1"}
     )
 
-    assert "该字段是必填项。" in response.text
+    assert "先给它起个简短的名字，几个字就够了。" in response.text
 
 
 def test_a_file_that_is_not_an_image_is_refused(client, pipe):
