@@ -2,8 +2,9 @@
 correction, in the admin, or with its session or activity), its file is removed once the
 transaction has committed: a photo of a child must not outlive its record."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete
+
+from hangzhou_cfc.effects import after_commit
 
 from .models import ActivityPhoto, TrainingMaterial
 
@@ -13,7 +14,7 @@ FILE_FIELDS = {TrainingMaterial: "file", ActivityPhoto: "image"}
 def _remove_file_after_commit(sender, instance, **kwargs):
     field_file = getattr(instance, FILE_FIELDS[sender])
     if field_file:
-        transaction.on_commit(lambda: field_file.delete(save=False), robust=True)
+        after_commit(field_file.delete, save=False)
 
 
 def connect() -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Child, Organisation, OrganisationKind, Role, User
-from hangzhou_cfc.effects import task_send
+from hangzhou_cfc.effects import after_commit, task_send
 from hangzhou_cfc.errors import Conflict, NotAllowed
 from hangzhou_cfc.health import database_answers
 from messaging.services import message_queue
@@ -142,7 +142,7 @@ def _move(
     )
     if move.target in workflow.ROUTING:
         job = RoutingJob.objects.create(suggestion=suggestion, state=move.target)
-        transaction.on_commit(lambda: routing_job_send(job_id=job.pk), robust=True)
+        after_commit(routing_job_send, job_id=job.pk)
     return change
 
 
@@ -467,7 +467,7 @@ def suggestion_route_again(*, suggestion: Suggestion) -> RoutingJob:
     if State(suggestion.state) not in workflow.ROUTING:
         raise ValidationError(_("This suggestion is not waiting for routing."))
     job = RoutingJob.objects.create(suggestion=suggestion, state=suggestion.state)
-    transaction.on_commit(lambda: routing_job_send(job_id=job.pk), robust=True)
+    after_commit(routing_job_send, job_id=job.pk)
     return job
 
 
