@@ -2,7 +2,8 @@
 holds the suggestion now and who has it, and where a finished one ended (issue 18)."""
 
 import pytest
-from django.utils import timezone
+from django.template import Context, Template
+from django.utils import timezone, translation
 
 from suggestions.models import Suggestion
 from suggestions.selectors import suggestion_detail, suggestion_stages
@@ -87,3 +88,18 @@ def test_a_suggestion_the_community_did_itself_reads_its_end_from_the_history(
     assert statuses(stages) == ["done", "done", "done", "not_needed"]
     assert stages.state == State.IMPLEMENTED
     assert s.closed_at <= timezone.now()
+
+
+def test_the_stepper_is_an_ordered_list_with_one_current_step_said_in_words():
+    template = Template(
+        "{% load journey %}{% suggestion_stages suggestion as stages %}"
+        '{% include "includes/stepper.html" %}{% include "includes/stepper_mini.html" %}'
+    )
+    with translation.override("zh-hans"):
+        html = template.render(Context({"suggestion": Suggestion(state=State.COLLECTED)}))
+
+    assert html.count('<ol class="stepper"') == 1
+    assert html.count('<ol class="stepper-mini"') == 1
+    assert html.count('aria-current="step"') == 2
+    for words in ("儿童发起", "学校收集", "社区承接", "部门落实", "现在在这里", "完成了"):
+        assert words in html
