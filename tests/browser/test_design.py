@@ -87,3 +87,19 @@ def test_the_menu_opens_without_javascript_and_everything_in_it_is_big_enough(
         box = targets.nth(n).bounding_box()
         assert box["height"] >= 44, targets.nth(n).inner_text()
     context.close()
+
+
+def test_a_lists_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(portal, team):
+    portal.log_in_as(child_user(team))
+    page = portal.page
+    page.set_viewport_size(PHONE)
+    portal.goto("/en/activities/")
+    kind = page.get_by_label("Kind")
+    expect(kind).to_be_hidden()
+
+    page.locator("summary", has_text="Filter").click()
+
+    expect(kind).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    portal.goto("/en/activities/")
+    expect(kind).to_be_visible()
