@@ -77,6 +77,12 @@ class TrainingSessionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    # One tick for the usual day when every child came, instead of one tick per name.
+    all_present = forms.BooleanField(
+        label=_("Everyone was there"),
+        required=False,
+        help_text=_("Tick this for all the children of the sub-teams above; no need to tick each."),
+    )
     attendees = forms.ModelMultipleChoiceField(
         label=_("Who attended"),
         queryset=Child.objects.none(),
@@ -112,6 +118,7 @@ class TrainingSessionForm(forms.Form):
         self.fields["attendees"].queryset = Child.objects.filter(
             pk__in=[child.pk for child, _team in members]
         )
+        self._team_of = {child.pk: team for child, team in members}
         left = _("no longer in the sub-team")
         self.fields["attendees"].choices = [
             (child.pk, f"{child.pseudonym} · {team or left}") for child, team in members
@@ -122,6 +129,19 @@ class TrainingSessionForm(forms.Form):
             self.fields["remove_materials"].queryset = session.materials.all()
             if not self.fields["remove_materials"].queryset.exists():
                 del self.fields["remove_materials"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # "Everyone was there" adds every current member of the chosen sub-teams to those
+        # ticked by name; it is not something the services know about.
+        if cleaned.pop("all_present", False) and "sub_teams" in cleaned:
+            chosen = set(cleaned["sub_teams"])
+            everyone = [pk for pk, team in self._team_of.items() if team in chosen]
+            ticked = [child.pk for child in cleaned.get("attendees", [])]
+            cleaned["attendees"] = self.fields["attendees"].queryset.filter(
+                pk__in=everyone + ticked
+            )
+        return cleaned
 
 
 class ActivityForm(forms.Form):

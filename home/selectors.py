@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from activities.directory import practice_base_expiry_counts
 from activities.selectors import training_of_child
@@ -17,6 +18,7 @@ from groups.models import (
     Membership,
     Mentor,
     ObservationGroup,
+    Organisation,
     Role,
     SubTeam,
     User,
@@ -30,6 +32,7 @@ from suggestions.selectors import (
     inbox_summary,
     needing_the_office,
     suggestion_counts_of_child,
+    suggestion_stages,
     unread_count,
     unread_news,
     waiting_for_child,
@@ -184,4 +187,45 @@ def _admin_home(user):
         "suggestions": needing_the_office(),
         "practice_bases": practice_base_expiry_counts(),
         "worker": worker_status(),
+    }
+
+
+def design_examples() -> dict:
+    """Made-up suggestions at each step, for the steppers of the design page. Nothing is read
+    from or written to the database."""
+    now = timezone.now()
+    school = Organisation(name="文三街小学", name_en="Wensan Street Primary School")
+    community = Organisation(name="文三社区", name_en="Wensan Community")
+    department = Organisation(name="杭州市园林文物局", name_en="City Parks Department")
+    examples = [
+        (_("A draft"), Suggestion(state=State.DRAFT), None),
+        (_("Returned with a question"), Suggestion(state=State.RETURNED), None),
+        (
+            _("At the school"),
+            Suggestion(state=State.AT_SCHOOL, owner=school, due_at=now + timedelta(days=7)),
+            None,
+        ),
+        (
+            _("At the community, late"),
+            Suggestion(
+                state=State.AT_COMMUNITY,
+                owner=community,
+                due_at=now - timedelta(days=2),
+                overdue_since=now - timedelta(days=1),
+            ),
+            None,
+        ),
+        (
+            _("Being built by a department"),
+            Suggestion(state=State.IN_PROGRESS, owner=department, due_at=now + timedelta(days=30)),
+            None,
+        ),
+        (_("Done by the community"), Suggestion(state=State.IMPLEMENTED), State.AT_COMMUNITY),
+        (_("Declined by a department"), Suggestion(state=State.DECLINED), State.AT_DEPARTMENT),
+    ]
+    return {
+        "examples": [
+            (title, suggestion_stages(suggestion, came_from=came_from))
+            for title, suggestion, came_from in examples
+        ],
     }

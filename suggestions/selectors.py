@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
 from groups.permissions import is_admin
@@ -283,3 +285,121 @@ def stage_deadlines() -> dict[str, int]:
     days = {str(stage): count for stage, count in DEFAULT_DEADLINE_DAYS.items()}
     days.update(StageDeadline.objects.values_list("stage", "days"))
     return days
+
+
+# --- The stepper: the four steps of the journey, for the journey page and the lists ---------
+
+STEP_LABELS = {
+    workflow.Step.CHILD: _("Child raises"),
+    workflow.Step.SCHOOL: _("School collects"),
+    workflow.Step.COMMUNITY: _("Community takes on"),
+    workflow.Step.DEPARTMENT: _("Department carries out"),
+}
+# Names of the vendored icons (static/vendor/tabler-icons/), for {% icon %}.
+STEP_ICONS = {
+    workflow.Step.CHILD: "mood-kid",
+    workflow.Step.SCHOOL: "school",
+    workflow.Step.COMMUNITY: "building-community",
+    workflow.Step.DEPARTMENT: "building-bank",
+}
+# What a step's state says in words, so that colour is never the only sign.
+STATUS_LABELS = {
+    "done": _("Done"),
+    "current": pgettext_lazy("journey step", "Here now"),
+    "upcoming": _("Not yet"),
+    "stopped": _("Stopped here"),
+    "not_needed": _("Not needed"),
+    "not_reached": _("Not reached"),
+}
+# The states that end the journey or wait for the child, each with its words and icon.
+OUTCOMES = {
+    State.DRAFT: (_("Not sent yet"), "pencil"),
+    State.RETURNED: (_("A question for you"), "message-question"),
+    State.IMPLEMENTED: (_("Done!"), "circle-check"),
+    State.DECLINED: (_("Could not be done"), "circle-x"),
+    State.MERGED: (_("Joined with a similar one"), "arrow-merge"),
+    State.WITHDRAWN: (_("Withdrawn"), "arrow-back-up"),
+}
+
+
+@dataclass(frozen=True)
+class StepperStep:
+    step: workflow.Step
+    label: str
+    icon: str
+    status: str  # a key of STATUS_LABELS
+    status_label: str
+    # Only on the current step: who has it, and by when.
+    owner: Organisation | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == "current"
+
+
+@dataclass(frozen=True)
+class StepperStages:
+    steps: list[StepperStep]
+    state: State
+    # For a draft, a returned suggestion or a final state: its words and icon; else empty.
+    outcome_label: str = ""
+    outcome_icon: str = ""
+
+    @property
+    def current(self) -> StepperStep | None:
+        return next((step for step in self.steps if step.is_current), None)
+
+
+def suggestion_stages(suggestion: Suggestion, *, came_from: State | None = None) -> StepperStages:
+    """The four steps of a suggestion's journey, each done, current or still to come, for
+    templates/includes/stepper.html. Where a final suggestion ended is the state its last move
+    came from: `came_from`, else its history (prefetched by suggestion_detail, or one query)."""
+    state = State(suggestion.state)
+    at = workflow.step_of(state)
+    if at is None:
+        if came_from is None and suggestion.pk is not None:
+            history = list(suggestion.history.all())
+            came_from = State(history[-1].from_state) if history else None
+        at = workflow.step_of(came_from) if came_from else None
+        if at is None:
+            at = workflow.Step.DEPARTMENT if state == State.IMPLEMENTED else workflow.Step.CHILD
+    reached = list(workflow.Step).index(at)
+    steps = []
+    for index, step in enumerate(workflow.Step):
+        extra = {}
+        if index < reached:
+            status = "done"
+        elif index > reached:
+            if state == State.IMPLEMENTED:
+                status = "not_needed"
+            elif state in workflow.FINAL_STATES:
+                status = "not_reached"
+            else:
+                status = "upcoming"
+        elif state == State.IMPLEMENTED:
+            status = "done"
+        elif state in workflow.FINAL_STATES:
+            status = "stopped"
+        else:
+            status = "current"
+            extra = {
+                "owner": suggestion.owner,
+                "due_at": suggestion.due_at,
+                "overdue": suggestion.overdue_since is not None,
+            }
+        steps.append(
+            StepperStep(
+                step=step,
+                label=STEP_LABELS[step],
+                icon=STEP_ICONS[step],
+                status=status,
+                status_label=STATUS_LABELS[status],
+                **extra,
+            )
+        )
+    outcome_label, outcome_icon = OUTCOMES.get(state, ("", ""))
+    return StepperStages(
+        steps=steps, state=state, outcome_label=outcome_label, outcome_icon=outcome_icon
+    )

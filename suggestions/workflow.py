@@ -186,3 +186,22 @@ def actions_for(state: State, actor: Actor) -> list[str]:
 
 def stage_of(state: State) -> Stage | None:
     return OWNED_STATES.get(state)
+
+
+class Step(StrEnum):
+    """The four steps of the journey as a child sees it: 儿童发起 → 学校收集 → 社区承接 →
+    部门落实. The last three are the stages; the first is the child's own desk."""
+
+    CHILD = "child"
+    SCHOOL = Stage.SCHOOL.value
+    COMMUNITY = Stage.COMMUNITY.value
+    DEPARTMENT = Stage.DEPARTMENT.value
+
+
+def step_of(state: State) -> Step | None:
+    """The step an open suggestion is at: on that desk, or on its way to it (the router's
+    target). None for a final state: where it ended is the state its last move came from."""
+    if state in (State.DRAFT, State.RETURNED):
+        return Step.CHILD
+    stage = OWNED_STATES.get(state) or ROUTING.get(state, (None, None))[1]
+    return Step(stage) if stage else None

@@ -290,6 +290,32 @@ def test_a_mentor_logs_one_session_for_two_of_their_sub_teams_with_both_teams_ch
     assert "联合培训" in client.get(url("sub_team_training", pk=second.pk)).text
 
 
+def test_everyone_was_there_ticks_every_child_of_the_chosen_sub_team_only(client, team):
+    """One tick instead of one per name (issue 18); the other sub-team's children are not
+    added."""
+    sub_team, children, mentor = team
+    second, _second_children = sub_team_with_members(2)
+    mentor.mentor.sub_teams.add(second)
+    client.force_login(mentor)
+
+    assert 'name="all_present"' in client.get(url("training_new", pk=sub_team.pk)).text
+    response = client.post(
+        url("training_new", pk=sub_team.pk),
+        {
+            "held_on": str(timezone.localdate()),
+            "topic": "全员到齐",
+            "hours": "1",
+            "sub_teams": [sub_team.pk],
+            "all_present": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    assert {a.child for a in session.attendances.all()} == set(children)
+    assert "4/4" in client.get(url("sub_team_training", pk=sub_team.pk)).text
+
+
 def test_a_mentor_cannot_log_a_session_for_a_sub_team_they_do_not_mentor(team):
     other = sub_team_with_members(1)[0]
     with pytest.raises(services.NotAllowed):

@@ -210,6 +210,8 @@ MATRIX: dict[str, list[Check]] = {
             verify=(lists("A-only-training", {"child A"}), lists("B-only-training", {"child B"})),
         )
     ],
+    # The design system (issue 18): made-up examples only, for the programme office.
+    "design": [get("the design system", ADMINS)],
     "alliance": [get("the alliance", LOGGED_IN)],
     "group_detail": [
         get("municipal group", people("A") | people("B"), pk("municipal group")),
