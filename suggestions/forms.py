@@ -12,7 +12,7 @@ from .photos import NOT_A_PHOTO, clean_photo
 from .services import SENDING_NEEDS_MESSAGE
 from .workflow import PROGRESS
 
-# What each focus area is about, in a child's words, with its icon (static/vendor/tabler/).
+# What each focus area is about, in a child's words, with its icon ({% icon %}).
 # Keyed by FocusArea.code: an area added later without a line here shows its name and a pin.
 FOCUS_AREA_CARDS = {
     "living-environment": ("home", _("Homes, stairs, lifts and yards around your home.")),
