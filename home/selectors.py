@@ -139,6 +139,7 @@ def _guardian_home(user):
                 "suggestions",
                 queryset=Suggestion.objects.exclude(state=State.WITHDRAWN)
                 .select_related("focus_area", "owner")
+                .prefetch_related("history")
                 .order_by("-created_at")[:GUARDIAN_CARDS],
                 to_attr="cards",
             ),

@@ -26,6 +26,7 @@ def suggestions_of_children(children: list[Child]) -> QuerySet[Suggestion]:
     return (
         Suggestion.objects.filter(child__in=children)
         .select_related("focus_area", "owner", "child")
+        .prefetch_related("history")  # where a final one ended, for its stepper
         .order_by("-created_at")
     )
 
@@ -220,6 +221,7 @@ def cards_of_child(child: Child, *, limit: int = HOME_CARDS) -> list[Suggestion]
         Suggestion.objects.filter(child=child)
         .exclude(state=State.WITHDRAWN)
         .select_related("focus_area", "owner")
+        .prefetch_related("history")  # where a final one ended, for its stepper
         .order_by("-created_at")[:limit]
     )
 

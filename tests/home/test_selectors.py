@@ -105,7 +105,7 @@ def test_child_home_takes_a_fixed_number_of_queries(django_assert_num_queries, c
     child.save()
     _suggestions_of(child, ["draft", "returned", "at_school"] * count)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         home_for(user)
 
 
@@ -138,5 +138,5 @@ def test_guardian_home_takes_a_fixed_number_of_queries(django_assert_num_queries
     for child in guardian.children.all():
         _suggestions_of(child, ["at_school", "draft"])
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         home_for(guardian.user)

@@ -475,3 +475,22 @@ def test_opening_a_suggestion_reads_its_notifications_and_only_the_readers(clien
     about_another.refresh_from_db()
     assert mine.read_at is not None
     assert about_another.read_at is None
+
+
+@pytest.mark.parametrize("count", [2, 14])
+def test_the_childs_list_shows_a_stepper_per_card_in_a_fixed_number_of_queries(
+    client, pipe, count, django_assert_num_queries
+):
+    from suggestions.views import PAGE_SIZE
+    from tests.suggestions.factories import SuggestionFactory
+
+    for state in ["draft", "at_school", "implemented", "declined"] * (count // 2):
+        SuggestionFactory(child=pipe.child, state=state)
+    client.force_login(pipe.child_user)
+    client.get(url("my_suggestions"))  # the session and the language settle on the first request
+
+    # session, user, child, count, page, its history (where a final one ended), unread notices
+    with django_assert_num_queries(7):
+        response = client.get(url("my_suggestions"))
+
+    assert response.text.count('class="stepper-mini"') == min(count * 2, PAGE_SIZE)
