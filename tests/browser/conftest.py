@@ -106,12 +106,28 @@ class Portal:
 
 
 @pytest.fixture(scope="session")
-def portal_server(request, django_db_setup):
+def _test_database(django_db_setup, django_db_blocker):
+    """The test database, also in a run whose only tests are read-only browser tests:
+    pytest-django makes it only when a collected test asks for it (by the django_db marker or
+    the `db`, `transactional_db` or `live_server` fixture)."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+        yield
+        return
+    with django_db_blocker.unblock():
+        made = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(made, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def portal_server(request, _test_database):
     """pytest-django's live server, started here rather than by its `live_server` fixture: a
     test that asks for that one (even through another fixture) always gets a transactional
-    database, flushed after it, and the read-only tests keep theirs. `django_db_setup` makes the
-    test database also in a run whose only tests are read-only browser tests (pytest-django
-    makes it only for a test that asks for it)."""
+    database, flushed after it, and the read-only tests keep theirs."""
     server = LiveServer(
         request.config.getvalue("liveserver")
         or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
@@ -143,7 +159,7 @@ def portal(page, portal_server, transactional_db):
 
 
 @pytest.fixture(scope="module")
-def _demo_flushed_after_the_module(django_db_setup, django_db_blocker):
+def _demo_flushed_after_the_module(_test_database, django_db_blocker):
     yield
     if _Demo.seeded:
         with django_db_blocker.unblock():
