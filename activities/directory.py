@@ -5,7 +5,6 @@ FilterSets, and the text of the warning to the programme office about certificat
 expire soon; the warning itself is written by services.practice_bases_warn_expiring.
 """
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,8 +30,6 @@ from .models import (
     Programme,
 )
 from .permissions import may_read_about, openable_suggestions
-
-logger = logging.getLogger(__name__)
 
 # A certification is "expiring" from this many days before its expiry date.
 EXPIRY_WARNING_DAYS = 60

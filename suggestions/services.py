@@ -45,6 +45,13 @@ class StaleSuggestion(Conflict):
     message = gettext_lazy("Someone else moved this suggestion meanwhile.")
 
 
+def _require_version(suggestion: Suggestion, expected_version: int | None) -> None:
+    """StaleSuggestion if the form was made for another version of the locked suggestion than
+    the one it has now (a form that names no version is not checked)."""
+    if expected_version is not None and suggestion.version != expected_version:
+        raise StaleSuggestion
+
+
 # --- Notices --------------------------------------------------------------------------------
 
 
@@ -257,8 +264,7 @@ def suggestion_transition(
     )
     # A stale form first: after someone else's move the user may no longer own it, and
     # "it moved meanwhile" is the answer they need.
-    if expected_version is not None and suggestion.version != expected_version:
-        raise StaleSuggestion
+    _require_version(suggestion, expected_version)
     actor = actor_for(user, suggestion)
     if actor is None:
         logger.warning(
@@ -317,8 +323,7 @@ def suggestion_progress_update(
     """The department reports how far the work has come (workflow.PROGRESS). Not a move: the
     state stays. Raises as suggestion_transition does, a stale form first."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-    if expected_version is not None and suggestion.version != expected_version:
-        raise StaleSuggestion
+    _require_version(suggestion, expected_version)
     actor = actor_for(user, suggestion)
     if actor not in workflow.PROGRESS.actors:
         raise NotAllowed
@@ -370,8 +375,7 @@ def suggestion_update(
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     if actor_for(user, suggestion) != Actor.CHILD:
         raise NotAllowed
-    if expected_version is not None and suggestion.version != expected_version:
-        raise StaleSuggestion
+    _require_version(suggestion, expected_version)
     if suggestion.state not in (State.DRAFT, State.RETURNED):
         raise IllegalMove("edit", State(suggestion.state), Actor.CHILD, "wrong_state")
     for name, value in fields.items():

@@ -51,3 +51,17 @@ def photo_bytes(format="JPEG", size=(40, 30), exif=True):
         kwargs["exif"] = data
     image.save(out, format=format, **kwargs)
     return out.getvalue()
+
+
+def read_without_writing(suggestions, username):
+    """The suggestions whose page `username` opens without changing what another page shows:
+    none of them has an unread notification to them (opening a suggestion reads its own). For
+    the browser tests that share one demo (read_only_demo): each must leave it as it found it."""
+    from django.db.models import Exists, OuterRef
+
+    from suggestions.models import Notification
+
+    unread = Notification.objects.filter(
+        suggestion=OuterRef("pk"), recipient__username=username, read_at__isnull=True
+    )
+    return suggestions.exclude(Exists(unread))

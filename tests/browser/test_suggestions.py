@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from groups.models import User
 from suggestions.models import Suggestion
-from tests.helpers import wait_for
+from tests.helpers import read_without_writing, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,12 @@ def demo(read_only_demo):
 
 
 def _pages():
-    child_suggestion = Suggestion.objects.filter(child__user__username="child").first()
-    at_department = Suggestion.objects.filter(
-        owner__staff__user__username="department", state="at_department"
+    child_suggestion = read_without_writing(
+        Suggestion.objects.filter(child__user__username="child"), "child"
+    ).first()
+    at_department = read_without_writing(
+        Suggestion.objects.filter(owner__staff__user__username="department", state="at_department"),
+        "department",
     ).first()
     return {
         "my suggestions": ("child", "/suggestions/"),
