@@ -44,7 +44,9 @@ def task_send_in_chunks(task, ids: Sequence[int], *args, chunk: int) -> bool:
     as long, and fail as well)."""
     for start in range(0, len(ids), chunk):
         if not task_send(task, list(ids[start : start + chunk]), *args):
-            logger.warning("%d of %d ids left unsent", len(ids) - start, len(ids))
+            logger.warning(
+                "task %s: %d of %d ids left unsent", task.name, len(ids) - start, len(ids)
+            )
             return False
     return True
 

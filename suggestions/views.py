@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST
 
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
-from .forms import SuggestionForm, form_for
+from .forms import OutcomeForm, SuggestionForm, form_for
 from .models import Suggestion
 from .workflow import Actor, IllegalMove, State
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-OUTCOME_FIELDS = ("description", "quantity", "unit", "completed_on")
 STAFF = (Actor.SCHOOL, Actor.COMMUNITY, Actor.DEPARTMENT)
 
 ILLEGAL_MOVE_MESSAGE = gettext_lazy(
@@ -234,7 +233,7 @@ def suggestion_act(request, pk, action):
         else:
             outcome = None
             if "description" in data:
-                outcome = {k: data.pop(k) for k in OUTCOME_FIELDS}
+                outcome = {k: data.pop(k) for k in OutcomeForm.Meta.fields}
             services.suggestion_transition(
                 suggestion=suggestion,
                 action=action,
