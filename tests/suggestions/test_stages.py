@@ -103,3 +103,25 @@ def test_the_stepper_is_an_ordered_list_with_one_current_step_said_in_words():
     assert html.count('aria-current="step"') == 2
     for words in ("儿童发起", "学校收集", "社区承接", "部门落实", "现在在这里", "完成了"):
         assert words in html
+
+
+@pytest.mark.parametrize(
+    ("state", "says", "never"),
+    [
+        (State.IN_PROGRESS, "Plans to finish by 2026-12-24.", "Answer by"),
+        (State.AT_SCHOOL, "Answer by 2026-12-24.", "Plans to finish"),
+    ],
+)
+def test_the_stepper_says_a_plan_while_it_is_built_and_a_deadline_before(state, says, never):
+    from datetime import datetime
+
+    moment = timezone.make_aware(datetime(2026, 12, 24, 12))
+    suggestion = Suggestion(state=state, due_at=moment)
+    html = Template(
+        '{% load journey %}{% suggestion_stages s as stages %}{% include "includes/stepper.html" %}'
+    )
+    with translation.override("en"):
+        text = html.render(Context({"s": suggestion}))
+
+    assert says in text
+    assert never not in text
