@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "groups",
+    "places",
     "suggestions",
     "activities",
     "reports",

@@ -8,6 +8,7 @@ from activities import demo as activities_demo
 from activities import demo_directory
 from groups import demo as groups_demo
 from groups.demo import DEMO_LOGINS, DEMO_PASSWORD, staff_logins
+from places import demo as places_demo
 from privacy import demo as privacy_demo
 from suggestions import demo as suggestions_demo
 
@@ -16,6 +17,7 @@ from suggestions import demo as suggestions_demo
 # every app, so that it may import them all.
 SEEDERS = [
     groups_demo.seed,
+    places_demo.seed,
     privacy_demo.seed,
     suggestions_demo.seed,
     demo_directory.seed,

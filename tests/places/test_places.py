@@ -1,0 +1,115 @@
+"""Divisions loaded from the vendored codes; known places and the search as you type."""
+
+import csv
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from places import services
+from places.models import Division, DivisionLevel, Place, PlaceKind
+from places.selectors import divisions_under, places_near, places_search
+
+pytestmark = pytest.mark.django_db
+
+DATA = "places/data/hangzhou-divisions.csv"
+
+
+def _place(name, street="北山街道", **fields):
+    division = Division.objects.get(level=DivisionLevel.STREET, name=street)
+    return services.place_save(
+        Place(name=name, kind=fields.pop("kind", PlaceKind.PARK), division=division, **fields)
+    )
+
+
+def test_the_migration_loads_every_division_of_the_vendored_file():
+    with open(DATA, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert Division.objects.count() == len(rows) > 3000
+    assert divisions_under(None).count() == 13
+    community = Division.objects.select_related("parent__parent").get(name="杨柳郡社区")
+    assert community.full_name == "上城区 · 彭埠街道 · 杨柳郡社区"
+    assert community.district.name == "上城区"
+    assert [d.level for d in community.lineage()] == ["community", "street", "district"]
+
+
+def test_english_names_are_pinyin_with_the_kind_of_division():
+    assert Division.objects.get(name="西湖区").name_en == "Xihu District"
+    assert Division.objects.get(name="桐庐县").name_en == "Tonglu County"
+    assert Division.objects.get(name="北山街道").name_en == "Beishan Subdistrict"
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("西湖", "西湖文化广场"),  # the start of the name
+        ("文化广", "西湖文化广场"),  # the middle
+        ("xh", "西湖文化广场"),  # pinyin initials
+        ("XH", "西湖文化广场"),  # in capitals
+        ("whgc", "西湖文化广场"),  # initials from the middle
+        ("xihuwen", "西湖文化广场"),  # the spelling
+        ("tcxx", "天长小学"),  # 长 read chang …
+        ("tzxx", "天长小学"),  # … or zhang
+        ("west lake", "西湖文化广场"),  # the English name, spaces ignored
+    ],
+)
+def test_a_place_is_found_by_what_a_child_types(typed, found):
+    _place("西湖文化广场", name_en="West Lake Cultural Square")
+    _place("天长小学", kind=PlaceKind.SCHOOL)
+    _place("植物园")
+    assert [p.name for p in places_search(typed)] == [found]
+
+
+def test_nothing_typed_finds_nothing_and_a_retired_place_is_not_offered():
+    _place("太子湾公园")
+    _place("白马湖公园", retired=True)
+    assert places_search("   ") == []
+    assert [p.name for p in places_search("公园")] == ["太子湾公园"]
+
+
+def test_the_search_takes_one_query_whatever_it_finds(django_assert_num_queries):
+    for i in range(30):
+        _place(f"公园{i}")
+    with django_assert_num_queries(1):
+        found = places_search("公园")
+        [str(p.division.parent) for p in found]
+    assert len(found) == 10
+
+
+def test_shorter_names_come_first():
+    _place("湖滨公园北门")
+    _place("湖滨公园")
+    assert [p.name for p in places_search("湖滨")] == ["湖滨公园", "湖滨公园北门"]
+
+
+def test_renaming_a_place_writes_its_keys_anew():
+    place = _place("旧名字")
+    place.name = "新名字"
+    services.place_save(place)
+    assert places_search("旧") == []
+    assert places_search("新") == [place]
+
+
+def test_places_near_a_street_include_those_of_its_communities():
+    street = Division.objects.get(level=DivisionLevel.STREET, name="北山街道")
+    community = street.children.first()
+    in_street = _place("街道里的公园")
+    in_community = services.place_save(
+        Place(name="社区里的公园", kind=PlaceKind.PARK, division=community)
+    )
+    _place("别处的公园", street="湖滨街道")
+    assert set(places_near(street)) == {in_street, in_community}
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"),
+    [
+        (Decimal("31.23"), Decimal("121.47")),  # Shanghai
+        (Decimal("30.25"), None),  # only one of the two
+        (Decimal("0"), Decimal("120.16")),
+    ],
+)
+def test_coordinates_outside_the_city_are_refused(latitude, longitude):
+    with pytest.raises(ValidationError):
+        _place("太远的地方", latitude=latitude, longitude=longitude)
+    assert not Place.objects.filter(name="太远的地方").exists()
