@@ -3,12 +3,14 @@ through services.suggestion_transition, which writes one StageChange per move.""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Child, FocusArea, ObservationGroup, Organisation, OrganisationKind
+from places.models import LATITUDE_RANGE, LONGITUDE_RANGE
 
 from .workflow import FINAL_STATES, Stage, State, stage_of
 
@@ -57,6 +59,41 @@ class Suggestion(models.Model):
     noticed = models.TextField(_("what I noticed"), max_length=2000, blank=True)
     proposal = models.TextField(_("what I suggest"), max_length=2000, blank=True)
     place = models.CharField(_("where"), max_length=120, blank=True)
+    # Where it is, as the portal knows places: a known place (which lies in a division), or a
+    # division chosen district → street → community. Routing goes by it; the words above say
+    # the rest ("the crossing at the north gate").
+    known_place = models.ForeignKey(
+        "places.Place",
+        verbose_name=_("known place"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    division = models.ForeignKey(
+        "places.Division",
+        verbose_name=_("division"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(LATITUDE_RANGE[0]), MaxValueValidator(LATITUDE_RANGE[1])],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(LONGITUDE_RANGE[0]), MaxValueValidator(LONGITUDE_RANGE[1])],
+    )
     focus_area = models.ForeignKey(
         FocusArea,
         verbose_name=_("focus area"),
@@ -167,6 +204,17 @@ class Suggestion(models.Model):
                 ),
                 name="a_sent_suggestion_is_complete",
                 violation_error_message=_("A suggestion is sent only when it is complete."),
+            ),
+            models.CheckConstraint(
+                condition=Q(known_place__isnull=True) | Q(division__isnull=False),
+                name="a_known_place_gives_the_division",
+                violation_error_message=_("A known place lies in a division."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="suggestion_has_both_coordinates_or_none",
+                violation_error_message=_("Give both the latitude and the longitude, or neither."),
             ),
         ]
 
