@@ -342,7 +342,34 @@ def suggestion_progress_update(
 
 # --- The child's drafts ---------------------------------------------------------------------
 
-EDITABLE_FIELDS = ("title", "noticed", "proposal", "place", "focus_area", "role", "photo")
+EDITABLE_FIELDS = (
+    "title",
+    "noticed",
+    "proposal",
+    "place",
+    "known_place",
+    "division",
+    "latitude",
+    "longitude",
+    "focus_area",
+    "role",
+    "photo",
+)
+
+RETIRED_PLACE_MESSAGE = gettext_lazy("This place is no longer on the list. Please choose another.")
+
+
+def _place_settle(suggestion: Suggestion) -> None:
+    """Where it is, made whole: a known place gives its division (which routing goes by); a
+    place an office has retired is refused, unless the suggestion named it before."""
+    place = suggestion.known_place
+    if place is None:
+        return
+    if place.retired and not (
+        suggestion.pk and Suggestion.objects.filter(pk=suggestion.pk, known_place=place).exists()
+    ):
+        raise ValidationError({"known_place": RETIRED_PLACE_MESSAGE})
+    suggestion.division = place.division
 
 
 SENDING_NEEDS_MESSAGE = gettext_lazy("Fill this in before you send it.")
@@ -358,6 +385,7 @@ def _require_complete(suggestion: Suggestion) -> None:
 @transaction.atomic
 def suggestion_create(*, child: Child, submit: bool, **fields) -> Suggestion:
     suggestion = Suggestion(child=child, **{k: v for k, v in fields.items() if v is not None})
+    _place_settle(suggestion)
     if submit:
         _require_complete(suggestion)
     suggestion.full_clean()
@@ -381,6 +409,7 @@ def suggestion_update(
     for name, value in fields.items():
         if name in EDITABLE_FIELDS and (name != "photo" or value is not None):
             setattr(suggestion, name, value)
+    _place_settle(suggestion)
     if submit or suggestion.submitted_at is not None:
         _require_complete(suggestion)
     suggestion.full_clean()
