@@ -17,6 +17,16 @@ def divisions_under(parent: Division | None) -> QuerySet[Division]:
     return Division.objects.filter(parent=parent)
 
 
+def within(field: str, division: Division) -> Q:
+    """A filter: the division at the path `field` is this one or lies in it (a community in a
+    street in a district: two steps up at most)."""
+    return (
+        Q(**{field: division})
+        | Q(**{f"{field}__parent": division})
+        | Q(**{f"{field}__parent__parent": division})
+    )
+
+
 def search_query(text: str) -> str:
     """What a search matches: lower case, without spaces, at most SEARCH_MAX_LENGTH long."""
     return "".join(text.lower().split())[:SEARCH_MAX_LENGTH]
