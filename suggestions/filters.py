@@ -62,7 +62,8 @@ class ImplementedFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         district = (data or {}).get("district", "")
         streets = self.filters["street"]
-        if district.isdigit() and int(district) < 2**31:
+        # A division's id is its statistical code, twelve digits at most.
+        if district.isdigit() and len(district) <= 12:
             streets.queryset = Division.objects.filter(
                 level=DivisionLevel.STREET, parent_id=int(district)
             )
