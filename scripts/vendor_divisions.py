@@ -51,12 +51,21 @@ def short_name(name: str) -> str:
     return name
 
 
+def romanised(name: str) -> str:
+    """Pinyin in one word, with the apostrophe before a syllable that starts with a vowel
+    (临安 → Lin'an, 淳安 → Chun'an)."""
+    syllables = lazy_pinyin(name)
+    word = syllables[0] + "".join(
+        ("'" if s[:1] in ("a", "o", "e") else "") + s for s in syllables[1:]
+    )
+    return word.capitalize()
+
+
 def english_name(name: str) -> str:
     for suffix, english in ENGLISH_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
-            stem = "".join(lazy_pinyin(name[: -len(suffix)]))
-            return f"{stem.capitalize()} {english}"
-    return "".join(lazy_pinyin(name)).capitalize()
+            return f"{romanised(name[: -len(suffix)])} {english}"
+    return romanised(name)
 
 
 def rows(dist: Path):
