@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
 from groups.permissions import is_admin
-from places.models import Division
+from places.models import Division, DivisionLevel
 from places.selectors import within
 
 from . import workflow
@@ -158,17 +159,72 @@ def placed_in(division: Division) -> Q:
     )
 
 
+def _district_id(prefix: str):
+    """The id of the district the division at `prefix` is or lies in, as an expression."""
+    return Case(
+        When(**{f"{prefix}level": DivisionLevel.COMMUNITY}, then=F(f"{prefix}parent__parent_id")),
+        When(**{f"{prefix}level": DivisionLevel.STREET}, then=F(f"{prefix}parent_id")),
+        When(**{f"{prefix}level": DivisionLevel.DISTRICT}, then=F(f"{prefix}id")),
+        default=None,
+    )
+
+
+def implemented_by_district() -> list[tuple[Division, int]]:
+    """The district overview of 'you said, we did': every district, with how many of its
+    places' suggestions were implemented (placed as placed_in places them). Two queries."""
+    counted = dict(
+        implemented_publicly()
+        .order_by()
+        .annotate(
+            district_id=Coalesce(
+                _district_id("division__"), _district_id("child__school__place__division__")
+            )
+        )
+        .values_list("district_id")
+        .annotate(n=Count("pk"))
+        .values_list("district_id", "n")
+    )
+    return [
+        (district, counted.get(district.pk, 0))
+        for district in Division.objects.filter(level=DivisionLevel.DISTRICT)
+    ]
+
+
+def public_markers(suggestions) -> list[dict]:
+    """Map markers for implemented suggestions: the known place's point, else the child's pin
+    (public, like the rest of an implemented suggestion). Reads what is loaded: no query."""
+    markers = []
+    for suggestion in suggestions:
+        place = suggestion.known_place
+        if place is not None and place.latitude is not None:
+            point = (place.latitude, place.longitude)
+        elif suggestion.latitude is not None:
+            point = (suggestion.latitude, suggestion.longitude)
+        else:
+            continue
+        markers.append({"lat": float(point[0]), "lng": float(point[1]), "title": suggestion.title})
+    return markers
+
+
 def implemented_publicly() -> QuerySet[Suggestion]:
     """'You said, we did': implemented suggestions with their outcome, pseudonyms only."""
     return (
         Suggestion.objects.filter(state=State.IMPLEMENTED)
         .select_related(
-            "outcome", "focus_area", "child__school__district", "division__parent__parent"
+            "outcome",
+            "focus_area",
+            "child__school__district",
+            "division__parent__parent",
+            "known_place",
         )
         .only(
             "title",
             "proposal",
             "place",
+            "latitude",
+            "longitude",
+            "known_place__latitude",
+            "known_place__longitude",
             "closed_at",
             "focus_area__name",
             "focus_area__name_en",

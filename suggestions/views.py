@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from places.maps import allow_tiles, map_config
+
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import OutcomeForm, SuggestionForm, form_for
@@ -310,7 +312,18 @@ def notifications(request):
 
 
 def implemented(request):
-    """Public: 'you said, we did'."""
+    """Public: 'you said, we did', with an overview by district and, where an office set a
+    tile service, a map of the places on this page."""
     filters = ImplementedFilter(request.GET or None, queryset=selectors.implemented_publicly())
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "suggestions/implemented.html", {"filters": filters, "page": page})
+    districts = selectors.implemented_by_district()
+    config = map_config()
+    context = {
+        "filters": filters,
+        "page": page,
+        "districts": districts,
+        "most": max((n for _district, n in districts), default=0),
+        "map_config": config,
+        "markers": selectors.public_markers(page.object_list) if config else [],
+    }
+    return allow_tiles(render(request, "suggestions/implemented.html", context))

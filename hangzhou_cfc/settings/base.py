@@ -385,6 +385,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- The optional map (places/maps.py) -------------------------------------------------------
+# Nothing by default: no page asks another host for anything. An office with a tile service
+# gives Leaflet URL templates (a base layer, and a label layer if the service has one), e.g.
+# Tianditu with its key:
+#   MAP_TILE_URLS=https://t{s}.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk=KEY,https://t{s}.tianditu.gov.cn/DataServer?T=cva_w&x={x}&y={y}&l={z}&tk=KEY
+#   MAP_TILE_SUBDOMAINS=01234567  MAP_TILE_ATTRIBUTION=天地图
+MAP_TILE_URLS = env.list("MAP_TILE_URLS", default=[])
+MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+
 # --- REST framework: the API under /api/v1/ --------------------------------------------------
 REST_FRAMEWORK = {
     # The browser's session (with CSRF) for the portal's own pages; tokens for other systems.
