@@ -123,3 +123,38 @@ def test_a_flushed_database_gets_its_divisions_back_with_their_codes_as_ids():
     assert Division.objects.count() > 3000
     assert Division.objects.get(pk=330106002).name == "北山街道"
     assert Division.objects.get(code="330106002051").parent_id == 330106002
+
+
+def test_an_office_adds_a_place_in_the_admin_and_children_find_it(admin_client):
+    street = Division.objects.get(level=DivisionLevel.STREET, name="北山街道")
+    response = admin_client.post(
+        "/admin/places/place/add/",
+        {
+            "kind": PlaceKind.PARK,
+            "name": "北山公园",
+            "name_en": "",
+            "division": street.pk,
+            "latitude": "",
+            "longitude": "",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].errors
+    assert [p.name for p in places_search("bsgy")] == ["北山公园"]
+    refused = admin_client.post(
+        "/admin/places/place/add/",
+        {
+            "kind": PlaceKind.PARK,
+            "name": "上海的公园",
+            "division": street.pk,
+            "latitude": "31.23",
+            "longitude": "121.47",
+        },
+    )
+    assert refused.status_code == 200
+    assert not Place.objects.filter(name="上海的公园").exists()
+
+
+def test_divisions_are_reference_data_in_the_admin(admin_client):
+    assert admin_client.get("/admin/places/division/add/").status_code == 403
+    page = admin_client.get("/admin/places/division/?q=北山")
+    assert page.status_code == 200 and "北山街道" in page.text
