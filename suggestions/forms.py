@@ -112,6 +112,8 @@ class SuggestionForm(forms.ModelForm):
     )
 
     def __init__(self, *args, sending: bool = False, **kwargs):
+        # The labels stand alone over their fields: no ":" (nor Chinese "：") after them.
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.sending = sending
         for name in Suggestion.SENT_NEEDS:
