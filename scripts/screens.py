@@ -5,6 +5,7 @@
 links them; run it again after changing one of these pages, and look at what changed.
 """
 
+import io
 import os
 import shutil
 import socket
@@ -15,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +88,20 @@ def shoot(browser, base, username, shots):
         context.close()
 
 
+def fill_in(page):
+    """The form as a child has filled it in, photo and all: its last step sums it up."""
+    page.fill("textarea[name=noticed]", "放学时很多车停在校门口，我们只能从车中间走过去。")
+    page.fill("input[name=title]", "校门口车太多")
+    page.fill("textarea[name=proposal]", "画一条斑马线，再给家长留一块等候的地方。")
+    page.fill("input[name=place]", "文三街小学南门")
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), "orange").save(out, format="PNG")
+    page.set_input_files(
+        "input[name=photo]", {"name": "gate.png", "mimeType": "image/png", "buffer": out.getvalue()}
+    )
+    page.locator("input[name=role]").last.check()
+
+
 def send_empty(page):
     """The form sent with nothing in it: what the child is told to change."""
     page.locator("button[name=submit]").click()
@@ -129,7 +145,7 @@ def main() -> None:
                     "child",
                     [
                         ("child-home", "/", None),
-                        ("child-form", "/suggestions/new/", None),
+                        ("child-form", "/suggestions/new/", fill_in),
                         ("child-form-errors", "/suggestions/new/", send_empty),
                         ("child-journey", f"/suggestions/{journey}/", None),
                         ("child-suggestions", "/suggestions/", None),

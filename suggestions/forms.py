@@ -66,6 +66,19 @@ STEPS = [
 ]
 
 
+# The review before sending: each row says what the child wrote or chose, and leads back to
+# its step (anchors of STEPS).
+REVIEW = [
+    ("title", _("Title"), "noticed"),
+    ("noticed", _("I noticed"), "noticed"),
+    ("proposal", _("My idea"), "proposal"),
+    ("place", _("Where"), "place"),
+    ("photo", _("Photo"), "photo"),
+    ("focus_area", _("What it is about"), "area"),
+    ("role", _("Your role"), "role"),
+]
+
+
 class Step:
     def __init__(self, number, anchor, title, has_errors):
         self.number, self.anchor, self.title, self.has_errors = number, anchor, title, has_errors
@@ -99,6 +112,8 @@ class SuggestionForm(forms.ModelForm):
     )
 
     def __init__(self, *args, sending: bool = False, **kwargs):
+        # The labels stand alone over their fields: no ":" (nor Chinese "：") after them.
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.sending = sending
         for name in Suggestion.SENT_NEEDS:
@@ -149,6 +164,10 @@ class SuggestionForm(forms.ModelForm):
             Step(number, f"step-{anchor}", title, any(name in errors for name in names))
             for number, (anchor, names, title) in enumerate(STEPS, start=1)
         ]
+
+    @property
+    def review_rows(self) -> list[tuple[str, str, str]]:
+        return [(name, label, f"step-{anchor}") for name, label, anchor in REVIEW]
 
     @property
     def photo_help(self):

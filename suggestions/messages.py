@@ -12,8 +12,13 @@ from .models import Notification
 
 @template("suggestions.notification")
 def notification(message):
-    notice = Notification.objects.filter(pk=message.context.get("notification")).first()
+    notice = (
+        Notification.objects.filter(pk=message.context.get("notification"))
+        .select_related("recipient")
+        .first()
+    )
     if notice is None:
         return None
     link = portal_url(reverse("suggestion_detail", kwargs={"pk": notice.suggestion_id}))
-    return str(notice.get_kind_display()), _("Open it in the portal: %(link)s") % {"link": link}
+    subject = notice.text_for(notice.recipient, name_the_child=False)
+    return subject, _("Open it in the portal: %(link)s") % {"link": link}

@@ -9,7 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Child, FocusArea, ObservationGroup, Organisation, OrganisationKind
+from groups.models import (
+    Child,
+    FocusArea,
+    ObservationGroup,
+    Organisation,
+    OrganisationKind,
+    Role,
+)
 from places.models import LATITUDE_RANGE, LONGITUDE_RANGE
 
 from .workflow import FINAL_STATES, Stage, State, stage_of
@@ -441,6 +448,28 @@ class NotificationKind(models.TextChoices):
     ANSWERED = "answered", _("Your suggestion has an answer")
 
 
+# A guardian reads about their child's suggestion, not "your suggestion": on the portal with
+# the child's pseudonym, in an e-mail without it (nothing about a child goes into an e-mail).
+FOR_A_GUARDIAN = {
+    NotificationKind.MOVED: (
+        _("%(child)s's suggestion moved on"),
+        _("Your child's suggestion moved on"),
+    ),
+    NotificationKind.RETURNED: (
+        _("The school has a question about %(child)s's suggestion"),
+        _("The school has a question about your child's suggestion"),
+    ),
+    NotificationKind.PROGRESS: (
+        _("Progress on %(child)s's suggestion"),
+        _("Progress on your child's suggestion"),
+    ),
+    NotificationKind.ANSWERED: (
+        _("%(child)s's suggestion has an answer"),
+        _("Your child's suggestion has an answer"),
+    ),
+}
+
+
 class Notification(models.Model):
     """In-app notice; its text is written at display time, in the reader's language."""
 
@@ -468,3 +497,13 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.suggestion_id}"
+
+    def text_for(self, reader, *, name_the_child: bool = True) -> str:
+        """What this notice says to `reader`, in the active language. Naming the child reads
+        `suggestion.child` (select it with the notice)."""
+        if reader.role != Role.GUARDIAN or self.kind not in FOR_A_GUARDIAN:
+            return str(self.get_kind_display())
+        named, unnamed = FOR_A_GUARDIAN[self.kind]
+        if not name_the_child:
+            return str(unnamed)
+        return named % {"child": self.suggestion.child.pseudonym}

@@ -249,7 +249,7 @@ def implemented_publicly() -> QuerySet[Suggestion]:
 def notifications_for(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user)
-        .select_related("suggestion")
+        .select_related("suggestion__child")
         .order_by("-created_at")
     )
 
@@ -318,7 +318,7 @@ def unread_news(user: User, *, kinds=None, limit: int = 5) -> list[Notification]
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if kinds:
         unread = unread.filter(kind__in=kinds)
-    return list(unread.select_related("suggestion").order_by("-created_at")[:limit])
+    return list(unread.select_related("suggestion__child").order_by("-created_at")[:limit])
 
 
 def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:

@@ -100,7 +100,7 @@ def test_a_missing_step_keeps_what_was_typed_and_asks_for_the_photo_again(portal
     page.get_by_label("我观察到的").fill("放学时车很多。")
     page.get_by_label("标题").fill("校门口车太多")
     page.get_by_label("选一张照片").set_input_files(a_png())
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("button", name="发送").click()
 
     expect(page.get_by_role("alert")).to_contain_text("你写的内容都还在")
     expect(page.get_by_label("我观察到的")).to_have_value("放学时车很多。")

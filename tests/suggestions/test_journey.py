@@ -132,3 +132,25 @@ def test_the_api_shows_the_handover_notes_to_staff_and_not_to_the_child(pipe):
 
     assert notes(pipe.department_staff) == ["请和交警一起看。"]
     assert notes(pipe.child_user) == [""]
+
+
+@pytest.mark.parametrize("reports", [1, 5])
+def test_the_journey_page_takes_a_fixed_number_of_queries(
+    client, pipe, reports, django_assert_num_queries
+):
+    s = at(pipe, State.IN_PROGRESS)
+    for percent in range(reports):
+        services.suggestion_progress_update(
+            suggestion=refresh(s), user=pipe.department_staff, percent=percent * 10, note="进展。"
+        )
+    act(refresh(s), "mark_implemented", pipe.department_staff, outcome=outcome())
+    client.force_login(pipe.child_user)
+    client.get(url("suggestion_detail", pk=s.pk))  # the session and the language settle first
+
+    # session, user, the suggestion and its child (who may see it), its notices marked read,
+    # then the page: the suggestion, its moves, its progress reports, the rest of its journey
+    # and the unread count; however many reports there are.
+    with django_assert_num_queries(11):
+        page = client.get(url("suggestion_detail", pk=s.pk)).text
+
+    assert sum("Progress: " in line for line in timeline(page)) == reports

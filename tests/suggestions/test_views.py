@@ -494,3 +494,46 @@ def test_the_childs_list_shows_a_stepper_per_card_in_a_fixed_number_of_queries(
         response = client.get(url("my_suggestions"))
 
     assert response.text.count('class="stepper-mini"') == min(count * 2, PAGE_SIZE)
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_a_guardian_reads_about_their_childs_suggestion_not_their_own(
+    client, pipe, count, django_assert_num_queries
+):
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from suggestions.messages import notification
+    from suggestions.models import Notification
+    from tests.groups.factories import GuardianshipFactory
+
+    guardian = GuardianshipFactory(child=pipe.child).guardian.user
+    suggestion = pipe.draft(title="校门口车太多")
+    for kind in ["answered", "progress", "moved", "returned", "answered", "moved"][:count]:
+        Notification.objects.create(recipient=guardian, suggestion=suggestion, kind=kind)
+    child_notice = Notification.objects.create(
+        recipient=pipe.child_user, suggestion=suggestion, kind="answered"
+    )
+    client.force_login(guardian)
+    client.get(url("notifications", "zh-hans"))  # the session and the language settle first
+
+    # session, user, unread notices, count, page (with each notice's suggestion and child)
+    with django_assert_num_queries(5):
+        notices = client.get(url("notifications", "zh-hans")).text
+    home = client.get(url("home", "zh-hans")).text
+
+    assert "小白鹭的建议有了答复" in notices and "小白鹭的建议有了答复" in home
+    assert "你的建议" not in notices and "你的建议" not in home
+    english = client.get(url("notifications")).text
+    assert "小白鹭&#x27;s suggestion has an answer" in english
+    guardians_mail = Notification.objects.filter(recipient=guardian, kind="answered").first()
+    with translation.override("en"):
+        subject, _body = notification(SimpleNamespace(context={"notification": guardians_mail.pk}))
+        assert subject == "Your child's suggestion has an answer", "no pseudonym in an e-mail"
+        childs_subject, _body = notification(
+            SimpleNamespace(context={"notification": child_notice.pk})
+        )
+        assert childs_subject == "Your suggestion has an answer"
+    client.force_login(pipe.child_user)
+    assert "你的建议有了答复" in client.get(url("notifications", "zh-hans")).text
