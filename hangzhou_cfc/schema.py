@@ -35,6 +35,16 @@ RESOURCES = {
         "practice bases",
     ),
     "programmes": ("Named programmes and brands, public.", "a programme", "programmes"),
+    "divisions": (
+        "Hangzhou's districts, streets and communities by statistical code, public.",
+        "a division",
+        "divisions",
+    ),
+    "places": (
+        "Known places (schools, parks, metro stations \u2026), found as a child types, public.",
+        "a known place",
+        "known places",
+    ),
     "training-sessions": (
         "Training sessions: their mentors log and correct them.",
         "a training session",

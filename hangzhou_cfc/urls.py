@@ -12,6 +12,7 @@ from activities.api import (
     TrainingSessionViewSet,
 )
 from groups.api import ObservationGroupViewSet, SubTeamViewSet
+from places.api import DivisionViewSet, PlaceViewSet
 from reports.api import YearFiguresView
 from suggestions import open311
 from suggestions.api import ImplementedViewSet, SuggestionViewSet
@@ -27,6 +28,8 @@ router.register("practice-bases", PracticeBaseViewSet, basename="api-practice-ba
 router.register("programmes", ProgrammeViewSet, basename="api-programme")
 router.register("training-sessions", TrainingSessionViewSet, basename="api-training-session")
 router.register("activities", ActivityViewSet, basename="api-activity")
+router.register("divisions", DivisionViewSet, basename="api-division")
+router.register("places", PlaceViewSet, basename="api-place")
 
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),

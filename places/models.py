@@ -1,7 +1,8 @@
 """Where things are: Hangzhou's divisions and the places children name.
 
 Divisions (district → street → community) come from the national statistical division codes,
-vendored in places/data/ and loaded by a migration; they are reference data, not typed here.
+vendored in places/data/ and loaded after every migrate and flush (services.divisions_load):
+reference data, not typed here.
 Known places (schools, communities, parks, metro stations …) are what an office adds: each lies
 in a division, and may have coordinates. A child may choose either.
 """

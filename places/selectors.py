@@ -17,23 +17,38 @@ def divisions_under(parent: Division | None) -> QuerySet[Division]:
     return Division.objects.filter(parent=parent)
 
 
+def within(field: str, division: Division) -> Q:
+    """A filter: the division at the path `field` is this one or lies in it (a community in a
+    street in a district: two steps up at most)."""
+    return (
+        Q(**{field: division})
+        | Q(**{f"{field}__parent": division})
+        | Q(**{f"{field}__parent__parent": division})
+    )
+
+
 def search_query(text: str) -> str:
     """What a search matches: lower case, without spaces, at most SEARCH_MAX_LENGTH long."""
     return "".join(text.lower().split())[:SEARCH_MAX_LENGTH]
 
 
-def places_search(text: str, *, limit: int = SEARCH_LIMIT) -> list[Place]:
+def places_matching(text: str) -> QuerySet[Place]:
     """Known places whose name, pinyin or pinyin initials contain what was typed; shortest
     names first. One query, whatever the number of places: a prefix search on the keys' index."""
     query = search_query(text)
     if len(query) < SEARCH_MIN_LENGTH:
-        return []
+        return Place.objects.none()
     matching = PlaceSearchKey.objects.filter(key__startswith=query).values("place_id")
-    return list(
+    return (
         Place.objects.filter(pk__in=matching, retired=False)
         .select_related("division__parent__parent")
-        .order_by(Length("name"), "name", "pk")[:limit]
+        .order_by(Length("name"), "name", "pk")
     )
+
+
+def places_search(text: str, *, limit: int = SEARCH_LIMIT) -> list[Place]:
+    """The first few places_matching: what the form offers as the child types."""
+    return list(places_matching(text)[:limit])
 
 
 def places_near(division: Division | None, *, limit: int = SEARCH_LIMIT) -> list[Place]:

@@ -1,11 +1,46 @@
-"""Writes of places: a known place is saved with the keys its search matches."""
+"""Writes of places: the divisions loaded from the vendored codes; a known place saved with
+the keys its search matches."""
 
+import csv
 from itertools import islice, product
+from pathlib import Path
 
-from django.db import transaction
+from django.db import connections, transaction
 from pypinyin import Style, pinyin
 
-from .models import Place, PlaceSearchKey
+from .models import Division, Place, PlaceSearchKey
+
+DIVISIONS_FILE = Path(__file__).resolve().parent / "data" / "hangzhou-divisions.csv"
+
+
+def divisions_load(*, using: str = "default") -> int:
+    """Load Hangzhou's divisions from places/data/ when the table is empty; how many were.
+
+    Runs after every `migrate` and `flush` (the post_migrate signal, as Django's own content
+    types do), so that a new database, and a test database emptied between tests, has them.
+    A division's id is its statistical code: one insert, no lookups, and the same ids on
+    every database."""
+    if Division._meta.db_table not in connections[using].introspection.table_names():
+        return 0  # migrated back to before the table
+    if Division.objects.using(using).exists():
+        return 0
+    with open(DIVISIONS_FILE, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    Division.objects.using(using).bulk_create(
+        [
+            Division(
+                id=int(row["code"]),
+                code=row["code"],
+                level=row["level"],
+                parent_id=int(row["parent"]) if row["parent"] else None,
+                name=row["name"],
+                name_en=row["name_en"],
+            )
+            for row in rows
+        ],
+        batch_size=2000,
+    )
+    return len(rows)
 
 KEY_LENGTH = PlaceSearchKey._meta.get_field("key").max_length
 

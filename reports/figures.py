@@ -48,6 +48,7 @@ from groups.models import (
     ObservationGroup,
     SubTeam,
 )
+from places.models import DivisionLevel
 from suggestions.models import (
     INBOX_STATES,
     Outcome,
@@ -161,6 +162,19 @@ def _name(prefix: str):
             output_field=CharField(),
         )
     return F(f"{prefix}name")
+
+
+def _district_of(prefix: str):
+    """The localized name of the district the division at `prefix` is or lies in."""
+    return Case(
+        When(
+            **{f"{prefix}level": DivisionLevel.COMMUNITY}, then=_name(f"{prefix}parent__parent__")
+        ),
+        When(**{f"{prefix}level": DivisionLevel.STREET}, then=_name(f"{prefix}parent__")),
+        When(**{f"{prefix}level": DivisionLevel.DISTRICT}, then=_name(prefix)),
+        default=None,
+        output_field=CharField(),
+    )
 
 
 def _choices_label(choices, value) -> str:
@@ -503,7 +517,15 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
             chart="bar",
         ),
         _count_table(
-            year.annotate(district=_name("child__school__district__"))
+            # Where the problem was: the place the suggestion names, else its child's school's
+            # place, else the school's district.
+            year.annotate(
+                district=Coalesce(
+                    _district_of("division__"),
+                    _district_of("child__school__place__division__"),
+                    _name("child__school__district__"),
+                )
+            )
             .values("district")
             .annotate(n=Count("pk"))
             .order_by("-n", "district"),

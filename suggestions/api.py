@@ -8,6 +8,7 @@ lets them see: a suggestion that is not yours is a 404.
 
 import django_filters
 import rules
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from groups.models import FocusArea
 from hangzhou_cfc.api import CursorPagination, StrictSerializer
 from hangzhou_cfc.filters import UtcIsoDateTimeFilter
 from hangzhou_cfc.schema import ERROR_MEANINGS, ErrorSerializer
+from places.models import LATITUDE_RANGE, LONGITUDE_RANGE, Division, Place
 
 from . import selectors, services, workflow
 from .models import ParticipationRole, StageChange, StateChoices, Suggestion
@@ -51,13 +53,16 @@ class SuggestionSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(
         choices=ParticipationRole.choices, allow_blank=True, read_only=True
     )
+    known_place = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    # The statistical code (330106002), as in the places' own data.
+    division = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Suggestion
-        fields = ["id", "child", "title", "noticed", "proposal", "place", "focus_area", "role",
-                  "state", "stage", "owner", "due_at", "overdue_since", "merged_into", "answer",
-                  "planned_on", "progress", "version", "created_at", "submitted_at",
-                  "closed_at"]  # fmt: skip
+        fields = ["id", "child", "title", "noticed", "proposal", "place", "known_place",
+                  "division", "latitude", "longitude", "focus_area", "role", "state", "stage",
+                  "owner", "due_at", "overdue_since", "merged_into", "answer", "planned_on",
+                  "progress", "version", "created_at", "submitted_at", "closed_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -71,6 +76,10 @@ class SuggestionRowSerializer(serializers.Serializer):
     noticed = serializers.CharField()
     proposal = serializers.CharField()
     place = serializers.CharField()
+    known_place = serializers.IntegerField(allow_null=True)
+    division = serializers.CharField(source="division__code", allow_null=True)
+    latitude = serializers.DecimalField(max_digits=8, decimal_places=5, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=8, decimal_places=5, allow_null=True)
     focus_area = serializers.CharField(source="focus_area__code", allow_null=True)
     role = serializers.CharField()
     state = serializers.CharField()
@@ -87,10 +96,10 @@ class SuggestionRowSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
 
-    VALUES = ["id", "child__pseudonym", "title", "noticed", "proposal", "place",
-              "focus_area__code", "role", "state", "owner__name", "due_at", "overdue_since",
-              "merged_into", "answer", "planned_on", "progress", "version", "created_at",
-              "submitted_at", "closed_at"]  # fmt: skip
+    VALUES = ["id", "child__pseudonym", "title", "noticed", "proposal", "place", "known_place",
+              "division__code", "latitude", "longitude", "focus_area__code", "role", "state",
+              "owner__name", "due_at", "overdue_since", "merged_into", "answer", "planned_on",
+              "progress", "version", "created_at", "submitted_at", "closed_at"]  # fmt: skip
 
     def get_stage(self, row) -> str | None:
         return workflow.stage_of(workflow.State(row["state"]))
@@ -99,6 +108,7 @@ class SuggestionRowSerializer(serializers.Serializer):
         # The fields above document it; this writes it without a field call per cell (a test
         # holds it equal to SuggestionSerializer's output).
         moment, day = _DATETIME.to_representation, _DATE.to_representation
+        degrees = _DEGREES.to_representation
         return {
             "id": row["id"],
             "child": row["child__pseudonym"],
@@ -106,6 +116,10 @@ class SuggestionRowSerializer(serializers.Serializer):
             "noticed": row["noticed"],
             "proposal": row["proposal"],
             "place": row["place"],
+            "known_place": row["known_place"],
+            "division": row["division__code"],
+            "latitude": degrees(row["latitude"]) if row["latitude"] is not None else None,
+            "longitude": degrees(row["longitude"]) if row["longitude"] is not None else None,
             "focus_area": row["focus_area__code"],
             "role": row["role"],
             "state": row["state"],
@@ -125,6 +139,21 @@ class SuggestionRowSerializer(serializers.Serializer):
 
 
 _DATETIME, _DATE = serializers.DateTimeField(), serializers.DateField()
+_DEGREES = serializers.DecimalField(max_digits=8, decimal_places=5)
+OUTSIDE_THE_CITY = _("This point is outside Hangzhou.")
+
+
+def _degrees(bounds):
+    low, high = bounds
+    return serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=low,
+        max_value=high,
+        required=False,
+        allow_null=True,
+        error_messages={"min_value": OUTSIDE_THE_CITY, "max_value": OUTSIDE_THE_CITY},
+    )
 
 
 class SuggestionCreateSerializer(StrictSerializer):
@@ -135,6 +164,25 @@ class SuggestionCreateSerializer(StrictSerializer):
     noticed = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     proposal = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     place = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    # Where it is as the portal knows places (/api/v1/places/?search=, /api/v1/divisions/):
+    # a known place brings its division; a division alone may be a district, street or
+    # community.
+    known_place = serializers.PrimaryKeyRelatedField(
+        queryset=Place.objects.select_related("division"),
+        pk_field=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("There is no known place with this id.")},
+    )
+    division = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Division.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("No division of Hangzhou has this code.")},
+    )
+    latitude = _degrees(LATITUDE_RANGE)
+    longitude = _degrees(LONGITUDE_RANGE)
     focus_area = serializers.SlugRelatedField(
         slug_field="code", queryset=FocusArea.objects.all(), required=False, allow_null=True
     )
@@ -142,6 +190,18 @@ class SuggestionCreateSerializer(StrictSerializer):
         choices=ParticipationRole.choices, required=False, allow_blank=True
     )
     submit = serializers.BooleanField(default=True)
+
+    def validate(self, data):
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise serializers.ValidationError(
+                {"longitude": _("Give both the latitude and the longitude, or neither.")}
+            )
+        place, division = data.get("known_place"), data.get("division")
+        if place and division and division not in place.division.lineage():
+            raise serializers.ValidationError(
+                {"division": _("This known place is not in this division.")}
+            )
+        return data
 
 
 class OutcomeSerializer(StrictSerializer):

@@ -1,8 +1,11 @@
 """Open311 GeoReport v2, read only, so that a city's existing systems can follow the pipeline.
 
 `services` are the focus areas; `requests` are the sent suggestions with their status and the
-agency that has them. No personal data: no child, no place a child described, and the text
-only of implemented suggestions (which are public on the portal already).
+agency that has them. No personal data: no child, no place in a child's words, and the text
+only of implemented suggestions (which are public on the portal already). Where a suggestion
+is comes from the portal's own places: the known place and division as the `address`, the
+division's statistical code as the `address_id`, and the known place's coordinates (a point a
+child placed on a map only once the suggestion is implemented and public).
 
 Every resource answers in both of the specification's formats, chosen by the address's
 extension (`services.xml`, `services.json`); XML is the specification's default, so an address
@@ -414,12 +417,28 @@ def _as_request(suggestion: Suggestion) -> dict:
         "requested_datetime": suggestion.submitted_at,
         "updated_datetime": suggestion.closed_at or suggestion.stage_started_at,
         "expected_datetime": suggestion.due_at,
-        "address": None,
-        "address_id": None,
+        **_where(suggestion, public=public),
         "zipcode": None,
-        "lat": None,
-        "long": None,
         "media_url": None,
+    }
+
+
+def _where(suggestion: Suggestion, *, public: bool) -> dict:
+    place, division = suggestion.known_place, suggestion.division
+    names = [str(place)] if place else []
+    if division:
+        names += [str(d) for d in reversed(division.lineage())]
+    if place and place.latitude is not None:
+        point = (place.latitude, place.longitude)
+    elif public and suggestion.latitude is not None:
+        point = (suggestion.latitude, suggestion.longitude)
+    else:
+        point = (None, None)
+    return {
+        "address": " · ".join(names) or None,
+        "address_id": division.code if division else None,
+        "lat": float(point[0]) if point[0] is not None else None,
+        "long": float(point[1]) if point[1] is not None else None,
     }
 
 
@@ -427,7 +446,7 @@ def _sent():
     return (
         Suggestion.objects.exclude(state=State.DRAFT)
         .filter(submitted_at__isnull=False)
-        .select_related("focus_area", "owner")
+        .select_related("focus_area", "owner", "known_place", "division__parent__parent")
     )
 
 

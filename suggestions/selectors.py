@@ -9,6 +9,8 @@ from django.utils.translation import pgettext_lazy
 
 from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
 from groups.permissions import is_admin
+from places.models import Division
+from places.selectors import within
 
 from . import workflow
 from .models import (
@@ -148,11 +150,21 @@ def departments() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT).order_by("name")
 
 
+def placed_in(division: Division) -> Q:
+    """Suggestions about a place in this division: by the place they name, or, naming none, by
+    their child's school (which is where routing sent them)."""
+    return within("division", division) | (
+        Q(division__isnull=True) & within("child__school__place__division", division)
+    )
+
+
 def implemented_publicly() -> QuerySet[Suggestion]:
     """'You said, we did': implemented suggestions with their outcome, pseudonyms only."""
     return (
         Suggestion.objects.filter(state=State.IMPLEMENTED)
-        .select_related("outcome", "focus_area", "child__school__district")
+        .select_related(
+            "outcome", "focus_area", "child__school__district", "division__parent__parent"
+        )
         .only(
             "title",
             "proposal",
@@ -163,6 +175,12 @@ def implemented_publicly() -> QuerySet[Suggestion]:
             "child__pseudonym",
             "child__school__district__name",
             "child__school__district__name_en",
+            "division__name",
+            "division__name_en",
+            "division__parent__name",
+            "division__parent__name_en",
+            "division__parent__parent__name",
+            "division__parent__parent__name_en",
             "outcome__description",
             "outcome__quantity",
             "outcome__unit",

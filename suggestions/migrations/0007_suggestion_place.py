@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('groups', '0005_child_roster_number'),
-        ('places', '0002_hangzhou_divisions'),
+        ('places', '0001_divisions_and_places'),
         ('suggestions', '0006_routing_job_done'),
     ]
 

@@ -113,3 +113,13 @@ def test_coordinates_outside_the_city_are_refused(latitude, longitude):
     with pytest.raises(ValidationError):
         _place("太远的地方", latitude=latitude, longitude=longitude)
     assert not Place.objects.filter(name="太远的地方").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_gets_its_divisions_back_with_their_codes_as_ids():
+    from django.core.management import call_command
+
+    call_command("flush", verbosity=0, interactive=False)
+    assert Division.objects.count() > 3000
+    assert Division.objects.get(pk=330106002).name == "北山街道"
+    assert Division.objects.get(code="330106002051").parent_id == 330106002
