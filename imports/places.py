@@ -54,6 +54,7 @@ YES = {"yes", "y", "true", "1", "是", "已停用", "停用"}
 NO = {"no", "n", "false", "0", "否", "未停用", "在用"}
 # Between the parts of a division's name: spaces, "·", "/", "、", "，", ">" …
 _SEPARATORS = re.compile(r"[\s·・/\\,，、>＞|｜-]+")
+KEYS_BATCH = 2000  # places whose search keys are written at a time
 PLACES = Decimal("0.00001")  # the coordinates' precision (Place.latitude: 5 decimal places)
 
 
@@ -396,7 +397,9 @@ class PlaceImporter(Importer):
             ["kind", "name_en", "latitude", "longitude", "organisation", "retired"],
             batch_size=2000,
         )
-        place_keys_write(new + changed)
+        written = new + changed
+        for start in range(0, len(written), KEYS_BATCH):  # a bounded IN (…) per batch
+            place_keys_write(written[start : start + KEYS_BATCH])
 
 
 IMPORTER = PlaceImporter()

@@ -392,3 +392,14 @@ def test_only_the_programme_office_may_import_places(client, role):
     assert response.status_code == 403
     assert not ImportBatch.objects.exists()
     assert not Place.objects.exists()
+
+
+def test_the_keys_of_many_places_are_written_in_batches(monkeypatch):
+    monkeypatch.setattr(places, "KEYS_BATCH", 2)
+
+    places.IMPORTER.apply(table(GOOD))
+
+    assert snapshot() == EXPECTED
+    for place in Place.objects.all():
+        found = [p.pk for p in places_search(place.name)]
+        assert found == ([] if place.retired else [place.pk])
