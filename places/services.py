@@ -42,6 +42,7 @@ def divisions_load(*, using: str = "default") -> int:
     )
     return len(rows)
 
+
 KEY_LENGTH = PlaceSearchKey._meta.get_field("key").max_length
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from places import services
+from places import selectors, services
 from places.models import Division, DivisionLevel, Place, PlaceKind
 from places.selectors import divisions_under, places_near, places_search
 
@@ -74,6 +74,20 @@ def test_the_search_takes_one_query_whatever_it_finds(django_assert_num_queries)
         found = places_search("公园")
         [str(p.division.parent) for p in found]
     assert len(found) == 10
+
+
+def test_a_broad_search_ranks_the_places_of_its_first_keys_only(monkeypatch):
+    """What one letter starts is read only up to SEARCH_CANDIDATES keys, in byte order, so that
+    the search does not grow with the places; one more letter narrows it to them all."""
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
+    _place("白马湖公园")  # baimahugongwan, baimahugongyuan (园 read wan or yuan): the first keys
+    _place("北山公园")  # beishangongwan: the third
+    _place("滨江公园")  # binjianggongwan: the fifth, not read
+
+    assert [p.name for p in places_search("b")] == ["北山公园", "白马湖公园"]
+    assert [p.name for p in places_search("bj")] == ["滨江公园"]
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 200)
+    assert [p.name for p in places_search("b")] == ["北山公园", "滨江公园", "白马湖公园"]
 
 
 def test_shorter_names_come_first():
