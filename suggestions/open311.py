@@ -417,8 +417,8 @@ def _as_request(suggestion: Suggestion) -> dict:
         "requested_datetime": suggestion.submitted_at,
         "updated_datetime": suggestion.closed_at or suggestion.stage_started_at,
         "expected_datetime": suggestion.due_at,
+        # In the specification's order: address, address_id, zipcode, lat, long.
         **_where(suggestion, public=public),
-        "zipcode": None,
         "media_url": None,
     }
 
@@ -437,6 +437,7 @@ def _where(suggestion: Suggestion, *, public: bool) -> dict:
     return {
         "address": " · ".join(names) or None,
         "address_id": division.code if division else None,
+        "zipcode": None,
         "lat": float(point[0]) if point[0] is not None else None,
         "long": float(point[1]) if point[1] is not None else None,
     }
