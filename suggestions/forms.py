@@ -265,12 +265,13 @@ class SuggestionForm(forms.ModelForm):
             community = None
         division = community or street or district
         place = cleaned.get("known_place")
-        in_another = (
+        # One may lie in the other (a park in the street of the community chosen), but not apart.
+        if (
             division is not None
             and place is not None
             and division.pk not in {d.pk for d in place.division.lineage()}
-        )
-        if in_another:
+            and place.division_id not in {d.pk for d in division.lineage()}
+        ):
             self.add_error("known_place", PLACE_NOT_IN_DIVISION)
         cleaned["division"] = place.division if place is not None else division
         if "place" in self.errors:

@@ -356,16 +356,22 @@ def test_a_place_outside_the_division_chosen_is_refused(child, pipe):
     )
 
 
-def test_a_place_inside_the_division_chosen_is_fine(child, pipe):
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        {"district": "西湖区"},
+        # The park lies in the street; which of its communities is not known: not apart.
+        {"district": "西湖区", "street": "西湖街道", "community": "九溪社区"},
+    ],
+)
+def test_a_place_inside_the_division_chosen_or_around_it_is_fine(child, pipe, chosen):
     park = known("太子湾公园")
+    levels = {"district": DivisionLevel.DISTRICT, "street": DivisionLevel.STREET}
+    levels["community"] = DivisionLevel.COMMUNITY
+    cascade = {key: division(name, levels[key]).pk for key, name in chosen.items()}
     child.post(
         url("suggestion_new"),
-        {
-            **complete(pipe),
-            "known_place": park.pk,
-            "district": division("西湖区", DivisionLevel.DISTRICT).pk,
-            "submit": "1",
-        },
+        {**complete(pipe), "known_place": park.pk, **cascade, "submit": "1"},
     )
     assert Suggestion.objects.get().division == park.division
 
