@@ -230,6 +230,7 @@ class SuggestionForm(forms.ModelForm):
         self.finding = finding
         self.school_id = school_id
         self.stored_place_id = self.instance.known_place_id
+        self.place_picked = None
         self.fields["place"].label = _("Tell us exactly where")
         for name in Suggestion.SENT_NEEDS:
             self.fields[name].required = False
@@ -265,6 +266,8 @@ class SuggestionForm(forms.ModelForm):
             community = None
         division = community or street or district
         place = cleaned.get("known_place")
+        # Shown chosen again even when refused below: the child changes one of the two.
+        self.place_picked = place
         # One may lie in the other (a park in the street of the community chosen), but not apart.
         if (
             division is not None
@@ -365,7 +368,7 @@ class SuggestionForm(forms.ModelForm):
         if self.is_bound:
             self.errors  # noqa: B018 (cleans the form: what is chosen is what is valid)
             data = self.cleaned_data
-            chosen = data.get("known_place")
+            chosen = data.get("known_place") or self.place_picked
             district, street, community = (data.get(n) for n in ("district", "street", "community"))
             query = data.get("place_search") or ""
         else:

@@ -343,17 +343,18 @@ def test_a_street_sent_as_a_district_is_refused(child, pipe):
     )
 
 
-def test_a_place_outside_the_division_chosen_is_refused(child, pipe):
-    _refused(
+def test_a_place_outside_the_division_chosen_is_refused_and_both_stay_chosen(child, pipe):
+    park = known("太子湾公园")
+    shangcheng = division("上城区", DivisionLevel.DISTRICT)
+    page = _refused(
         child,
         pipe,
-        {
-            "known_place": known("太子湾公园").pk,
-            "district": division("上城区", DivisionLevel.DISTRICT).pk,
-        },
+        {"known_place": park.pk, "district": shangcheng.pk},
         "known_place",
         "The place you picked is not in the district or street you chose below.",
     )
+    assert checked_place(page) == [str(park.pk)]
+    assert selected(page, "district") == [str(shangcheng.pk)]
 
 
 @pytest.mark.parametrize(
