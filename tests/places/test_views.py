@@ -1,6 +1,7 @@
 """What the child's form asks as the child types: places found, and the divisions in one."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -9,6 +10,13 @@ from places.models import Division, DivisionLevel, Place, PlaceKind
 from tests.groups.factories import ChildUserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A request to an /en/ page leaves English active in this thread: not for the next test."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 def url(name, language="zh-hans"):

@@ -4,7 +4,9 @@ district → street → community, without JavaScript (issue 19, item 2)."""
 import re
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from places import services as place_services
 from places.models import Division, DivisionLevel, Place, PlaceKind
@@ -16,6 +18,13 @@ from tests.suggestions.test_views import photo_bytes
 from .factories import Pipeline
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A request to an /en/ page leaves English active in this thread: not for the next test."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 def division(name, level=DivisionLevel.STREET):
