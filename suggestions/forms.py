@@ -293,8 +293,8 @@ class SuggestionForm(forms.ModelForm):
         if chosen is None:
             return set()
         words = set()
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
                 words.add(_place_words(chosen))
         return words
 
