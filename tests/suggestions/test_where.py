@@ -6,6 +6,8 @@ import re
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from places import services as place_services
@@ -457,3 +459,18 @@ def test_the_form_takes_a_fixed_number_of_queries_whatever_it_shows(
     # places found, the streets and the communities listed.
     with django_assert_num_queries(8 + 7):
         child.post(url("suggestion_new"), searched)
+
+
+def test_a_place_on_a_draft_costs_its_form_one_query_and_its_journey_none(child, pipe):
+    park = known("太子湾公园")
+    without = pipe.draft()
+    with_place = pipe.draft(known_place=park, division=park.division, place="北门")
+    child.get(url("suggestion_new"))  # the session's first look fills its caches
+
+    def queries(name, draft):
+        with CaptureQueriesContext(connection) as counted:
+            child.get(url(name, pk=draft.pk))
+        return len(counted)
+
+    assert queries("suggestion_edit", with_place) == queries("suggestion_edit", without) + 1
+    assert queries("suggestion_detail", with_place) == queries("suggestion_detail", without)
