@@ -141,6 +141,11 @@ class Place(BilingualName):
             ),
         ]
 
+    @property
+    def full_name(self) -> str:
+        """太子湾公园 · 西湖区 · 西湖街道: the name and where it lies (uses the parents loaded)."""
+        return f"{self} · {self.division.full_name}"
+
     def clean(self):
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError(_("Give both the latitude and the longitude, or neither."))

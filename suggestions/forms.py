@@ -1,15 +1,19 @@
 from django import forms
 from django.conf import settings
+from django.forms.utils import ErrorDict
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import FocusArea
+from places.models import Division, DivisionLevel, Place, PlaceKind
+from places.selectors import SEARCH_MAX_LENGTH, divisions_under, places_near, places_search
 
 from . import selectors
 from .models import Outcome, ParticipationRole, Suggestion
 from .photos import NOT_A_PHOTO, clean_photo
-from .services import SENDING_NEEDS_MESSAGE
+from .services import RETIRED_PLACE_MESSAGE, SENDING_NEEDS_MESSAGE
 from .workflow import PROGRESS
 
 # What each focus area is about, in a child's words, with its icon ({% icon %}).
@@ -48,7 +52,7 @@ ROLE_CARDS = {
 SENDING_NEEDS = {
     "noticed": _("Write what you noticed, then send it again."),
     "proposal": _("Write your idea, then send it again."),
-    "place": _("Write where it is, then send it again."),
+    "place": _("Write where it is or choose a place above, then send it again."),
     "focus_area": _("Choose what it is about, then send it again."),
     "role": _("Choose your role, then send it again."),
 }
@@ -59,7 +63,11 @@ TOO_LONG = _("That is too long: at most %(limit_value)d characters (you wrote %(
 STEPS = [
     ("noticed", ("noticed", "title"), _("What did you notice?")),
     ("proposal", ("proposal",), _("What is your idea?")),
-    ("place", ("place",), _("Where is it?")),
+    (
+        "place",
+        ("known_place", "place_search", "district", "street", "community", "place"),
+        _("Where is it?"),
+    ),
     ("photo", ("photo",), _("A photo (you can skip this)")),
     ("area", ("focus_area",), _("What is it about?")),
     ("role", ("role",), _("Your role")),
@@ -77,6 +85,102 @@ REVIEW = [
     ("focus_area", _("What it is about"), "area"),
     ("role", _("Your role"), "role"),
 ]
+
+
+# The "where" step: a known place from a list (near the child's school, or found by a few
+# letters), or a division chosen district → street → community, and the child's own words.
+# Without JavaScript a "find" button sends the form to be shown again with the list or the
+# next select (FIND_BUTTON); with it, static/js/place-picker.js asks places/views.py instead.
+FIND_BUTTON = "find_place"
+PLACE_ICONS = {
+    PlaceKind.SCHOOL: "school",
+    PlaceKind.COMMUNITY: "building-community",
+    PlaceKind.PARK: "trees",
+    PlaceKind.PRACTICE_BASE: "bulb",
+    PlaceKind.METRO_STATION: "bus",
+}
+PLACE_ICON = "map-pin"
+# Enough to find the school gate or the park next to it, few enough to see the search below.
+NEAR_LIMIT = 6
+NO_SUCH_PLACE = _("We could not find this place. Choose one from the list again.")
+CHOOSE_FROM_LIST = {
+    DivisionLevel.DISTRICT: _("Choose a district from the list."),
+    DivisionLevel.STREET: _("Choose a street from the list."),
+    DivisionLevel.COMMUNITY: _("Choose a community from the list."),
+}
+STREET_NOT_IN_DISTRICT = _(
+    "This street is not in the district you chose. Choose the street again, or tap "
+    "“Show its streets”."
+)
+COMMUNITY_NOT_IN_STREET = _(
+    "This community is not in the street you chose. Choose the community again, or tap "
+    "“Show its communities”."
+)
+PLACE_NOT_IN_DIVISION = _(
+    "The place you picked is not in the district or street you chose below. Change one of "
+    "them, or pick “None of these”."
+)
+
+
+def _place_words(chosen) -> str:
+    """The words a chosen place gives when the child wrote none: its name, or the division's
+    full name (西湖区 · 西湖街道)."""
+    return str(chosen) if isinstance(chosen, Place) else chosen.full_name
+
+
+def _division_field(level, label):
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Division.objects.filter(level=level).select_related("parent__parent"),
+        required=False,
+        error_messages={"invalid_choice": CHOOSE_FROM_LIST[level]},
+    )
+
+
+class PlaceChoice:
+    """One known place offered as a radio button; only its first appearance is checked."""
+
+    def __init__(self, place, checked, group):
+        self.place, self.checked, self.group = place, checked, group
+        self.icon = PLACE_ICONS.get(place.kind, PLACE_ICON)
+        self.id = f"place-{group}-{place.pk}"
+
+
+class Where:
+    """What the "where" step shows: the lists of known places and the cascade's selects."""
+
+    def __init__(self, *, chosen, near, query, found, district, street, community):
+        self.chosen, self.query = chosen, query
+        self.district, self.street, self.community = district, street, community
+        shown = set()
+
+        def choices(places, group):
+            listed = []
+            for place in places:
+                checked = chosen is not None and place.pk == chosen.pk and place.pk not in shown
+                shown.add(place.pk)
+                listed.append(PlaceChoice(place, checked, group))
+            return listed
+
+        self.near = choices(near, "near")
+        self.found = choices(found, "found")
+        # A place chosen earlier that neither list has now stays on the page, chosen.
+        self.kept = choices([chosen], "kept") if chosen and chosen.pk not in shown else []
+        self.districts = divisions_under(None)
+        self.streets = divisions_under(district) if district else []
+        self.communities = divisions_under(street) if street else []
+
+    @property
+    def offers_places(self) -> bool:
+        return bool(self.near or self.found or self.kept)
+
+    @property
+    def chosen_name(self) -> str:
+        """What the review step says: 太子湾公园 · 西湖区 · 西湖街道."""
+        if self.chosen is not None:
+            return self.chosen.full_name
+        division = self.community or self.street or self.district
+        return division.full_name if division else ""
 
 
 class Step:
@@ -110,12 +214,39 @@ class SuggestionForm(forms.ModelForm):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose one of the roles below.")},
     )
+    # Retired places too: one a draft named before stays valid (clean_known_place).
+    known_place = forms.ModelChoiceField(
+        label=_("A place from the list"),
+        queryset=Place.objects.select_related("division__parent__parent"),
+        required=False,
+        error_messages={"invalid_choice": NO_SUCH_PLACE},
+    )
+    # Not saved: what the child typed to find a known place.
+    place_search = forms.CharField(
+        label=_("Find it"),
+        required=False,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": SEARCH_MAX_LENGTH, "autocomplete": "off"}
+        ),
+    )
+    district = _division_field(DivisionLevel.DISTRICT, _("District"))
+    street = _division_field(DivisionLevel.STREET, _("Street"))
+    community = _division_field(DivisionLevel.COMMUNITY, _("Community"))
 
-    def __init__(self, *args, sending: bool = False, **kwargs):
+    def __init__(
+        self, *args, sending: bool = False, finding: bool = False, school_id=None, **kwargs
+    ):
         # The labels stand alone over their fields: no ":" (nor Chinese "：") after them.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.sending = sending
+        # Shown again to find a place or the next select: no errors, nothing saved.
+        self.finding = finding
+        self.school_id = school_id
+        self.stored_place_id = self.instance.known_place_id
+        self.place_picked = None
+        self.fields["place"].label = _("Tell us exactly where")
         for name in Suggestion.SENT_NEEDS:
             self.fields[name].required = False
         self.fields["title"].error_messages["required"] = _(
@@ -127,8 +258,80 @@ class SuggestionForm(forms.ModelForm):
         # Known before cleaning: a refused new photo leaves the stored one as it was.
         self.stored_photo = bool(self.instance.pk and self.instance.photo)
 
+    def full_clean(self):
+        super().full_clean()
+        if self.finding:
+            self._errors = ErrorDict()
+
+    def clean_known_place(self):
+        place = self.cleaned_data.get("known_place")
+        if place is not None and place.retired and place.pk != self.stored_place_id:
+            raise forms.ValidationError(RETIRED_PLACE_MESSAGE)
+        return place
+
+    def _clean_where(self, cleaned):
+        """The cascade in order (a street in its district, a community in its street), the
+        most specific division chosen, and words from the place chosen when none were written."""
+        district, street, community = (cleaned.get(n) for n in ("district", "street", "community"))
+        if street is not None and (district is None or street.parent_id != district.pk):
+            self.add_error("street", STREET_NOT_IN_DISTRICT)
+            street = community = None
+        if community is not None and (street is None or community.parent_id != street.pk):
+            self.add_error("community", COMMUNITY_NOT_IN_STREET)
+            community = None
+        division = community or street or district
+        place = cleaned.get("known_place")
+        # Shown chosen again even when refused below: the child changes one of the two.
+        self.place_picked = place
+        # One may lie in the other (a park in the street of the community chosen), but not apart.
+        if (
+            division is not None
+            and place is not None
+            and division.pk not in {d.pk for d in place.division.lineage()}
+            and place.division_id not in {d.pk for d in division.lineage()}
+        ):
+            self.add_error("known_place", PLACE_NOT_IN_DIVISION)
+        cleaned["division"] = place.division if place is not None else division
+        if "place" in self.errors:
+            return
+        chosen = place or division
+        if not cleaned.get("place") or cleaned["place"] in self._words_filled_before():
+            words = _place_words(chosen) if chosen is not None else ""
+            cleaned["place"] = words[: Suggestion._meta.get_field("place").max_length]
+
+    def _words_filled_before(self) -> set[str]:
+        """The words this form wrote for the place chosen before, in either language: they
+        follow a new choice, unlike words the child wrote."""
+        stored = self.initial_where
+        chosen = stored["known_place"] or stored["community"] or stored["street"]
+        chosen = chosen or stored["district"]
+        if chosen is None:
+            return set()
+        words = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                words.add(_place_words(chosen))
+        return words
+
+    @cached_property
+    def initial_where(self) -> dict:
+        """The draft's place and division as stored, their parents loaded (one query each)."""
+        found = {"known_place": None, "district": None, "street": None, "community": None}
+        if self.instance.known_place_id:
+            found["known_place"] = self.fields["known_place"].queryset.get(
+                pk=self.instance.known_place_id
+            )
+        elif self.instance.division_id:
+            division = Division.objects.select_related("parent__parent").get(
+                pk=self.instance.division_id
+            )
+            for each in division.lineage():
+                found[each.level] = each
+        return found
+
     def clean(self):
         cleaned = super().clean()
+        self._clean_where(cleaned)
         if self.sending:
             for name in Suggestion.SENT_NEEDS:
                 if name not in self.errors and cleaned.get(name) in (None, ""):
@@ -137,7 +340,16 @@ class SuggestionForm(forms.ModelForm):
 
     class Meta:
         model = Suggestion
-        fields = ["title", "noticed", "proposal", "place", "focus_area", "role", "photo"]
+        fields = [
+            "title",
+            "noticed",
+            "proposal",
+            "known_place",
+            "place",
+            "focus_area",
+            "role",
+            "photo",
+        ]
         widgets = {
             "noticed": forms.Textarea(attrs={"rows": 4}),
             "proposal": forms.Textarea(attrs={"rows": 4}),
@@ -153,9 +365,62 @@ class SuggestionForm(forms.ModelForm):
                 "What should change? Small or big ideas are both good. For example: “Paint a "
                 "zebra crossing and make a place where parents can wait.”"
             ),
-            "place": _("A name people know. For example: “the south gate of Wensan Road School”."),
+            "place": _(
+                "Which gate, corner or floor? For example: “the south gate of Wensan Road School”."
+            ),
             "photo": _("You can leave this out. A JPEG, PNG or WebP photo of at most %(limit)s."),
         }
+
+    def suggestion_fields(self) -> dict:
+        """What the services save: the model's fields, the division the cascade chose."""
+        return {
+            **{name: self.cleaned_data.get(name) for name in self._meta.fields},
+            "division": self.cleaned_data.get("division"),
+        }
+
+    @cached_property
+    def where(self) -> Where:
+        if self.is_bound:
+            self.errors  # noqa: B018 (cleans the form: what is chosen is what is valid)
+            data = self.cleaned_data
+            chosen = data.get("known_place") or self.place_picked
+            district, street, community = (data.get(n) for n in ("district", "street", "community"))
+            query = data.get("place_search") or ""
+        else:
+            stored = self.initial_where
+            chosen = stored["known_place"]
+            district, street, community = stored["district"], stored["street"], stored["community"]
+            query = ""
+        # Each select follows the one before it: a street of another district is not chosen.
+        if street is not None and (district is None or street.parent_id != district.pk):
+            street = None
+        if community is not None and (street is None or community.parent_id != street.pk):
+            community = None
+        return Where(
+            chosen=chosen,
+            near=places_near(self._school_street(), limit=NEAR_LIMIT),
+            query=query,
+            found=places_search(query) if query else [],
+            district=district,
+            street=street,
+            community=community,
+        )
+
+    def _school_street(self) -> Division | None:
+        """The street of the child's school, as a known place: "near my school"."""
+        if self.school_id is None:
+            return None
+        school = (
+            Place.objects.filter(organisation_id=self.school_id, retired=False)
+            .select_related("division__parent")
+            .first()
+        )
+        if school is None:
+            return None
+        division = school.division
+        return division.parent if division.level == DivisionLevel.COMMUNITY else division
+
+    place_icons = [(kind.value, PLACE_ICONS.get(kind, PLACE_ICON)) for kind in PlaceKind]
 
     @property
     def steps(self) -> list[Step]:
@@ -178,7 +443,8 @@ class SuggestionForm(forms.ModelForm):
     @property
     def photo_lost(self) -> bool:
         """A photo came with a form that is shown again: a browser cannot fill it back in."""
-        return self.is_bound and bool(self.errors) and bool(self.files.get("photo"))
+        shown_again = self.finding or bool(self.errors)
+        return self.is_bound and shown_again and bool(self.files.get("photo"))
 
     def focus_area_cards(self) -> list[Card]:
         cards = []

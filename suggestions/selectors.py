@@ -57,6 +57,8 @@ def suggestion_detail(*, pk: int) -> Suggestion:
             "merged_into",
             "outcome",
             "requested_department",
+            "known_place__division__parent__parent",
+            "division__parent__parent",
         )
         .prefetch_related(
             Prefetch(

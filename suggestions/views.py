@@ -15,7 +15,7 @@ from places.maps import allow_tiles, map_config
 
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
-from .forms import OutcomeForm, SuggestionForm, form_for
+from .forms import FIND_BUTTON, OutcomeForm, SuggestionForm, form_for
 from .models import Suggestion
 from .workflow import Actor, IllegalMove, State
 
@@ -62,7 +62,7 @@ def my_suggestions(request):
 
 def _save_from_form(request, form, suggestion=None):
     submit = "submit" in request.POST
-    data = form.cleaned_data
+    data = form.suggestion_fields()
     if suggestion is None:
         suggestion = services.suggestion_create(child=request.user.child, submit=submit, **data)
     else:
@@ -91,16 +91,19 @@ def _int_or_none(value):
 def suggestion_new(request):
     if not rules.has_perm("suggestions.write_suggestion", request.user):
         raise PermissionDenied
+    child = request.user.child
     form = SuggestionForm(
         request.POST or None,
         request.FILES or None,
         sending="submit" in request.POST,
+        finding=FIND_BUTTON in request.POST,
+        school_id=child.school_id,
         # Most of a child's suggestions are about what their sub-team watches.
         initial=None
         if request.method == "POST"
-        else {"focus_area": selectors.focus_area_of_sub_team(request.user.child)},
+        else {"focus_area": selectors.focus_area_of_sub_team(child)},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.finding and form.is_valid():
         try:
             return _save_from_form(request, form)
         except ValidationError as error:
@@ -122,8 +125,10 @@ def suggestion_edit(request, pk):
         instance=suggestion,
         # A returned suggestion was sent once: it stays complete even when saved again.
         sending="submit" in request.POST or suggestion.submitted_at is not None,
+        finding=FIND_BUTTON in request.POST,
+        school_id=suggestion.child.school_id,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.finding and form.is_valid():
         try:
             return _save_from_form(request, form, suggestion)
         except services.StaleSuggestion:

@@ -107,7 +107,7 @@ def test_a_missing_step_keeps_what_was_typed_and_asks_for_the_photo_again(portal
     expect(page.get_by_label("标题")).to_have_value("校门口车太多")
     expect(page.get_by_text("请重新选择照片")).to_be_visible()
     page.get_by_role("link", name="第 3 步：在哪里？").click()
-    expect(page.get_by_label("地点")).to_be_in_viewport()
+    expect(page.get_by_label("说说具体在哪儿")).to_be_in_viewport()
     assert not Suggestion.objects.exists()
 
 

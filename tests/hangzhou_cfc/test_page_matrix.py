@@ -224,6 +224,15 @@ MATRIX: dict[str, list[Check]] = {
         get("community A", {"community A"} | ADMINS, pk("community A")),
         get("department A", {"department A"} | ADMINS, pk("department A")),
     ],
+    # --- places: what the child's form asks as the child types (JSON; 401 when signed out) ---
+    "places_search": [
+        get("nothing typed yet", LOGGED_IN, refused={401}),
+        post("by POST", NOBODY, refused=POST_ONLY),
+    ],
+    "places_divisions": [
+        get("the districts", LOGGED_IN, refused={401}),
+        post("by POST", NOBODY, refused=POST_ONLY),
+    ],
     # --- suggestions ---
     "my_suggestions": [
         get(

@@ -56,14 +56,18 @@ def test_the_form_is_six_numbered_steps_and_a_place_to_send(client, pipe):
         ("6", "Your role"),
         ("7", "Check and send"),
     ]
-    assert page.count("<fieldset") == 6
+    assert len(re.findall(r'<fieldset id="step-', page)) == 6
     assert "For example" in page
     assert "---------" not in page
     assert 'name="form_key"' in page
-    # One script fills the review of step 7; without it the step links back to each step
-    # (tests/browser/test_child_journey_e2e.py sends the form with JavaScript off).
+    # It works without JavaScript: one script fills the review of step 7 (without it the step
+    # links back to each step; tests/browser/test_child_journey_e2e.py sends the form with
+    # JavaScript off), the place picker's only makes step 3 quicker.
     scripts = re.findall(r"<script[^>]*>", page)
-    assert len(scripts) == 1 and "js/suggestion-form" in scripts[0] and "defer" in scripts[0]
+    assert scripts == [
+        '<script src="/static/js/suggestion-form.js" defer>',
+        '<script src="/static/js/place-picker.js" defer>',
+    ]
     assert "data-review-fallback" in page
 
 
@@ -143,7 +147,7 @@ def test_the_choices_made_are_kept_when_something_else_is_missing(client, pipe):
 
     assert checked(page, "focus_area") == [str(pipe.focus_area.pk)]
     assert checked(page, "role") == ["safety_promoter"]
-    assert "Write where it is, then send it again." in page
+    assert "Write where it is or choose a place above, then send it again." in page
 
 
 def test_a_file_that_is_not_a_photo_is_refused_and_every_word_is_kept(client, pipe):
@@ -297,8 +301,9 @@ def test_the_sent_page_of_a_draft_is_its_page_and_only_the_child_sees_it(client,
 
 # Session, user, the child (or the suggestion and its child), unread notifications, then: the
 # sub-team's area and the focus areas (new), the focus areas (edit), the deadlines and the
-# school (sent). However many focus areas there are.
-QUERIES = {"new": 6, "edit": 6, "sent": 7}
+# school (sent). However many focus areas there are. The form's "where" step adds the school's
+# known place and the districts (the places near it: tests/suggestions/test_where.py).
+QUERIES = {"new": 8, "edit": 8, "sent": 7}
 
 
 def test_the_form_and_sent_pages_take_a_fixed_number_of_queries(
