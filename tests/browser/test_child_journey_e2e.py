@@ -32,7 +32,7 @@ WORDS = {
         "noticed": "我观察到的",
         "title": "标题",
         "proposal": "我的建议",
-        "place": "地点",
+        "place": "说说具体在哪儿",
         "photo": "选一张照片",
         "area": "交通出行",
         "role line": "你找出不安全的地方，帮大家注意安全。",

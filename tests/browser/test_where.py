@@ -61,7 +61,7 @@ def pipe(portal, divisions):
 def _fill_the_rest(page, language):
     words = {
         "en": ("What I noticed", "Title", "What I suggest", "Safety promoter", "Send it"),
-        "zh-hans": ("我观察到的", "标题", "我的建议", "安全宣传员", "提交"),
+        "zh-hans": ("我观察到的", "标题", "我的建议", "安全宣传员", "发送"),
     }[language]
     page.get_by_label(words[0]).fill("The slide is broken.")
     page.get_by_label(words[1]).fill("Broken slide")
