@@ -20,6 +20,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY manage.py ./
 COPY hangzhou_cfc ./hangzhou_cfc
 COPY groups ./groups
+COPY places ./places
 COPY suggestions ./suggestions
 COPY activities ./activities
 COPY reports ./reports
