@@ -187,3 +187,14 @@ def seeded_demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A page asked in English leaves English active in the test's thread (LocaleMiddleware
+    does not switch back): the next test starts in the portal's default language again."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
