@@ -7,7 +7,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import FocusArea
-from places.models import Division, DivisionLevel, Place, PlaceKind
+from places.models import LATITUDE_RANGE, LONGITUDE_RANGE, Division, DivisionLevel, Place, PlaceKind
 from places.selectors import SEARCH_MAX_LENGTH, divisions_under, places_near, places_search
 
 from . import selectors
@@ -65,7 +65,16 @@ STEPS = [
     ("proposal", ("proposal",), _("What is your idea?")),
     (
         "place",
-        ("known_place", "place_search", "district", "street", "community", "place"),
+        (
+            "known_place",
+            "place_search",
+            "district",
+            "street",
+            "community",
+            "place",
+            "latitude",
+            "longitude",
+        ),
         _("Where is it?"),
     ),
     ("photo", ("photo",), _("A photo (you can skip this)")),
@@ -92,6 +101,8 @@ REVIEW = [
 # Without JavaScript a "find" button sends the form to be shown again with the list or the
 # next select (FIND_BUTTON); with it, static/js/place-picker.js asks places/views.py instead.
 FIND_BUTTON = "find_place"
+PIN_OUTSIDE = _("The pin is outside Hangzhou. Put it on the place in the city.")
+PIN_HALF = _("The pin was not put down properly. Tap the map again.")
 PLACE_ICONS = {
     PlaceKind.SCHOOL: "school",
     PlaceKind.COMMUNITY: "building-community",
@@ -329,9 +340,37 @@ class SuggestionForm(forms.ModelForm):
                 found[each.level] = each
         return found
 
+    # The pin's hidden inputs: their errors are the child's to fix on the map, not a sign that
+    # the page is out of date (as a hidden field's error is otherwise).
+    pin_fields = ("latitude", "longitude")
+
+    @property
+    def pin_inputs(self):
+        return [self[name] for name in self.pin_fields]
+
+    def _get_validation_exclusions(self):
+        # _clean_pin checks the pin as the model's validators and constraint would, in a
+        # child's words, and without the query a constraint's check costs.
+        return super()._get_validation_exclusions() | set(self.pin_fields)
+
+    def _clean_pin(self, cleaned):
+        """A pin from the optional map: both coordinates, inside the city, or none."""
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None):
+            self.add_error("latitude", PIN_HALF)
+            return
+        if latitude is None:
+            return
+        if not (
+            LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]
+            and LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]
+        ):
+            self.add_error("latitude", PIN_OUTSIDE)
+
     def clean(self):
         cleaned = super().clean()
         self._clean_where(cleaned)
+        self._clean_pin(cleaned)
         if self.sending:
             for name in Suggestion.SENT_NEEDS:
                 if name not in self.errors and cleaned.get(name) in (None, ""):
@@ -346,11 +385,16 @@ class SuggestionForm(forms.ModelForm):
             "proposal",
             "known_place",
             "place",
+            "latitude",
+            "longitude",
             "focus_area",
             "role",
             "photo",
         ]
         widgets = {
+            # Set by the optional map's pin (static/js/map.js), never typed.
+            "latitude": forms.HiddenInput,
+            "longitude": forms.HiddenInput,
             "noticed": forms.Textarea(attrs={"rows": 4}),
             "proposal": forms.Textarea(attrs={"rows": 4}),
             "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),

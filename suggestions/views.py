@@ -87,6 +87,12 @@ def _int_or_none(value):
         return None
 
 
+def _form_page(request, form, suggestion):
+    """The child's form; with the optional map (places/maps.py) when an office set one."""
+    context = {"form": form, "suggestion": suggestion, "map_config": map_config()}
+    return allow_tiles(render(request, "suggestions/form.html", context))
+
+
 @login_required
 def suggestion_new(request):
     if not rules.has_perm("suggestions.write_suggestion", request.user):
@@ -108,7 +114,7 @@ def suggestion_new(request):
             return _save_from_form(request, form)
         except ValidationError as error:
             form.add_error(None, error)
-    return render(request, "suggestions/form.html", {"form": form, "suggestion": None})
+    return _form_page(request, form, None)
 
 
 @login_required
@@ -135,7 +141,7 @@ def suggestion_edit(request, pk):
             form.add_error(None, STALE_MESSAGE)
         except (IllegalMove, ValidationError):
             form.add_error(None, ILLEGAL_MOVE_MESSAGE)
-    return render(request, "suggestions/form.html", {"form": form, "suggestion": suggestion})
+    return _form_page(request, form, suggestion)
 
 
 @login_required

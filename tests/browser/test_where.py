@@ -1,11 +1,9 @@
 """A child on a phone says where it is: a place found by a few letters, or district → street →
 community, with JavaScript and without (issue 19, item 2)."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from places import services as place_services
@@ -24,15 +22,7 @@ def _division(name, level=DivisionLevel.STREET):
 
 
 @pytest.fixture
-def divisions(portal):
-    """The divisions a migration loads: a flush after an earlier live-server test empties
-    their table as every other."""
-    if not Division.objects.exists():
-        importlib.import_module("places.migrations.0002_hangzhou_divisions").load(apps, None)
-
-
-@pytest.fixture
-def pipe(portal, divisions):
+def pipe(portal):
     """A child whose school is a known place in 湖滨街道, and a park across the city."""
     pipe = Pipeline()
     pipe.focus_area.code = "transport"
