@@ -96,9 +96,12 @@ class SuggestionAdmin(ConstraintSafeAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(ConstraintSafeAdmin):
-    list_display = ("focus_area", "district", "department")
-    list_filter = ("focus_area", "district", "department")
-    list_select_related = ("focus_area", "district", "department")
+    list_display = ("focus_area", "division", "department")
+    # Some thousand divisions: found by name as you type, not listed in a filter.
+    list_filter = ("focus_area", "division__level", "department")
+    list_select_related = ("focus_area", "division__parent__parent", "department")
+    search_fields = ("division__name", "division__name_en", "division__code")
+    autocomplete_fields = ("division",)
 
 
 @admin.register(StageDeadline)

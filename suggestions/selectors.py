@@ -9,11 +9,14 @@ from django.utils.translation import pgettext_lazy
 
 from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
 from groups.permissions import is_admin
+from places.models import Division, Place
+from places.selectors import SEARCH_LIMIT, places_near, places_search, search_query
 
 from . import workflow
 from .models import (
     Notification,
     NotificationKind,
+    PlaceCorrection,
     ProgressUpdate,
     StageChange,
     StageDeadline,
@@ -45,7 +48,33 @@ def inbox(organisation_id: int) -> QuerySet[Suggestion]:
     )
 
 
-def suggestion_detail(*, pk: int) -> Suggestion:
+def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
+    """A suggestion with all its page shows; for staff, with the corrections of its place."""
+    prefetches = [
+        Prefetch(
+            "history",
+            queryset=StageChange.objects.select_related(
+                "actor", "owner", "routed_division__parent__parent"
+            ).order_by("created_at", "pk"),
+        ),
+        "updates",
+        # Where it came from: the activities and discussion topics it came out of.
+        "activities",
+        "discussion_topics__partner",
+    ]
+    if staff:
+        prefetches.append(
+            Prefetch(
+                "place_corrections",
+                queryset=PlaceCorrection.objects.select_related(
+                    "actor",
+                    "from_known_place",
+                    "from_division__parent__parent",
+                    "to_known_place",
+                    "to_division__parent__parent",
+                ),
+            )
+        )
     return (
         Suggestion.objects.select_related(
             "focus_area",
@@ -54,19 +83,10 @@ def suggestion_detail(*, pk: int) -> Suggestion:
             "merged_into",
             "outcome",
             "requested_department",
+            "known_place",
+            "division__parent__parent",
         )
-        .prefetch_related(
-            Prefetch(
-                "history",
-                queryset=StageChange.objects.select_related("actor", "owner").order_by(
-                    "created_at", "pk"
-                ),
-            ),
-            "updates",
-            # Where it came from: the activities and discussion topics it came out of.
-            "activities",
-            "discussion_topics__partner",
-        )
+        .prefetch_related(*prefetches)
         .get(pk=pk)
     )
 
@@ -89,6 +109,8 @@ class JourneyStep:
     at: datetime
     change: StageChange | None = None
     update: ProgressUpdate | None = None
+    # For staff only: a correction of the place (its reason is the note).
+    correction: PlaceCorrection | None = None
     note: str = ""
 
 
@@ -104,7 +126,13 @@ def suggestion_journey(suggestion: Suggestion, *, staff: bool) -> list[JourneySt
         JourneyStep(at=update.created_at, update=update, note=update.note)
         for update in suggestion.updates.all()
     ]
-    steps.sort(key=lambda step: (step.at, step.update is not None))
+    if staff:
+        # Prefetched by suggestion_detail(staff=True) only: the child's page never asks.
+        steps += [
+            JourneyStep(at=correction.created_at, correction=correction, note=correction.reason)
+            for correction in suggestion.place_corrections.all()
+        ]
+    steps.sort(key=lambda step: (step.at, step.change is None))
     return steps
 
 
@@ -127,6 +155,25 @@ def handover_notes(suggestion: Suggestion) -> list[StageChange]:
         for change in reversed(suggestion.history.all())
         if change.action in STAFF_NOTE_ACTIONS and change.note
     ]
+
+
+def place_choices(suggestion: Suggestion, text: str = "") -> tuple[list[Place], list[Division]]:
+    """What the form correcting a suggestion's place offers: the known places and divisions
+    whose names match `text`; with nothing typed, the divisions the suggestion is in now and
+    the known places there (its place as loaded by suggestion_detail)."""
+    query = search_query(text)
+    if query:
+        divisions = list(
+            Division.objects.filter(
+                Q(name__contains=query) | Q(name_en__icontains=query) | Q(code=query)
+            )
+            .select_related("parent__parent")
+            .order_by("code")[:SEARCH_LIMIT]
+        )
+        return places_search(query), divisions
+    if suggestion.division_id is None:
+        return [], []
+    return places_near(suggestion.division), suggestion.division.lineage()
 
 
 def merge_candidates(suggestion: Suggestion) -> QuerySet[Suggestion]:

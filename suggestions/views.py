@@ -15,6 +15,7 @@ from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import OutcomeForm, SuggestionForm, form_for
 from .models import Suggestion
+from .place_forms import PlaceCorrectionForm
 from .workflow import Actor, IllegalMove, State
 
 logger = logging.getLogger(__name__)
@@ -183,21 +184,37 @@ def _unsent(form) -> list[tuple[str, str]]:
     ]
 
 
-def _render_detail(request, suggestion, bound=None, status=200):
-    suggestion = selectors.suggestion_detail(pk=suggestion.pk)
+def _place_form(suggestion, search="", data=None):
+    places, divisions = selectors.place_choices(suggestion, search)
+    return PlaceCorrectionForm(
+        data,
+        initial={"version": suggestion.version, "q": search},
+        places=places,
+        divisions=divisions,
+    )
+
+
+def _render_detail(request, suggestion, bound=None, status=200, place_form=None, search=""):
+    staff = selectors.reads_handover_notes(request.user)
+    suggestion = selectors.suggestion_detail(pk=suggestion.pk, staff=staff)
+    actor = permissions.actor_for(request.user, suggestion)
     actions = _actions(request.user, suggestion)
     unsent = _unsent(bound[1]) if bound and bound[0] not in actions else []
-    staff = selectors.reads_handover_notes(request.user)
+    if place_form is None and permissions.may_correct_place(request.user, suggestion, actor):
+        place_form = _place_form(suggestion, search)
     return render(
         request,
         "suggestions/detail.html",
         {
             "suggestion": suggestion,
-            "actor": permissions.actor_for(request.user, suggestion),
+            "actor": actor,
             "action_forms": _action_forms(suggestion, actions, bound),
             "unsent": unsent,
             "journey": selectors.suggestion_journey(suggestion, staff=staff),
             "handover_notes": selectors.handover_notes(suggestion) if staff else [],
+            "staff_view": staff,
+            "place_form": place_form,
+            "place_search": search,
         },
         status=status,
     )
@@ -207,7 +224,9 @@ def _render_detail(request, suggestion, bound=None, status=200):
 def suggestion_detail(request, pk):
     suggestion = _visible_suggestion(request, pk)
     services.notifications_read_on_opening(user=request.user, suggestion_id=suggestion.pk)
-    return _render_detail(request, suggestion)
+    # The staff's search for the place to correct it to (the form below the place).
+    search = request.GET.get("where", "")[:40]
+    return _render_detail(request, suggestion, search=search)
 
 
 @login_required
@@ -260,6 +279,54 @@ def suggestion_act(request, pk, action):
     messages.success(request, _("Done."))
     if acting_as in STAFF:
         return redirect("inbox")
+    return redirect("suggestion_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def suggestion_place_correct(request, pk):
+    """The owner corrects where the suggestion is (services.suggestion_place_correct)."""
+    suggestion = _visible_suggestion(request, pk)
+    if not request.user.has_perm("suggestions.correct_place", suggestion):
+        if permissions.actor_for(request.user, suggestion) not in STAFF:
+            raise PermissionDenied
+        # On their desk, but no longer at the stage where they could (the department said yes
+        # meanwhile).
+        messages.error(request, ILLEGAL_MOVE_MESSAGE)
+        return _render_detail(request, suggestion, status=409)
+    search = request.POST.get("place-q", "")[:40]
+    form = _place_form(suggestion, search, request.POST)
+    if not form.is_valid():
+        return _render_detail(request, suggestion, place_form=form, search=search)
+    try:
+        correction = services.suggestion_place_correct(
+            suggestion=suggestion,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+            **form.place_and_division(),
+        )
+    except services.StaleSuggestion:
+        messages.error(request, STALE_MESSAGE)
+        data = request.POST.copy()
+        data["place-version"] = Suggestion.objects.get(pk=pk).version
+        form = _place_form(suggestion, search, data)
+        form.is_valid()
+        return _render_detail(request, suggestion, place_form=form, search=search, status=409)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _render_detail(request, suggestion, place_form=form, search=search)
+    if correction.rerouted:
+        messages.success(
+            request,
+            _(
+                "The place was corrected. The new place belongs to another department: the "
+                "suggestion is on its way there."
+            ),
+        )
+        return redirect("inbox")
+    messages.success(request, _("The place was corrected."))
     return redirect("suggestion_detail", pk=pk)
 
 
