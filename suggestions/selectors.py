@@ -39,13 +39,27 @@ def children_of_guardian(user: User) -> list[Child]:
     return list(guardian.children.all()) if guardian else []
 
 
-def inbox(organisation_id: int) -> QuerySet[Suggestion]:
-    """What the organisation has on its desk now, soonest due first. Filters narrow it."""
-    return (
+def inbox(organisation_id: int, *, routed_why: bool = False) -> QuerySet[Suggestion]:
+    """What the organisation has on its desk now, soonest due first. Filters narrow it.
+
+    With `routed_why` (a department's inbox), each comes with its moves to a department, the
+    latest first (`routings`): why the router gave it to them."""
+    suggestions = (
         Suggestion.objects.filter(owner_id=organisation_id, state__in=list(workflow.OWNED_STATES))
         .select_related("focus_area", "child")
         .order_by("due_at", "pk")
     )
+    if routed_why:
+        suggestions = suggestions.prefetch_related(
+            Prefetch(
+                "history",
+                queryset=StageChange.objects.filter(action="route_to_department")
+                .select_related("owner", "routed_division__parent__parent")
+                .order_by("-created_at", "-pk"),
+                to_attr="routings",
+            )
+        )
+    return suggestions
 
 
 def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from groups.models import OrganisationKind
+
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import OutcomeForm, SuggestionForm, form_for
@@ -356,7 +358,10 @@ def inbox(request):
     if not rules.has_perm("suggestions.see_inbox", request.user):
         raise PermissionDenied
     organisation = request.user.staff.organisation
-    filters = InboxFilter(request.GET or None, queryset=selectors.inbox(organisation.pk))
+    department = organisation.kind == OrganisationKind.DEPARTMENT
+    filters = InboxFilter(
+        request.GET or None, queryset=selectors.inbox(organisation.pk, routed_why=department)
+    )
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

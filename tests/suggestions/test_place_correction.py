@@ -466,3 +466,20 @@ def test_the_staff_page_takes_a_fixed_number_of_queries(
 # opening, the suggestion with its joins, its history, updates, activities, topics, place
 # corrections, the known places near, unread notices (the menu) …
 STAFF_PAGE_QUERIES = 16
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_departments_inbox_says_why_each_is_there_in_a_fixed_number_of_queries(
+    client, world, count, django_assert_num_queries
+):
+    for _ in range(count):
+        at(world, State.AT_DEPARTMENT, known_place=world.park, division=world.xihu_street)
+    client.force_login(world.xihu_staff)
+    client.get(url("inbox"))  # the session and the language settle on the first request
+
+    # As a school's inbox (test_views), and the moves to a department of the page's rows.
+    with django_assert_num_queries(9):
+        response = client.get(url("inbox"))
+
+    page = html.unescape(response.text)
+    assert page.count("Routed to Xihu Bureau because the place is in Xihu District.") == count
