@@ -9,6 +9,7 @@ from groups.admin import ConstraintSafeAdmin
 from . import services
 from .models import (
     Notification,
+    PlaceCorrection,
     RoutingJob,
     RoutingRule,
     StageChange,
@@ -22,13 +23,44 @@ class StageChangeInline(admin.TabularInline):
     """The history is written only by the transition service: read-only here."""
 
     model = StageChange
-    fields = ("created_at", "action", "from_state", "to_state", "actor", "owner", "note")
+    fields = (
+        "created_at",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "owner",
+        "routed_by",
+        "routed_division",
+        "note",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class PlaceCorrectionInline(admin.TabularInline):
+    """Written only by services.suggestion_place_correct: read-only here."""
+
+    model = PlaceCorrection
+    fields = ("created_at", "actor", "organisation", "state", "moved_from", "moved_to", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("from"))
+    def moved_from(self, correction):
+        return correction.before
+
+    @admin.display(description=_("to"))
+    def moved_to(self, correction):
+        return correction.after
 
 
 class SuggestionAdminForm(forms.ModelForm):
@@ -76,7 +108,7 @@ class SuggestionAdmin(ConstraintSafeAdmin):
         "submitted_at",
         "closed_at",
     )
-    inlines = [StageChangeInline]
+    inlines = [StageChangeInline, PlaceCorrectionInline]
     actions = ["route_again"]
 
     @admin.action(description=_("Route again (after fixing the rules or organisations)"))

@@ -483,3 +483,19 @@ def test_a_departments_inbox_says_why_each_is_there_in_a_fixed_number_of_queries
 
     page = html.unescape(response.text)
     assert page.count("Routed to Xihu Bureau because the place is in Xihu District.") == count
+
+
+def test_the_admin_shows_the_corrections_and_why_it_was_routed(admin_client, world):
+    from django.urls import reverse
+
+    s = at(world, State.AT_DEPARTMENT)
+    correct(s, world.binjiang_staff, known_place=world.park, reason="在西湖边")
+    route_pending()
+
+    page = admin_client.get(reverse("admin:suggestions_suggestion_change", args=[s.pk]))
+    rules = admin_client.get(reverse("admin:suggestions_routingrule_changelist") + "?q=西湖")
+
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "在西湖边" in text and "太子湾公园 · 西湖区 · 西湖街道" in text
+    assert rules.status_code == 200 and "西湖区城管局" in rules.text
