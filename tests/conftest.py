@@ -17,6 +17,8 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
+from tests.divisions import divisions_ensure
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Playwright's sync API keeps an event loop running in the main thread from the first browser
@@ -159,6 +161,15 @@ def _a_fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _divisions_after_a_flush(request):
+    """pytest-django runs the transactional tests last, each after the flush of the one before."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        divisions_ensure()
 
 
 @pytest.fixture

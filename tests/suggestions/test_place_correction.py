@@ -462,9 +462,9 @@ def test_the_staff_page_takes_a_fixed_number_of_queries(
     assert response.text.count('class="place-correction"') == corrections
 
 
-# session, user, staff (twice: the view's permission and the actor), unread notices read on
-# opening, the suggestion with its joins, its history, updates, activities, topics, place
-# corrections, the known places near, unread notices (the menu) …
+# The child's page (CHILD_PAGE_QUERIES); who may see it (the guardianship check, the staff
+# member); the menu's organisation; and two of this issue's: the corrections of the place and
+# the known places near it, offered by the form (a search asks for the divisions too).
 STAFF_PAGE_QUERIES = 16
 
 
@@ -485,17 +485,41 @@ def test_a_departments_inbox_says_why_each_is_there_in_a_fixed_number_of_queries
     assert page.count("Routed to Xihu Bureau because the place is in Xihu District.") == count
 
 
-def test_the_admin_shows_the_corrections_and_why_it_was_routed(admin_client, world):
+def test_the_admin_shows_the_corrections_and_why_it_was_routed(admin_client, world, in_english):
     from django.urls import reverse
 
     s = at(world, State.AT_DEPARTMENT)
     correct(s, world.binjiang_staff, known_place=world.park, reason="在西湖边")
     route_pending()
 
-    page = admin_client.get(reverse("admin:suggestions_suggestion_change", args=[s.pk]))
-    rules = admin_client.get(reverse("admin:suggestions_routingrule_changelist") + "?q=西湖")
+    page = admin_client.get(
+        reverse("admin:suggestions_suggestion_change", args=[s.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    rules = admin_client.get(
+        reverse("admin:suggestions_routingrule_changelist") + "?q=西湖", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert page.status_code == 200
     text = html.unescape(page.text)
-    assert "在西湖边" in text and "太子湾公园 · 西湖区 · 西湖街道" in text
-    assert rules.status_code == 200 and "西湖区城管局" in rules.text
+    assert "在西湖边" in text
+    assert "太子湾公园 · Xihu District · Xihu Subdistrict" in text
+    assert "the rule for the place" in text
+    assert rules.status_code == 200 and "Xihu Bureau" in rules.text
+
+
+def test_the_childs_page_asks_nothing_of_the_corrections(client, world, django_assert_num_queries):
+    s = at(world, State.AT_DEPARTMENT)
+    correct(s, world.binjiang_staff, division=world.xihu_street)
+    client.force_login(world.child_user)
+    page = url("suggestion_detail", pk=s.pk)
+    client.get(page)  # the session and the language settle on the first request
+
+    # As before places were corrected: no query for the corrections nor for the places to
+    # correct it to (those are the staff page's, STAFF_PAGE_QUERIES).
+    with django_assert_num_queries(CHILD_PAGE_QUERIES):
+        response = client.get(page)
+
+    assert "corrected the place" not in response.text
+
+
+CHILD_PAGE_QUERIES = 11
