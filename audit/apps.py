@@ -29,7 +29,7 @@ RECORDED_FIELDS = {
     "groups.StaffMember": ["user", "organisation", "title"],
     "groups.Mentor": ["user", "team", "kind", "organisation"],
     "groups.Guardianship": ["guardian", "child", "relationship", "photo_consent_on"],
-    "suggestions.RoutingRule": ["focus_area", "district", "department"],
+    "suggestions.RoutingRule": ["focus_area", "division", "department"],
     "suggestions.StageDeadline": ["stage", "days"],
     # Consent and deletion: who recorded or sent what, and when (never the link's secret).
     "privacy.Consent": ["child", "guardian", "notice", "method", "given_at", "withdrawn_at"],

@@ -1,5 +1,5 @@
-"""Import routing rules (which city department takes suggestions of a focus area, in a district
-or city-wide) from a spreadsheet, matched by focus area and district."""
+"""Import routing rules (which city department takes suggestions of a focus area, in a division
+of Hangzhou or city-wide) from a spreadsheet, matched by focus area and division."""
 
 from types import SimpleNamespace
 
@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import FocusArea, Organisation, OrganisationKind
+from places.models import Division
 from suggestions.models import RoutingRule
 
 from .base import Action, Importer, Names
@@ -14,7 +15,7 @@ from .tabular import Column
 
 COLUMNS = [
     Column("focus_area", "关注领域", "focus area", required=True),
-    Column("district", "区", "district"),
+    Column("division", "区划", "division"),
     Column("department", "承办部门", "department", required=True),
 ]
 CITYWIDE = "*"
@@ -25,31 +26,33 @@ class RoutingRuleImporter(Importer):
     title = gettext_lazy("Routing rules")
     help = gettext_lazy(
         "Which department takes the suggestions of a focus area, one rule per row, matched by "
-        "focus area and district. Leave the district empty for the city-wide rule. Focus "
-        "areas, districts and departments are named by their codes or names."
+        "focus area and division. A division is a district, street or community of Hangzhou, "
+        "by its code or name (a street or community by its district too, as in “西湖区 · "
+        "北山街道”, when its name is not unique); leave it empty for the city-wide rule. Focus "
+        "areas and departments are named by their codes or names."
     )
     columns = COLUMNS
 
     def load(self):
-        rules = RoutingRule.objects.select_related("focus_area", "district", "department")
+        rules = RoutingRule.objects.select_related("focus_area", "division", "department")
         existing = {}
         for rule in rules:
-            existing[self._key(rule.focus_area.code, rule.district and rule.district.code)] = rule
+            existing[self._key(rule.focus_area.code, rule.division and rule.division.code)] = rule
         return SimpleNamespace(
             existing=existing,
             focus_areas=Names(FocusArea.objects.all()),
-            districts=Names(Organisation.objects.filter(kind=OrganisationKind.DISTRICT)),
+            divisions=_division_names(),
             departments=Names(Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT)),
         )
 
     @staticmethod
-    def _key(focus_area, district):
-        return f"{focus_area} · {district or CITYWIDE}"
+    def _key(focus_area, division):
+        return f"{focus_area} · {division or CITYWIDE}"
 
     def current(self, rule, context):
         return {
             "focus_area": rule.focus_area.code,
-            "district": rule.district.code if rule.district_id else "",
+            "division": rule.division.code if rule.division_id else "",
             "department": rule.department.code,
         }
 
@@ -70,22 +73,32 @@ class RoutingRuleImporter(Importer):
                 _("There is no department “%(text)s”: write the code of a city department."),
             ),
             (
-                "district",
-                context.districts,
+                "division",
+                context.divisions,
                 None,
                 _(
-                    "There is no district “%(text)s”: write the code or name of a district, or "
-                    "leave it empty for the whole city."
+                    "There is no division “%(text)s” in Hangzhou: write the code or name of a "
+                    "district, street or community, or leave it empty for the whole city."
                 ),
             ),
         ):
             if empty and not values[key]:
                 item.problems.append(empty)
-            found[key] = self.lookup(item, key, names, unknown)
+            if key == "division" and names.is_ambiguous(values[key]):
+                item.problems.append(
+                    _(
+                        "“%(text)s” is the name of more than one division: write its code, or "
+                        "the district and street it lies in before it (“西湖区 · 北山街道”)."
+                    )
+                    % {"text": values[key]}
+                )
+                found[key] = None
+            else:
+                found[key] = self.lookup(item, key, names, unknown)
             values[key] = found[key].code if found[key] else ""
         item.refs = found
         if not item.problems:
-            item.key = self._key(values["focus_area"], values["district"])
+            item.key = self._key(values["focus_area"], values["division"])
 
     def write(self, plan, user):
         # A few dozen rules: saved one by one, so that the audit trail records each change.
@@ -93,12 +106,31 @@ class RoutingRuleImporter(Importer):
             if item.action == Action.CREATE:
                 RoutingRule.objects.create(
                     focus_area=item.refs["focus_area"],
-                    district=item.refs["district"],
+                    division=item.refs["division"],
                     department=item.refs["department"],
                 )
             elif item.action == Action.UPDATE:
                 item.record.department = item.refs["department"]
                 item.record.save(update_fields=["department"])
+
+
+def _division_names() -> Names:
+    """Hangzhou's divisions by code, by name, and by their names with the divisions they lie
+    in ("西湖区 · 北山街道", "西湖区北山街道"): a street's name alone may be a district's
+    in another."""
+    names = Names()
+    for division in Division.objects.select_related("parent__parent"):
+        lineage = list(reversed(division.lineage()))
+        names.add(
+            division,
+            division.code,
+            division.name,
+            division.name_en,
+            " · ".join(d.name for d in lineage),
+            "".join(d.name for d in lineage),
+            " · ".join(d.name_en for d in lineage),
+        )
+    return names
 
 
 IMPORTER = RoutingRuleImporter()

@@ -13,22 +13,22 @@ from .models import Division, Place, PlaceSearchKey
 DIVISIONS_FILE = Path(__file__).resolve().parent / "data" / "hangzhou-divisions.csv"
 
 
-def divisions_load(*, using: str = "default") -> int:
+def divisions_load(*, using: str = "default", model=Division) -> int:
     """Load Hangzhou's divisions from places/data/ when the table is empty; how many were.
 
     Runs after every `migrate` and `flush` (the post_migrate signal, as Django's own content
     types do), so that a new database, and a test database emptied between tests, has them.
     A division's id is its statistical code: one insert, no lookups, and the same ids on
-    every database."""
-    if Division._meta.db_table not in connections[using].introspection.table_names():
+    every database. A migration that needs them sooner passes its historical `model`."""
+    if model._meta.db_table not in connections[using].introspection.table_names():
         return 0  # migrated back to before the table
-    if Division.objects.using(using).exists():
+    if model.objects.using(using).exists():
         return 0
     with open(DIVISIONS_FILE, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    Division.objects.using(using).bulk_create(
+    model.objects.using(using).bulk_create(
         [
-            Division(
+            model(
                 id=int(row["code"]),
                 code=row["code"],
                 level=row["level"],

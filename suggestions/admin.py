@@ -9,6 +9,7 @@ from groups.admin import ConstraintSafeAdmin
 from . import services
 from .models import (
     Notification,
+    PlaceCorrection,
     RoutingJob,
     RoutingRule,
     StageChange,
@@ -22,13 +23,44 @@ class StageChangeInline(admin.TabularInline):
     """The history is written only by the transition service: read-only here."""
 
     model = StageChange
-    fields = ("created_at", "action", "from_state", "to_state", "actor", "owner", "note")
+    fields = (
+        "created_at",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "owner",
+        "routed_by",
+        "routed_division",
+        "note",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class PlaceCorrectionInline(admin.TabularInline):
+    """Written only by services.suggestion_place_correct: read-only here."""
+
+    model = PlaceCorrection
+    fields = ("created_at", "actor", "organisation", "state", "moved_from", "moved_to", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("from"))
+    def moved_from(self, correction):
+        return correction.before
+
+    @admin.display(description=_("to"))
+    def moved_to(self, correction):
+        return correction.after
 
 
 class SuggestionAdminForm(forms.ModelForm):
@@ -76,7 +108,7 @@ class SuggestionAdmin(ConstraintSafeAdmin):
         "submitted_at",
         "closed_at",
     )
-    inlines = [StageChangeInline]
+    inlines = [StageChangeInline, PlaceCorrectionInline]
     actions = ["route_again"]
 
     @admin.action(description=_("Route again (after fixing the rules or organisations)"))
@@ -96,9 +128,12 @@ class SuggestionAdmin(ConstraintSafeAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(ConstraintSafeAdmin):
-    list_display = ("focus_area", "district", "department")
-    list_filter = ("focus_area", "district", "department")
-    list_select_related = ("focus_area", "district", "department")
+    list_display = ("focus_area", "division", "department")
+    # Some thousand divisions: found by name as you type, not listed in a filter.
+    list_filter = ("focus_area", "division__level", "department")
+    list_select_related = ("focus_area", "division__parent__parent", "department")
+    search_fields = ("division__name", "division__name_en", "division__code")
+    autocomplete_fields = ("division",)
 
 
 @admin.register(StageDeadline)

@@ -25,6 +25,7 @@ from groups.models import (
     OrganisationKind,
     StaffMember,
 )
+from places.models import Division, DivisionLevel, Place, PlaceKind
 
 from . import workflow
 from .models import (
@@ -32,6 +33,7 @@ from .models import (
     NotificationKind,
     Outcome,
     ParticipationRole,
+    RoutedBy,
     RoutingRule,
     StageChange,
     Suggestion,
@@ -53,7 +55,16 @@ RULES = {
     "education": "education",
     "public-facilities": "urban-management",
 }
-DISTRICT_RULES = [("transport", "xihu", "metro")]
+# Exceptions by place: focus area code, district, street (None: the whole district), department
+# code. The West Lake scenic area's homes and yards are the parks bureau's.
+DIVISION_RULES = [
+    ("transport", "西湖区", None, "metro"),
+    ("living-environment", "西湖区", "西湖街道", "parks"),
+]
+# One suggestion in ELSEWHERE_EVERY is about a park, a station or a square the child went to,
+# often in another district than their school's; the others are about the child's community.
+ELSEWHERE_EVERY = 5
+ELSEWHERE_KINDS = [PlaceKind.PARK, PlaceKind.METRO_STATION, PlaceKind.OTHER]
 
 # Titles and ideas per focus area: (title, what I noticed, what I suggest)
 IDEAS = {
@@ -211,10 +222,17 @@ def _aware(moment):
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _owners(child, focus_area, rules):
+def _owners(child, focus_area, rules, division):
+    """Who has the suggestion at each stage, and why the department (as services._find_owner
+    decides it: the rule of the place's smallest division, else the city-wide one)."""
     school = child.school
-    department = rules.get((focus_area.code, school.district_id)) or rules[(focus_area.code, None)]
-    return {Stage.SCHOOL: school, Stage.COMMUNITY: school.community, Stage.DEPARTMENT: department}
+    routing = (rules[(focus_area.code, None)], RoutedBy.CITYWIDE, None)
+    for each in division.lineage():
+        if (focus_area.code, each.pk) in rules:
+            routing = (rules[(focus_area.code, each.pk)], RoutedBy.PLACE, each)
+            break
+    owners = {Stage.SCHOOL: school, Stage.COMMUNITY: school.community, Stage.DEPARTMENT: routing[0]}
+    return owners, routing[1:]
 
 
 def _idea(title):
@@ -226,7 +244,7 @@ def _idea(title):
     )
 
 
-def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None, idea=None):
+def _build(rng, index, child, focus_area, end, rules, staff_of, now, places, group=None, idea=None):
     """One suggestion with its history along the path to `end`, dated within the year; about
     `idea` (a title) when its outcome answers that idea, else about one drawn at random."""
     title, noticed, proposal = rng.choice(IDEAS[focus_area.code])
@@ -237,18 +255,24 @@ def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None,
     else:
         # Still open: written in the last weeks, so that most are within their deadlines.
         created = now - timedelta(days=rng.randint(5, 50), minutes=index)
+    by_organisation, elsewhere = places
+    place = by_organisation[child.community_id]
+    if index % ELSEWHERE_EVERY == ELSEWHERE_EVERY - 1:
+        place = elsewhere[index // ELSEWHERE_EVERY % len(elsewhere)]
     suggestion = Suggestion(
         child=child,
         title=title,
         noticed=noticed,
         proposal=proposal,
-        place=f"{child.community.name}附近",
+        place=f"{place.name}附近",
+        known_place=place,
+        division=place.division,
         focus_area=focus_area,
         role=rng.choice(ParticipationRole.values),
         group=group,
         created_at=created,
     )
-    owners = _owners(child, focus_area, rules)
+    owners, (routed_by, routed_division) = _owners(child, focus_area, rules, place.division)
     changes, moment, state = [], created, State.DRAFT
     for action, actor in PATHS[end]:
         move = workflow.move_for(action, state, actor)
@@ -289,6 +313,11 @@ def _build(rng, index, child, focus_area, end, rules, staff_of, now, group=None,
                 note=note,
                 due_at=due_at,
                 created_at=moment,
+                **(
+                    {"routed_by": routed_by, "routed_division": routed_division}
+                    if action == "route_to_department"
+                    else {}
+                ),
             )
         )
         state = move.target
@@ -317,23 +346,33 @@ def seed() -> None:
     now = timezone.now()
     focus_areas = {area.code: area for area in FocusArea.objects.all()}
     departments = {o.code: o for o in Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT)}
-    districts = {o.code: o for o in Organisation.objects.filter(kind=OrganisationKind.DISTRICT)}
+    districts = {d.name: d for d in Division.objects.filter(level=DivisionLevel.DISTRICT)}
     for area_code, department_code in RULES.items():
         RoutingRule.objects.get_or_create(
             focus_area=focus_areas[area_code],
-            district=None,
+            division=None,
             defaults={"department": departments[department_code]},
         )
-    for area_code, district_code, department_code in DISTRICT_RULES:
+    for area_code, district, street, department_code in DIVISION_RULES:
+        division = districts[district]
+        if street:
+            division = Division.objects.get(name=street, parent=division)
         RoutingRule.objects.get_or_create(
             focus_area=focus_areas[area_code],
-            district=districts[district_code],
+            division=division,
             defaults={"department": departments[department_code]},
         )
     rules = {
-        (rule.focus_area.code, rule.district_id): rule.department
+        (rule.focus_area.code, rule.division_id): rule.department
         for rule in RoutingRule.objects.select_related("focus_area", "department")
     }
+    # Where the suggestions are: each child's community (a known place, places.demo), or now
+    # and then a park, a station or a square.
+    known = Place.objects.select_related("division__parent__parent").order_by("name", "pk")
+    places = (
+        {place.organisation_id: place for place in known.filter(organisation__isnull=False)},
+        list(known.filter(organisation__isnull=True, kind__in=ELSEWHERE_KINDS)),
+    )
     staff_of = {
         staff.organisation_id: staff.user
         for staff in StaffMember.objects.select_related("user").order_by("-user__username")
@@ -374,7 +413,7 @@ def seed() -> None:
         # The demo child wrote the first few, so that the demo login has some to follow.
         child = demo_child if index < 6 else children[index % len(children)]
         suggestion, changes, done = _build(
-            rng, index, child, focus_areas[area_code], end, rules, staff_of, now, idea=idea
+            rng, index, child, focus_areas[area_code], end, rules, staff_of, now, places, idea=idea
         )
         if end == "local":
             outcome = (LOCAL_ANSWERS[suggestion.title], "", None)
@@ -402,6 +441,7 @@ def seed() -> None:
                     rules,
                     staff_of,
                     now,
+                    places,
                     yangliu,
                     idea=idea,
                 ),

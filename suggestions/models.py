@@ -247,6 +247,15 @@ class Suggestion(models.Model):
         ]
 
 
+class RoutedBy(models.TextChoices):
+    """What made the router send a suggestion to a department."""
+
+    REQUESTED = "requested", _("the department asked for")
+    PLACE = "place", _("the rule for the place")
+    SCHOOL = "school", _("the rule for the child's school (no place given)")
+    CITYWIDE = "citywide", _("the city-wide rule")
+
+
 class StageChange(models.Model):
     """One move of one suggestion: exactly one row per state change, never edited."""
 
@@ -275,6 +284,19 @@ class StageChange(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # Why the router chose a department (a move to the department stage): the department
+    # asked for, or the rule that matched, and the division it matched in.
+    routed_by = models.CharField(
+        _("routed by"), max_length=10, choices=RoutedBy.choices, blank=True
+    )
+    routed_division = models.ForeignKey(
+        "places.Division",
+        verbose_name=_("routed by the division"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -288,6 +310,90 @@ class StageChange(models.Model):
     @property
     def by_router(self):
         return self.actor_id is None
+
+
+class PlaceCorrection(models.Model):
+    """The owner of a suggestion (its community, or its department) set where it is right:
+    who, when, from where to where and why. Never edited."""
+
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        related_name="place_corrections",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(_("state"), max_length=20, choices=StateChoices.choices)
+    from_known_place = models.ForeignKey(
+        "places.Place",
+        verbose_name=_("known place before"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_division = models.ForeignKey(
+        "places.Division",
+        verbose_name=_("division before"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_known_place = models.ForeignKey(
+        "places.Place",
+        verbose_name=_("known place after"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_division = models.ForeignKey(
+        "places.Division",
+        verbose_name=_("division after"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    # The new place belongs to another department's rules: the suggestion went back to the
+    # router (a refer move, with the reason as its note).
+    rerouted = models.BooleanField(_("sent to another department"), default=False)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("place correction")
+        verbose_name_plural = _("place corrections")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.suggestion_id}: {self.from_division_id} → {self.to_division_id}"
+
+    @staticmethod
+    def _where(place, division) -> str:
+        if division is None:
+            return ""
+        return f"{place} · {division.full_name}" if place else division.full_name
+
+    @property
+    def before(self) -> str:
+        """Where it was: the known place and the divisions it lies in ("" for none)."""
+        return self._where(self.from_known_place, self.from_division)
+
+    @property
+    def after(self) -> str:
+        return self._where(self.to_known_place, self.to_division)
 
 
 def not_in_the_future(day) -> None:
@@ -346,20 +452,26 @@ class ProgressUpdate(models.Model):
 
 
 class RoutingRule(models.Model):
-    """Which department takes suggestions of a focus area, in a district or anywhere."""
+    """Which department takes suggestions of a focus area, in a division or anywhere.
+
+    The router matches the suggestion's place: a rule for its community, else its street,
+    else its district, else the city-wide one (services._department_by_rules)."""
 
     focus_area = models.ForeignKey(
         FocusArea, verbose_name=_("focus area"), on_delete=models.CASCADE, related_name="+"
     )
-    district = models.ForeignKey(
-        Organisation,
-        verbose_name=_("district"),
-        on_delete=models.CASCADE,
+    division = models.ForeignKey(
+        "places.Division",
+        verbose_name=_("division"),
+        # Divisions are reference data; a rule is never dropped with one.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        limit_choices_to={"kind": OrganisationKind.DISTRICT},
-        help_text=_("Empty: every district without a rule of its own."),
+        help_text=_(
+            "A district, street or community. Empty: the whole city, where no rule of a "
+            "smaller division applies."
+        ),
     )
     department = models.ForeignKey(
         Organisation,
@@ -374,20 +486,20 @@ class RoutingRule(models.Model):
         verbose_name_plural = _("routing rules")
         constraints = [
             models.UniqueConstraint(
-                fields=["focus_area", "district"],
-                name="one_rule_per_focus_area_and_district",
+                fields=["focus_area", "division"],
+                name="one_rule_per_focus_area_and_division",
                 violation_error_message=_("There is already a rule for this focus area here."),
             ),
             models.UniqueConstraint(
                 fields=["focus_area"],
-                condition=Q(district__isnull=True),
+                condition=Q(division__isnull=True),
                 name="one_citywide_rule_per_focus_area",
                 violation_error_message=_("There is already a city-wide rule for this focus area."),
             ),
         ]
 
     def __str__(self):
-        return f"{self.focus_area} · {self.district or '*'} → {self.department}"
+        return f"{self.focus_area} · {self.division or '*'} → {self.department}"
 
 
 class StageDeadline(models.Model):

@@ -7,7 +7,7 @@ from groups.models import Role, User
 from groups.permissions import guards_child, is_admin, mentors_child
 
 from .models import Suggestion
-from .workflow import Actor
+from .workflow import Actor, State
 
 
 def _child_of(user):
@@ -106,3 +106,27 @@ def actor_for(user: User, suggestion: Suggestion) -> Actor | None:
     if staff is not None and suggestion.owner_id == staff.organisation_id:
         return _STAGE_OF_STAFF_ROLE.get(user.role)
     return None
+
+
+# --- Correcting the place -------------------------------------------------------------------
+
+# Who may set right where a suggestion is: its community while it has it (the department's
+# routing then goes by the new place), and its department while it has not yet said yes (the
+# new place may be another department's).
+PLACE_CORRECTORS = {State.AT_COMMUNITY: Actor.COMMUNITY, State.AT_DEPARTMENT: Actor.DEPARTMENT}
+
+
+def may_correct_place(user: User, suggestion: Suggestion, actor: Actor | None = None) -> bool:
+    """`actor`, when the caller knows it already (actor_for), saves asking again."""
+    corrector = PLACE_CORRECTORS.get(State(suggestion.state))
+    if corrector is None:
+        return False
+    return (actor or actor_for(user, suggestion)) == corrector
+
+
+@rules.predicate
+def owns_it_at_a_stage_that_corrects_places(user, suggestion):
+    return may_correct_place(user, suggestion)
+
+
+rules.add_perm("suggestions.correct_place", owns_it_at_a_stage_that_corrects_places)

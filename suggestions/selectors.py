@@ -10,13 +10,14 @@ from django.utils.translation import pgettext_lazy
 
 from groups.models import Child, Membership, Organisation, OrganisationKind, Role, User
 from groups.permissions import is_admin
-from places.models import Division, DivisionLevel
-from places.selectors import within
+from places.models import Division, DivisionLevel, Place
+from places.selectors import SEARCH_LIMIT, places_near, places_search, search_query, within
 
 from . import workflow
 from .models import (
     Notification,
     NotificationKind,
+    PlaceCorrection,
     ProgressUpdate,
     StageChange,
     StageDeadline,
@@ -39,16 +40,56 @@ def children_of_guardian(user: User) -> list[Child]:
     return list(guardian.children.all()) if guardian else []
 
 
-def inbox(organisation_id: int) -> QuerySet[Suggestion]:
-    """What the organisation has on its desk now, soonest due first. Filters narrow it."""
-    return (
+def inbox(organisation_id: int, *, routed_why: bool = False) -> QuerySet[Suggestion]:
+    """What the organisation has on its desk now, soonest due first. Filters narrow it.
+
+    With `routed_why` (a department's inbox), each comes with its moves to a department, the
+    latest first (`routings`): why the router gave it to them."""
+    suggestions = (
         Suggestion.objects.filter(owner_id=organisation_id, state__in=list(workflow.OWNED_STATES))
         .select_related("focus_area", "child")
         .order_by("due_at", "pk")
     )
+    if routed_why:
+        suggestions = suggestions.prefetch_related(
+            Prefetch(
+                "history",
+                queryset=StageChange.objects.filter(action="route_to_department")
+                .select_related("owner", "routed_division__parent__parent")
+                .order_by("-created_at", "-pk"),
+                to_attr="routings",
+            )
+        )
+    return suggestions
 
 
-def suggestion_detail(*, pk: int) -> Suggestion:
+def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
+    """A suggestion with all its page shows; for staff, with the corrections of its place."""
+    prefetches = [
+        Prefetch(
+            "history",
+            queryset=StageChange.objects.select_related(
+                "actor", "owner", "routed_division__parent__parent"
+            ).order_by("created_at", "pk"),
+        ),
+        "updates",
+        # Where it came from: the activities and discussion topics it came out of.
+        "activities",
+        "discussion_topics__partner",
+    ]
+    if staff:
+        prefetches.append(
+            Prefetch(
+                "place_corrections",
+                queryset=PlaceCorrection.objects.select_related(
+                    "actor",
+                    "from_known_place",
+                    "from_division__parent__parent",
+                    "to_known_place",
+                    "to_division__parent__parent",
+                ),
+            )
+        )
     return (
         Suggestion.objects.select_related(
             "focus_area",
@@ -60,18 +101,7 @@ def suggestion_detail(*, pk: int) -> Suggestion:
             "known_place__division__parent__parent",
             "division__parent__parent",
         )
-        .prefetch_related(
-            Prefetch(
-                "history",
-                queryset=StageChange.objects.select_related("actor", "owner").order_by(
-                    "created_at", "pk"
-                ),
-            ),
-            "updates",
-            # Where it came from: the activities and discussion topics it came out of.
-            "activities",
-            "discussion_topics__partner",
-        )
+        .prefetch_related(*prefetches)
         .get(pk=pk)
     )
 
@@ -94,6 +124,8 @@ class JourneyStep:
     at: datetime
     change: StageChange | None = None
     update: ProgressUpdate | None = None
+    # For staff only: a correction of the place (its reason is the note).
+    correction: PlaceCorrection | None = None
     note: str = ""
 
 
@@ -109,7 +141,13 @@ def suggestion_journey(suggestion: Suggestion, *, staff: bool) -> list[JourneySt
         JourneyStep(at=update.created_at, update=update, note=update.note)
         for update in suggestion.updates.all()
     ]
-    steps.sort(key=lambda step: (step.at, step.update is not None))
+    if staff:
+        # Prefetched by suggestion_detail(staff=True) only: the child's page never asks.
+        steps += [
+            JourneyStep(at=correction.created_at, correction=correction, note=correction.reason)
+            for correction in suggestion.place_corrections.all()
+        ]
+    steps.sort(key=lambda step: (step.at, step.change is None))
     return steps
 
 
@@ -132,6 +170,25 @@ def handover_notes(suggestion: Suggestion) -> list[StageChange]:
         for change in reversed(suggestion.history.all())
         if change.action in STAFF_NOTE_ACTIONS and change.note
     ]
+
+
+def place_choices(suggestion: Suggestion, text: str = "") -> tuple[list[Place], list[Division]]:
+    """What the form correcting a suggestion's place offers: the known places and divisions
+    whose names match `text`; with nothing typed, the divisions the suggestion is in now and
+    the known places there (its place as loaded by suggestion_detail)."""
+    query = search_query(text)
+    if query:
+        divisions = list(
+            Division.objects.filter(
+                Q(name__contains=query) | Q(name_en__icontains=query) | Q(code=query)
+            )
+            .select_related("parent__parent")
+            .order_by("code")[:SEARCH_LIMIT]
+        )
+        return places_search(query), divisions
+    if suggestion.division_id is None:
+        return [], []
+    return places_near(suggestion.division), suggestion.division.lineage()
 
 
 def merge_candidates(suggestion: Suggestion) -> QuerySet[Suggestion]:

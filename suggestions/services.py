@@ -2,6 +2,7 @@
 `suggestion_transition` (people) and `suggestion_route` (the router)."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -17,20 +18,23 @@ from hangzhou_cfc.effects import after_commit, task_send
 from hangzhou_cfc.errors import Conflict, NotAllowed
 from hangzhou_cfc.health import database_answers
 from messaging.services import message_queue
+from places.models import Division, Place
 
 from . import selectors, workflow
 from .models import (
     Notification,
     NotificationKind,
     Outcome,
+    PlaceCorrection,
     ProgressUpdate,
+    RoutedBy,
     RoutingJob,
     RoutingRule,
     StageChange,
     StageDeadline,
     Suggestion,
 )
-from .permissions import actor_for
+from .permissions import actor_for, may_correct_place
 from .workflow import Actor, IllegalMove, Stage, State
 
 logger = logging.getLogger(__name__)
@@ -113,6 +117,8 @@ def _move(
     owner: Organisation | None = None,
     due_at: datetime | None = None,
     due_in: timedelta | None = None,
+    routed_by: str = "",
+    routed_division: Division | None = None,
 ) -> StageChange:
     """Check the table, move the (locked) suggestion, write its one StageChange row.
 
@@ -146,6 +152,8 @@ def _move(
         owner=owner,
         note=note,
         due_at=due_at,
+        routed_by=routed_by,
+        routed_division=routed_division,
     )
     if move.target in workflow.ROUTING:
         job = RoutingJob.objects.create(suggestion=suggestion, state=move.target)
@@ -435,21 +443,60 @@ def routing_job_send(*, job_id: int) -> bool:
     return sent
 
 
-def _find_owner(suggestion: Suggestion, stage: Stage) -> Organisation | None:
+@dataclass(frozen=True)
+class Routing:
+    """Whom the router found for a stage, and why: the department asked for, or the rule that
+    matched (by the place, the child's school or city-wide) and the division it matched in."""
+
+    owner: Organisation | None
+    routed_by: str = ""
+    division: Division | None = None
+
+
+def _school_division(school: Organisation) -> Division | None:
+    """The division of the school's known place, with the divisions it lies in."""
+    place = (
+        Place.objects.filter(organisation_id=school.pk)
+        .select_related("division__parent__parent")
+        .first()
+    )
+    return place.division if place else None
+
+
+def _department_by_rules(suggestion: Suggestion) -> Routing:
+    """The department the routing rules give: by where the suggestion is (its community, then
+    street, then district), else the city-wide rule. Only a suggestion that names no place is
+    routed by its child's school's division instead."""
+    if suggestion.division_id is not None:
+        lineage, routed_by = suggestion.division.lineage(), RoutedBy.PLACE
+    else:
+        division = _school_division(suggestion.child.school)
+        lineage, routed_by = (division.lineage() if division else []), RoutedBy.SCHOOL
+    rules = {
+        rule.division_id: rule
+        for rule in RoutingRule.objects.filter(focus_area_id=suggestion.focus_area_id)
+        .filter(Q(division__in=[d.pk for d in lineage]) | Q(division__isnull=True))
+        .select_related("department")
+    }
+    for division in lineage:  # the smallest first
+        if division.pk in rules:
+            return Routing(rules[division.pk].department, routed_by, division)
+    if None in rules:
+        return Routing(rules[None].department, RoutedBy.CITYWIDE)
+    return Routing(None)
+
+
+def _find_owner(suggestion: Suggestion, stage: Stage) -> Routing:
+    # The school and its community know the child: those stages follow the child's school,
+    # wherever the place is. Only the department is chosen by the place.
     school = suggestion.child.school
     if stage == Stage.SCHOOL:
-        return school
+        return Routing(school)
     if stage == Stage.COMMUNITY:
-        return school.community
+        return Routing(school.community)
     if suggestion.requested_department_id:
-        return suggestion.requested_department
-    rules = RoutingRule.objects.filter(focus_area_id=suggestion.focus_area_id).filter(
-        Q(district_id=school.district_id) | Q(district__isnull=True)
-    )
-    # A rule for the school's district wins over the city-wide one.
-    rule = rules.select_related("department").order_by(F("district_id").asc(nulls_last=True))
-    found = rule.first()
-    return found.department if found else None
+        return Routing(suggestion.requested_department, RoutedBy.REQUESTED)
+    return _department_by_rules(suggestion)
 
 
 @transaction.atomic
@@ -470,7 +517,7 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
     suggestion = (
         # Lock the suggestion row only (its joins may be outer joins, which cannot be locked).
         Suggestion.objects.select_for_update(of=("self",))
-        .select_related("child__school__community", "child__user")
+        .select_related("child__school__community", "child__user", "division__parent__parent")
         .get(pk=job.suggestion_id)
     )
     job.done_at = timezone.now()
@@ -479,7 +526,8 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
         return "moved_meanwhile"
     route = workflow.ROUTING[State(suggestion.state)]
     stage = route.stage
-    owner = _find_owner(suggestion, stage)
+    routing = _find_owner(suggestion, stage)
+    owner = routing.owner
     if owner is None:
         suggestion.needs_admin = True
         suggestion.save(update_fields=["needs_admin"])
@@ -487,10 +535,98 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
         logger.warning("suggestion %s: no owner found for stage %s", suggestion.pk, stage)
         return "flagged"
     due_in = timedelta(days=deadline_days(stage))
-    _move(suggestion, route.action, Actor.ROUTER, None, owner=owner, due_in=due_in)
+    _move(
+        suggestion,
+        route.action,
+        Actor.ROUTER,
+        None,
+        owner=owner,
+        due_in=due_in,
+        routed_by=routing.routed_by,
+        routed_division=routing.division,
+    )
     _notify(_staff_of(owner.pk), suggestion, NotificationKind.NEW_IN_INBOX, email=True)
     _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.MOVED)
     return "routed"
+
+
+# --- Correcting the place -------------------------------------------------------------------
+
+PLACE_CORRECTION_NEEDS_REASON = gettext_lazy("Say why you correct the place.")
+PLACE_CORRECTION_NEEDS_PLACE = gettext_lazy("Choose a known place or a division.")
+PLACE_CORRECTION_SAME = gettext_lazy("The suggestion is there already: choose another place.")
+
+
+@transaction.atomic
+def suggestion_place_correct(
+    *,
+    suggestion: Suggestion,
+    user: User,
+    reason: str,
+    known_place: Place | None = None,
+    division: Division | None = None,
+    expected_version: int | None = None,
+) -> PlaceCorrection:
+    """The owner sets right where the suggestion is (permissions.may_correct_place): a known
+    place, or a division. Recorded with who, when, from where to where and why.
+
+    At the community the department's routing goes by the new place later. At the department,
+    a place another department's rules cover sends the suggestion back to the router (a refer
+    move with the reason as its note); one the same department's rules cover, or no rule, leaves
+    it where it is. Raises StaleSuggestion, NotAllowed or ValidationError, in which case nothing
+    has changed.
+    """
+    suggestion = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("child__school", "owner")
+        .get(pk=suggestion.pk)
+    )
+    _require_version(suggestion, expected_version)
+    actor = actor_for(user, suggestion)
+    if not may_correct_place(user, suggestion, actor):
+        logger.warning(
+            "user %s refused correcting the place of suggestion %s", user.pk, suggestion.pk
+        )
+        raise NotAllowed
+    reason = reason.strip()
+    _require(bool(reason), PLACE_CORRECTION_NEEDS_REASON, field="reason")
+    _require(known_place is not None or division is not None, PLACE_CORRECTION_NEEDS_PLACE)
+    if known_place is not None:
+        _require(not known_place.retired, RETIRED_PLACE_MESSAGE)
+        division = known_place.division
+    _require(
+        (getattr(known_place, "pk", None), division.pk)
+        != (suggestion.known_place_id, suggestion.division_id),
+        PLACE_CORRECTION_SAME,
+    )
+    correction = PlaceCorrection(
+        suggestion=suggestion,
+        actor=user,
+        organisation=suggestion.owner,
+        state=suggestion.state,
+        from_known_place_id=suggestion.known_place_id,
+        from_division_id=suggestion.division_id,
+        to_known_place=known_place,
+        to_division=division,
+        reason=reason,
+    )
+    suggestion.known_place = known_place
+    # With the divisions it lies in, for the rules (a known place's division may come bare).
+    suggestion.division = Division.objects.select_related("parent__parent").get(pk=division.pk)
+    department = None
+    if suggestion.state == State.AT_DEPARTMENT:
+        department = _department_by_rules(suggestion).owner
+    if department is not None and department.pk != suggestion.owner_id:
+        # Whoever asked for this department asked for it at the old place: the new place's
+        # rules decide now.
+        suggestion.requested_department = None
+        _move(suggestion, "refer", actor, user, note=reason)
+        correction.rerouted = True
+    else:
+        suggestion.version = F("version") + 1  # a form opened before the correction is stale
+        suggestion.save(update_fields=["known_place", "division", "version"])
+    correction.save()
+    return correction
 
 
 @transaction.atomic

@@ -9,6 +9,11 @@ urlpatterns = [
     path("suggestions/<int:pk>/edit/", views.suggestion_edit, name="suggestion_edit"),
     path("suggestions/<int:pk>/photo/", views.suggestion_photo, name="suggestion_photo"),
     path("suggestions/<int:pk>/sent/", views.suggestion_sent, name="suggestion_sent"),
+    path(
+        "suggestions/<int:pk>/place/",
+        views.suggestion_place_correct,
+        name="suggestion_place_correct",
+    ),
     path("suggestions/<int:pk>/<slug:action>/", views.suggestion_act, name="suggestion_act"),
     path("inbox/", views.inbox, name="inbox"),
     path("notifications/", views.notifications, name="notifications"),

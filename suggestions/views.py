@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from groups.models import OrganisationKind
 from places.maps import allow_tiles, map_config
 
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
 from .forms import FIND_BUTTON, OutcomeForm, SuggestionForm, form_for
 from .models import Suggestion
+from .place_forms import PlaceCorrectionForm
 from .workflow import Actor, IllegalMove, State
 
 logger = logging.getLogger(__name__)
@@ -196,21 +198,37 @@ def _unsent(form) -> list[tuple[str, str]]:
     ]
 
 
-def _render_detail(request, suggestion, bound=None, status=200):
-    suggestion = selectors.suggestion_detail(pk=suggestion.pk)
+def _place_form(suggestion, search="", data=None):
+    places, divisions = selectors.place_choices(suggestion, search)
+    return PlaceCorrectionForm(
+        data,
+        initial={"version": suggestion.version, "q": search},
+        places=places,
+        divisions=divisions,
+    )
+
+
+def _render_detail(request, suggestion, bound=None, status=200, place_form=None, search=""):
+    staff = selectors.reads_handover_notes(request.user)
+    suggestion = selectors.suggestion_detail(pk=suggestion.pk, staff=staff)
+    actor = permissions.actor_for(request.user, suggestion)
     actions = _actions(request.user, suggestion)
     unsent = _unsent(bound[1]) if bound and bound[0] not in actions else []
-    staff = selectors.reads_handover_notes(request.user)
+    if place_form is None and permissions.may_correct_place(request.user, suggestion, actor):
+        place_form = _place_form(suggestion, search)
     return render(
         request,
         "suggestions/detail.html",
         {
             "suggestion": suggestion,
-            "actor": permissions.actor_for(request.user, suggestion),
+            "actor": actor,
             "action_forms": _action_forms(suggestion, actions, bound),
             "unsent": unsent,
             "journey": selectors.suggestion_journey(suggestion, staff=staff),
             "handover_notes": selectors.handover_notes(suggestion) if staff else [],
+            "staff_view": staff,
+            "place_form": place_form,
+            "place_search": search,
         },
         status=status,
     )
@@ -220,7 +238,9 @@ def _render_detail(request, suggestion, bound=None, status=200):
 def suggestion_detail(request, pk):
     suggestion = _visible_suggestion(request, pk)
     services.notifications_read_on_opening(user=request.user, suggestion_id=suggestion.pk)
-    return _render_detail(request, suggestion)
+    # The staff's search for the place to correct it to (the form below the place).
+    search = request.GET.get("where", "")[:40]
+    return _render_detail(request, suggestion, search=search)
 
 
 @login_required
@@ -277,6 +297,54 @@ def suggestion_act(request, pk, action):
 
 
 @login_required
+@require_POST
+def suggestion_place_correct(request, pk):
+    """The owner corrects where the suggestion is (services.suggestion_place_correct)."""
+    suggestion = _visible_suggestion(request, pk)
+    if not request.user.has_perm("suggestions.correct_place", suggestion):
+        if permissions.actor_for(request.user, suggestion) not in STAFF:
+            raise PermissionDenied
+        # On their desk, but no longer at the stage where they could (the department said yes
+        # meanwhile).
+        messages.error(request, ILLEGAL_MOVE_MESSAGE)
+        return _render_detail(request, suggestion, status=409)
+    search = request.POST.get("place-q", "")[:40]
+    form = _place_form(suggestion, search, request.POST)
+    if not form.is_valid():
+        return _render_detail(request, suggestion, place_form=form, search=search)
+    try:
+        correction = services.suggestion_place_correct(
+            suggestion=suggestion,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+            **form.place_and_division(),
+        )
+    except services.StaleSuggestion:
+        messages.error(request, STALE_MESSAGE)
+        data = request.POST.copy()
+        data["place-version"] = Suggestion.objects.get(pk=pk).version
+        form = _place_form(suggestion, search, data)
+        form.is_valid()
+        return _render_detail(request, suggestion, place_form=form, search=search, status=409)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _render_detail(request, suggestion, place_form=form, search=search)
+    if correction.rerouted:
+        messages.success(
+            request,
+            _(
+                "The place was corrected. The new place belongs to another department: the "
+                "suggestion is on its way there."
+            ),
+        )
+        return redirect("inbox")
+    messages.success(request, _("The place was corrected."))
+    return redirect("suggestion_detail", pk=pk)
+
+
+@login_required
 def suggestion_photo(request, pk):
     """A suggestion's photo, only for those who may see the suggestion (never public)."""
     suggestion = _visible_suggestion(request, pk)
@@ -302,7 +370,10 @@ def inbox(request):
     if not rules.has_perm("suggestions.see_inbox", request.user):
         raise PermissionDenied
     organisation = request.user.staff.organisation
-    filters = InboxFilter(request.GET or None, queryset=selectors.inbox(organisation.pk))
+    department = organisation.kind == OrganisationKind.DEPARTMENT
+    filters = InboxFilter(
+        request.GET or None, queryset=selectors.inbox(organisation.pk, routed_why=department)
+    )
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -32,6 +32,11 @@ def _pages():
         "inbox, school": ("school", "/inbox/"),
         "inbox, department": ("department", "/inbox/?overdue=yes"),
         "suggestion, department": ("department", f"/suggestions/{at_department.pk}/"),
+        # The form that corrects the place, open with what a search for 西湖 found.
+        "suggestion, department, place search": (
+            "department",
+            f"/suggestions/{at_department.pk}/?where=%E8%A5%BF%E6%B9%96#place",
+        ),
         "notifications": ("child", "/notifications/"),
         "you said, we did": (None, "/you-said-we-did/"),
     }
@@ -45,6 +50,7 @@ PAGE_NAMES = [
     "inbox, school",
     "inbox, department",
     "suggestion, department",
+    "suggestion, department, place search",
     "notifications",
     "you said, we did",
 ]
@@ -185,3 +191,40 @@ def test_a_second_click_on_send_while_the_first_is_on_its_way_writes_one_suggest
     assert b'name="form_key"' in sent[1], "the key went with the form"
     assert Suggestion.objects.count() == 1
     assert page.url.endswith(f"/en/suggestions/{Suggestion.objects.get().pk}/sent/")
+
+
+def test_a_department_sees_why_it_has_a_suggestion_and_sends_it_to_the_place_of_another(portal):
+    """Issue 19: a child of a Binjiang school names no place, so Binjiang's department has it;
+    it finds the place, West Lake's Taiziwan Park, and corrects it; the router gives it to
+    Xihu's department, whose page says why."""
+    from suggestions.workflow import State
+    from tests.suggestions.factories import route_pending
+    from tests.suggestions.test_place_correction import World, at
+
+    world = World()
+    suggestion = at(world, State.AT_DEPARTMENT)
+    page = portal.page
+    portal.log_in_as(world.binjiang_staff)
+    portal.goto(f"/en/suggestions/{suggestion.pk}/")
+    expect(page.locator("ol.timeline")).to_contain_text(
+        "Routed to Binjiang Bureau because the child's school is in Binjiang District "
+        "(no place given)."
+    )
+
+    page.locator("#place summary").click()
+    page.get_by_label("Find a known place, district, street or community").fill("太子湾")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_label(re.compile("太子湾公园")).check()
+    page.get_by_label("Why you correct it").fill("The child wrote about Taiziwan Park.")
+    page.locator("#place").get_by_role("button", name="Correct the place").click()
+
+    expect(page.get_by_text("The new place belongs to another department")).to_be_visible()
+    route_pending()  # if the task sent after the commit has not routed it yet
+    suggestion.refresh_from_db()
+    assert (suggestion.state, suggestion.owner) == (State.AT_DEPARTMENT, world.xihu_department)
+    portal.log_in_as(world.xihu_staff)
+    portal.goto(f"/en/suggestions/{suggestion.pk}/")
+    timeline = page.locator("ol.timeline")
+    expect(timeline).to_contain_text("Routed to Xihu Bureau because the place is in Xihu District.")
+    expect(timeline).to_contain_text("The child wrote about Taiziwan Park.")
+    assert portal.foreign_requests() == []

@@ -206,3 +206,30 @@ def test_every_answer_of_the_demo_belongs_to_the_suggestion_it_answers():
     for suggestion in implemented:
         assert answers_of[suggestion.outcome.description] == suggestion.title, suggestion.pk
         assert suggestion.answer == suggestion.outcome.description
+
+
+def test_demo_suggestions_name_their_place_and_the_department_routing_says_why():
+    """Issue 19, item 4: routed by the place, some of them in another district than the
+    child's school; each move to a department records the rule that matched."""
+    from places.models import Place
+    from suggestions.models import RoutedBy, StageChange, Suggestion
+
+    suggestions = Suggestion.objects.select_related("division__parent__parent")
+    school_district = {
+        place.organisation_id: place.division.district
+        for place in Place.objects.filter(organisation__isnull=False).select_related(
+            "division__parent__parent"
+        )
+    }
+
+    assert not suggestions.filter(division__isnull=True).exists()
+    elsewhere = [
+        s
+        for s in suggestions.select_related("child")
+        if s.division.district != school_district[s.child.school_id]
+    ]
+    assert len(elsewhere) > 20
+    routed = StageChange.objects.filter(action="route_to_department")
+    assert set(routed.values_list("routed_by", flat=True)) == {RoutedBy.PLACE, RoutedBy.CITYWIDE}
+    assert not routed.filter(routed_by=RoutedBy.PLACE, routed_division__isnull=True).exists()
+    assert routed.filter(routed_division__level="street").exists(), "the West Lake street rule"

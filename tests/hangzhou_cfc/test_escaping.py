@@ -69,6 +69,7 @@ from groups.models import (
 )
 from imports import services as import_services
 from imports.kinds import IMPORTERS
+from places.models import Division
 from privacy.models import AccessAction, AccessPurpose, Audience, PersonalDataAccess, PrivacyNotice
 from reports.exports import write_csv, write_pdf, write_xlsx
 from reports.figures import suppressed, year_figures
@@ -78,6 +79,7 @@ from suggestions.models import (
     NotificationKind,
     Outcome,
     ParticipationRole,
+    PlaceCorrection,
     ProgressUpdate,
     StageChange,
     Suggestion,
@@ -352,6 +354,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("report", "suggestions_csv", "api-implemented-list", "api-figures"),
     ),
     "suggestions.ProgressUpdate.note": (("implemented_suggestion",), ()),
+    # On the staff's timeline only.
+    "suggestions.PlaceCorrection.reason": (("suggestion_at_school",), ()),
     "activities.TrainingSession.topic": (
         (
             "home_child",
@@ -660,6 +664,14 @@ def build(text) -> World:
     w.returned = suggestion(State.RETURNED, answer=w("suggestions.Suggestion.answer"))
     moved(w.returned, "return", State.RETURNED)
     w.at_school = suggestion(State.AT_SCHOOL, owner=w.school, due_at=now + timedelta(days=7))
+    PlaceCorrection.objects.create(
+        suggestion=w.at_school,
+        actor=w.admin,
+        organisation=w.school,
+        state=State.AT_COMMUNITY,
+        to_division=Division.objects.get(code="330106"),
+        reason=w("suggestions.PlaceCorrection.reason"),
+    )
     Notification.objects.create(
         recipient=w.child_user, suggestion=w.implemented, kind=NotificationKind.MOVED
     )

@@ -197,6 +197,21 @@ TITLES = {state: f"A-only-{state}" for state in STATES} | {
 }
 
 
+def correct_place(key):
+    """The form that corrects a suggestion's place, filled in: to 西湖区, with a reason."""
+
+    def data(world):
+        from places.models import Division
+
+        return {
+            "place-version": Suggestion.objects.get(pk=world[key].pk).version,
+            "place-where": f"division-{Division.objects.get(code='330106').pk}",
+            "place-reason": "地点写错了",
+        }
+
+    return data
+
+
 def act(state, action):
     return lambda world: {"pk": world[f"suggestion A {state}"].pk, "action": action}
 
@@ -321,6 +336,26 @@ MATRIX: dict[str, list[Check]] = {
             lands_on=lands("inbox"),
             refused=REFUSED | {409},
             writes=True,
+        ),
+    ],
+    "suggestion_place_correct": [
+        get("correct the place by GET", NOBODY, pk("suggestion A at_community"), refused=POST_ONLY),
+        post(
+            "correct the place of at_community A",
+            {"community A"},
+            pk("suggestion A at_community"),
+            data=correct_place("suggestion A at_community"),
+            ok={302},
+            lands_on=lands("suggestion_detail", pk("suggestion A at_community")),
+            refused=REFUSED | {409},
+            writes=True,
+        ),
+        post(
+            "correct the place of in_progress A (said yes: too late)",
+            NOBODY,
+            pk("suggestion A in_progress"),
+            data=correct_place("suggestion A in_progress"),
+            refused=REFUSED | {409},
         ),
     ],
     "inbox": [

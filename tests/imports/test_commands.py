@@ -104,7 +104,7 @@ def test_a_missing_file_is_refused(tmp_path):
 def test_the_other_kinds_have_their_commands(tmp_path):
     FocusAreaFactory(code="traffic")
     rules = tmp_path / "rules.csv"
-    rules.write_text("关注领域,区,承办部门\ntraffic,,transport\n")
+    rules.write_text("关注领域,区划,承办部门\ntraffic,,transport\n")
     children = tmp_path / "children.csv"
     children.write_text(
         "花名册编号 / roster number,年龄段 / age band,学校 / school\nR001,9-11,wensan-school\n"

@@ -114,14 +114,6 @@ def test_the_owners_staff_are_told_in_the_portal_and_by_email(
     assert "小白鹭" not in email.body and s.title not in email.body, "nothing about the child"
 
 
-def test_a_district_rule_wins_over_the_citywide_rule(pipe):
-    RoutingRule.objects.create(
-        focus_area=pipe.focus_area, district=pipe.school.district, department=pipe.other_department
-    )
-
-    assert at(pipe, State.AT_DEPARTMENT).owner == pipe.other_department
-
-
 def test_a_community_may_name_the_department(pipe):
     s = at(pipe, State.AT_COMMUNITY)
     act(s, "forward", pipe.community_staff, department=pipe.other_department)
