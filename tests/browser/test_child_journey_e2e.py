@@ -6,6 +6,7 @@ counted (issue 18, "Done when"). Run with `-s` to see the counts:
 """
 
 import io
+import itertools
 
 import pytest
 from django.utils import timezone
@@ -266,3 +267,23 @@ def test_the_photo_button_takes_the_keyboard_and_says_the_chosen_photo(portal):
     # The brand stays one line on this phone, in English too.
     brand = page.get_by_role("banner").get_by_role("link", name="Child Observers")
     assert brand.locator(".short").bounding_box()["height"] < 1.5 * 16 * 1.2
+
+
+def test_without_javascript_the_way_back_to_each_step_is_a_column_of_big_links(portal, browser):
+    pipe = Pipeline()
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    portal.page = page = context.new_page()
+    portal.log_in_as(pipe.child_user)
+    portal.goto("/en/suggestions/new/")
+
+    links = page.locator("nav.review-steps a")
+    boxes = [links.nth(n).bounding_box() for n in range(links.count())]
+
+    assert len(boxes) >= 6
+    form = page.locator("form.child-form").bounding_box()
+    for box, below in itertools.pairwise(boxes):
+        assert box["height"] >= 44
+        assert below["y"] >= box["y"] + box["height"] - 0.5, "one link under the other"
+    assert boxes[-1]["height"] >= 44
+    assert all(box["x"] >= form["x"] for box in boxes), "the list stays inside the form"
+    context.close()
