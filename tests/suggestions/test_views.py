@@ -537,3 +537,40 @@ def test_a_guardian_reads_about_their_childs_suggestion_not_their_own(
         assert childs_subject == "Your suggestion has an answer"
     client.force_login(pipe.child_user)
     assert "你的建议有了答复" in client.get(url("notifications", "zh-hans")).text
+
+
+@pytest.mark.parametrize(
+    "state, childs, guardians",
+    [
+        (State.DRAFT, "还没有提交", "小白鹭还没有发送这条建议。"),
+        (State.RETURNED, "学校向你提了", "学校向小白鹭提了一个问题"),
+        (State.WITHDRAWN, "你撤回了", "小白鹭撤回了这条建议。"),
+    ],
+)
+def test_where_a_suggestion_is_speaks_to_the_child_or_of_the_child_to_a_guardian(
+    client, pipe, state, childs, guardians
+):
+    from tests.groups.factories import GuardianshipFactory
+
+    guardian = GuardianshipFactory(child=pipe.child).guardian.user
+    suggestion = pipe.draft(title="校门口车太多", state=state)
+    pages = [
+        url("my_suggestions", "zh-hans"),
+        url("suggestion_detail", "zh-hans", pk=suggestion.pk),
+    ]
+    if state != State.WITHDRAWN:  # the homes show what is still on its way
+        pages.append(url("home", "zh-hans"))
+
+    client.force_login(guardian)
+    for page in pages:
+        text = client.get(page).text
+        assert guardians in text, page
+        assert childs not in text, page
+    english = client.get(url("suggestion_detail", pk=suggestion.pk)).text
+    assert "小白鹭" in english.split('class="where-now"')[1].split("</p>")[0]
+
+    client.force_login(pipe.child_user)
+    for page in pages:
+        text = client.get(page).text
+        assert childs in text, page
+        assert guardians not in text, page
