@@ -32,3 +32,40 @@ def test_the_guardians_home_names_each_child_in_a_fixed_number_of_queries(
     named = sum(page.count(f"{child.pseudonym}的建议有") for child in guardian.children.all())
     assert named == min(2 * children, 5)  # the five newest notices, each naming its child
     assert "你的建议" not in page
+
+
+def test_the_guardians_home_says_where_each_consent_stands_and_where_to_change_it(client):
+    from datetime import date
+
+    from django.utils.html import escape
+
+    from groups.models import Role
+    from privacy import services
+    from tests.privacy.factories import child_with_guardian
+
+    child, mine = child_with_guardian(consent=True)
+    guardian = mine.guardian
+    client.force_login(guardian.user)
+    home = url("home", "zh-hans")
+    change = url("guardian_child_privacy", "zh-hans", pk=child.pk)
+
+    page = client.get(home).text
+    assert "您的同意：已给出。孩子的账户已开通。" in page
+    assert "照片：不允许。您的孩子不会出现在任何照片中。" in page
+    assert f'<a href="{change}">修改{child.pseudonym}的同意和照片设置</a>' in page
+
+    services.photo_consent_set(child=child, guardian=guardian, given=True, today=date(2026, 9, 1))
+    assert "照片：自 2026-09-01 起允许。" in client.get(home).text
+
+    # A second guardian, who has not given theirs: the first one's keeps the account open.
+    other = GuardianshipFactory(child=child, guardian__user__role=Role.GUARDIAN).guardian
+    client.force_login(other.user)
+    assert escape("您的同意：未给出；另一位监护人的同意让账户保持开通。") in client.get(home).text
+
+    # Withdrawn, nobody's consent holds: the account stays closed.
+    services.consent_withdraw(child=child, guardian_user=guardian.user)
+    for reader in [guardian, other]:
+        client.force_login(reader.user)
+        page = client.get(home).text
+        assert "还没有同意：监护人同意之前，孩子的账户保持关闭。" in page
+        assert "您的同意：已给出" not in page
