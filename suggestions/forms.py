@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 from django.forms.utils import ErrorDict
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +11,7 @@ from places.selectors import SEARCH_MAX_LENGTH, divisions_under, places_near, pl
 
 from . import selectors
 from .models import Outcome, ParticipationRole, Suggestion
-from .photos import NOT_A_PHOTO, clean_photo
+from .photos import NOT_A_PHOTO, TOO_BIG, clean_photo, photo_limit
 from .services import RETIRED_PLACE_MESSAGE, SENDING_NEEDS_MESSAGE
 from .workflow import PROGRESS
 
@@ -412,7 +411,7 @@ class SuggestionForm(forms.ModelForm):
             "place": _(
                 "Which gate, corner or floor? For example: “the south gate of Wensan Road School”."
             ),
-            "photo": _("You can leave this out. A JPEG, PNG or WebP photo of at most %(limit)s."),
+            "photo": _("You can skip this. If you add one, choose a photo of %(limit)s or less."),
         }
 
     def suggestion_fields(self) -> dict:
@@ -480,9 +479,16 @@ class SuggestionForm(forms.ModelForm):
 
     @property
     def photo_help(self):
-        return self.fields["photo"].help_text % {
-            "limit": filesizeformat(settings.SUGGESTIONS_PHOTO_MAX_BYTES)
-        }
+        return self.fields["photo"].help_text % {"limit": photo_limit()}
+
+    @property
+    def photo_max_bytes(self) -> int:
+        return settings.SUGGESTIONS_PHOTO_MAX_BYTES
+
+    @property
+    def photo_too_big(self):
+        """What the form's script says at once when the chosen photo is over the limit."""
+        return TOO_BIG % {"limit": photo_limit()}
 
     @property
     def photo_lost(self) -> bool:

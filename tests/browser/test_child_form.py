@@ -118,3 +118,21 @@ def test_the_form_and_the_sent_page_are_accessible_in_both_languages_and_fit_a_p
     assert portal.problems("/suggestions/new/") == []
     assert portal.problems(f"/suggestions/{draft.pk}/edit/") == []
     assert portal.problems(f"/suggestions/{sent.pk}/sent/") == []
+
+
+def test_a_photo_over_the_limit_is_said_at_once_and_another_can_be_chosen(portal, pipe):
+    page = portal.page
+    portal.goto("/en/suggestions/new/")
+    photo = page.get_by_label("Choose a photo")
+    over = b"\xff\xd8" + b"\0" * (15 * 1024 * 1024 - 1)
+
+    photo.set_input_files({"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": over})
+
+    said = page.locator(".photo-field [role=alert]")
+    expect(said).to_be_visible()
+    expect(said).to_contain_text("This photo is too big. Choose one of 15")
+    assert photo.evaluate("input => input.files.length") == 0, "let go of before sending"
+    expect(page.get_by_text("No photo chosen yet.")).to_be_visible()
+    photo.set_input_files(a_png())
+    expect(said).to_be_hidden()
+    expect(page.get_by_text("Your photo: gate.png")).to_be_visible()

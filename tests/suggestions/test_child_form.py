@@ -173,9 +173,42 @@ def test_a_photo_too_big_is_refused_with_the_limit_and_every_word_is_kept(client
     page = client.post(url("suggestion_new"), {**complete(pipe), "photo": big, "submit": "1"}).text
 
     assert "The photo is too big" in page
-    assert "of at most 1000" in page, "the limit is said before choosing"
+    assert "choose a photo of 1000\xa0bytes or less" in page, "the limit is said before choosing"
     for value in TYPED.values():
         assert value in page
+
+
+def test_an_ordinary_phone_photo_is_taken_and_only_one_over_15_mb_is_refused(
+    client, pipe, settings, tmp_path
+):
+    import io
+    import os
+
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    megabyte = 1024 * 1024
+    limit, chunked = settings.SUGGESTIONS_PHOTO_MAX_BYTES, settings.CHUNKED_BODY_MAX_BYTES
+    assert limit == 15 * megabyte
+    # A request sent in chunks is refused past this: the form's words come with the photo.
+    assert chunked >= limit + megabyte
+    client.force_login(pipe.child_user)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (1600, 1200), os.urandom(1600 * 1200 * 3)).save(out, format="PNG")
+    assert out.tell() > 5 * megabyte  # what the old limit refused
+    phone_photo = SimpleUploadedFile("IMG_0001.png", out.getvalue(), content_type="image/png")
+
+    client.post(url("suggestion_new"), {**complete(pipe), "photo": phone_photo, "submit": "1"})
+
+    assert Suggestion.objects.get().photo
+    too_big = b"\xff\xd8" + b"\0" * (15 * megabyte - 1)
+    page = client.post(
+        url("suggestion_new", "zh-hans"),
+        {**complete(pipe), "photo": SimpleUploadedFile("big.jpg", too_big), "submit": "1"},
+    ).text
+    assert "照片太大" in page and "请选一张不超过 15\xa0MB 的照片" in page
+    assert "可以不放照片。放的话，选一张不超过 15\xa0MB 的照片。" in page
+    assert Suggestion.objects.count() == 1
 
 
 def test_a_good_photo_sent_with_a_missing_step_must_be_chosen_again(client, pipe):
