@@ -69,3 +69,28 @@ def test_the_guardians_home_says_where_each_consent_stands_and_where_to_change_i
         page = client.get(home).text
         assert "还没有同意：监护人同意之前，孩子的账户保持关闭。" in page
         assert "您的同意：已给出" not in page
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_childs_home_page_takes_a_fixed_number_of_queries(
+    client, count, django_assert_num_queries
+):
+    from groups.models import Role
+    from suggestions.selectors import HOME_CARDS
+    from tests.groups.factories import UserFactory, sub_team_with_members
+
+    _sub_team, (child, *_rest) = sub_team_with_members(2)
+    child.user = UserFactory(role=Role.CHILD)
+    child.save()
+    for state in ["draft", "returned", "at_school"] * count:
+        suggestion = SuggestionFactory(child=child, state=state)
+    Notification.objects.create(recipient=child.user, suggestion=suggestion, kind="answered")
+    client.force_login(child.user)
+    client.get(url("home", "zh-hans"))  # the session and the language settle first
+
+    # session, user, unread count, then the home (tests/home/test_selectors.py)
+    with django_assert_num_queries(15):
+        page = client.get(url("home", "zh-hans")).text
+
+    assert page.count('class="suggestion-card') == min(3 * count, HOME_CARDS)
+    assert page.count('class="todo-') == 2 * count + 1  # drafts, questions, the answer

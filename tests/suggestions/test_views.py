@@ -574,3 +574,24 @@ def test_where_a_suggestion_is_speaks_to_the_child_or_of_the_child_to_a_guardian
         text = client.get(page).text
         assert childs in text, page
         assert guardians not in text, page
+
+
+@pytest.mark.parametrize(
+    ("state", "by_when"),
+    [
+        (State.AT_SCHOOL, "会在 2026-12-24 前回复。"),
+        (State.IN_PROGRESS, "计划 2026-12-24 前完成。"),
+    ],
+)
+def test_the_journey_says_who_has_it_now_and_by_when(client, pipe, state, by_when):
+    from datetime import datetime
+
+    owner = pipe.school if state == State.AT_SCHOOL else pipe.department
+    due = timezone.make_aware(datetime(2026, 12, 24, 12))
+    suggestion = pipe.draft(state=state, owner=owner, due_at=due, submitted_at=timezone.now())
+    client.force_login(pipe.child_user)
+
+    page = client.get(url("suggestion_detail", "zh-hans", pk=suggestion.pk)).text
+
+    current = page.split('aria-current="step"', 1)[1].split("</li>", 1)[0]
+    assert f"<span>现在由{owner.name}处理。</span><span>{by_when}</span>" in current
