@@ -5,17 +5,16 @@ counted (issue 18, "Done when"). Run with `-s` to see the counts:
     .venv/bin/pytest tests/browser/test_child_journey_e2e.py -s -p no:cacheprovider
 """
 
-import io
 import itertools
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
 from suggestions.models import Suggestion
 from suggestions.workflow import State
 from tests.browser.conftest import DESKTOP
+from tests.browser.helpers import Counted, a_png
 from tests.groups.factories import PASSWORD, MembershipFactory, SubTeamFactory
 from tests.suggestions.factories import Pipeline
 
@@ -73,35 +72,6 @@ MOST_FILLS_TO_SEND = 6
 # Back later, from the login page to the answer: log in, then the answer on their home.
 MOST_TAPS_TO_THE_ANSWER = 2
 MOST_FILLS_TO_THE_ANSWER = 2
-
-
-class Counted:
-    """The child's page, counting what the child does with it."""
-
-    def __init__(self, page):
-        self.page, self.fills, self.taps = page, 0, 0
-
-    def fill(self, locator, text):
-        self.fills += 1
-        locator.fill(text)
-
-    def tap(self, locator):
-        self.taps += 1
-        locator.click()
-
-    def choose_file(self, locator, file):
-        self.taps += 1  # the tap on "Choose a photo"; the phone's picker is not the portal's
-        locator.set_input_files(file)
-
-    def restart(self):
-        counts, self.fills, self.taps = (self.taps, self.fills), 0, 0
-        return counts
-
-
-def a_png() -> dict:
-    out = io.BytesIO()
-    Image.new("RGB", (80, 60), "orange").save(out, format="PNG")
-    return {"name": "gate.png", "mimeType": "image/png", "buffer": out.getvalue()}
 
 
 def log_in(counted, user, words):
