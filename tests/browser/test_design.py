@@ -62,7 +62,7 @@ def test_the_header_on_a_phone_is_one_short_bar(portal, prefix):
 
     header = portal.page.get_by_role("banner").bounding_box()
 
-    assert header["height"] < 120
+    assert header["height"] < 70
     expect(portal.page.get_by_role("link", name="Figures" if prefix else "数据")).to_be_hidden()
 
 
