@@ -376,3 +376,20 @@ def test_a_new_photo_lost_to_another_mistake_leaves_the_earlier_one(
 
     assert "Choose the photo again" in page
     assert "Your earlier photo is still saved." in page
+
+
+def test_the_child_reads_one_word_for_sending_it_everywhere(client, pipe):
+    """The form's button says 发送: the pages around it do not switch to 提交."""
+    client.force_login(pipe.child_user)
+
+    saved = client.post(
+        url("suggestion_new", "zh-hans"), {**complete(pipe), "save": "1"}, follow=True
+    )
+    suggestion = Suggestion.objects.get()
+    journey = client.get(url("suggestion_detail", "zh-hans", pk=suggestion.pk)).text
+
+    assert "已保存为草稿。准备好了再发送。" in saved.text
+    assert "修改或发送" in journey and "还没有发送。准备好了再发送。" in journey
+    for page in (saved.text, journey):
+        main = page.split("<main", 1)[1].split("</main>", 1)[0]
+        assert "提交" not in main

@@ -542,7 +542,7 @@ def test_a_guardian_reads_about_their_childs_suggestion_not_their_own(
 @pytest.mark.parametrize(
     "state, childs, guardians",
     [
-        (State.DRAFT, "还没有提交", "小白鹭还没有发送这条建议。"),
+        (State.DRAFT, "还没有发送。准备好了再发送。", "小白鹭还没有发送这条建议。"),
         (State.RETURNED, "学校向你提了", "学校向小白鹭提了一个问题"),
         (State.WITHDRAWN, "你撤回了", "小白鹭撤回了这条建议。"),
     ],
