@@ -93,6 +93,8 @@ REVIEW = [
     ("focus_area", _("What it is about"), "area"),
     ("role", _("Your role"), "role"),
 ]
+# What the child writes in their own words (the rest is chosen).
+TYPED_FIELDS = ("title", "noticed", "proposal", "place")
 
 
 # The "where" step: a known place from a list (near the child's school, or found by a few
@@ -480,6 +482,11 @@ class SuggestionForm(forms.ModelForm):
     @property
     def photo_help(self):
         return self.fields["photo"].help_text % {"limit": photo_limit()}
+
+    @property
+    def wrote_something(self) -> bool:
+        """The child typed into one of the form's text fields (said after an error)."""
+        return any(str(self.data.get(name, "")).strip() for name in TYPED_FIELDS)
 
     @property
     def photo_max_bytes(self) -> int:

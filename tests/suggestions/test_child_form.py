@@ -393,3 +393,16 @@ def test_the_child_reads_one_word_for_sending_it_everywhere(client, pipe):
     for page in (saved.text, journey):
         main = page.split("<main", 1)[1].split("</main>", 1)[0]
         assert "提交" not in main
+
+
+def test_an_empty_form_is_not_told_that_what_was_written_is_still_there(client, pipe):
+    client.force_login(pipe.child_user)
+    new = url("suggestion_new", "zh-hans")
+
+    empty = client.post(new, {"save": "1"}).text
+    typed = client.post(new, {"noticed": TYPED["noticed"], "save": "1"}).text
+
+    assert "还什么都没写呢。从下面标出的步骤开始吧：存草稿写个标题就够了。" in empty
+    assert "你写的内容都还在" not in empty
+    assert "你写的内容都还在" in typed
+    assert not Suggestion.objects.exists()
