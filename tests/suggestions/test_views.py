@@ -596,3 +596,16 @@ def test_the_journey_says_who_has_it_now_and_by_when(client, pipe, state, by_whe
     current = page.split('aria-current="step"', 1)[1].split("</li>", 1)[0]
     assert f"<span>现在由{owner.name}处理。</span><span>{by_when}</span>" in current
     assert page.count("2026-12-24") == 1, "said once, not again under the stepper"
+
+
+def test_a_title_only_draft_shows_no_empty_content_section(client, pipe):
+    title_only = pipe.draft(title="楼道灯太暗", noticed="", proposal="", place="")
+    written = pipe.draft(title="校门口车太多")
+    client.force_login(pipe.child_user)
+
+    empty = client.get(url("suggestion_detail", "zh-hans", pk=title_only.pk)).text
+    full = client.get(url("suggestion_detail", "zh-hans", pk=written.pk)).text
+
+    assert 'id="content-heading"' not in empty and "建议内容" not in empty
+    assert "楼道灯太暗" in empty
+    assert 'id="content-heading"' in full and written.noticed in full
