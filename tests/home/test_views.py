@@ -94,3 +94,21 @@ def test_the_childs_home_page_takes_a_fixed_number_of_queries(
 
     assert page.count('class="suggestion-card') == min(3 * count, HOME_CARDS)
     assert page.count('class="todo-') == 2 * count + 1  # drafts, questions, the answer
+
+
+def test_the_menus_unread_count_has_words_for_a_screen_reader(client):
+    from groups.models import Role
+    from tests.groups.factories import ChildUserFactory
+
+    child = ChildUserFactory(role=Role.CHILD).child
+    Notification.objects.create(
+        recipient=child.user, suggestion=SuggestionFactory(child=child), kind="answered"
+    )
+    client.force_login(child.user)
+
+    chinese = client.get(url("home", "zh-hans")).text
+    english = client.get(url("home")).text
+
+    assert chinese.count('<span class="visually-hidden">（1 条未读）</span>') == 2
+    assert english.count('<span class="visually-hidden">(1 unread)</span>') == 2
+    assert '<span class="badge" aria-hidden="true">1</span>' in english
