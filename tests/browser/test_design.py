@@ -138,3 +138,24 @@ def test_everything_a_child_taps_on_their_pages_is_big_enough(portal, team, pref
     for path in ["/", "/suggestions/", f"/suggestions/{sent.pk}/sent/"]:
         assert portal.goto(prefix + path).status == 200
         assert too_small_to_tap(portal.page) == [], path
+
+
+def test_a_pseudonym_in_the_inbox_stays_on_one_line_on_a_phone(portal):
+    from django.utils import timezone
+
+    from suggestions.workflow import State
+    from tests.suggestions.factories import Pipeline
+
+    pipe = Pipeline()
+    for title in ["校门口放学时车太多，过马路很危险", "Too many cars at the school gate"]:
+        pipe.draft(
+            title=title, state=State.AT_SCHOOL, owner=pipe.school, submitted_at=timezone.now()
+        )
+    portal.log_in_as(pipe.school_staff)
+    portal.page.set_viewport_size({"width": 390, "height": 844})
+    portal.goto("/inbox/")
+
+    names = portal.page.locator("table td:first-child small")
+    assert names.count() == 2
+    for n in range(names.count()):
+        assert names.nth(n).evaluate("name => name.getClientRects().length") == 1
