@@ -112,3 +112,35 @@ def test_the_menus_unread_count_has_words_for_a_screen_reader(client):
     assert chinese.count('<span class="visually-hidden">（1 条未读）</span>') == 2
     assert english.count('<span class="visually-hidden">(1 unread)</span>') == 2
     assert '<span class="badge" aria-hidden="true">1</span>' in english
+
+
+def empty_states(page: str) -> list[str]:
+    """The titles of the design system's empty states (templates/includes/empty.html)."""
+    import re
+
+    return re.findall(r'<div class="empty">.*?<p class="empty-title">(.*?)</p>', page, re.S)
+
+
+def test_nothing_yet_is_said_with_the_design_systems_empty_state(client):
+    from tests.groups.factories import ChildUserFactory, GuardianFactory
+
+    client.force_login(ChildUserFactory().child.user)
+    assert empty_states(client.get(url("home")).text) == [
+        "Nothing is waiting for you. What did you notice today at school or near home?",
+        "You have not written a suggestion yet. What would make your school or your community "
+        "better for children?",
+    ]
+    assert empty_states(client.get(url("my_suggestions")).text) == [
+        "You have not written a suggestion yet. What would make your school or your community "
+        "better for children?"
+    ]
+
+    client.force_login(GuardianFactory().user)
+    assert empty_states(client.get(url("home")).text) == [
+        "No news since your last visit.",
+        "No child is linked to your account yet.",
+    ]
+    client.force_login(GuardianshipFactory().guardian.user)
+    assert empty_states(client.get(url("my_suggestions")).text) == [
+        "Your children have not written a suggestion yet."
+    ]
