@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 from django.forms.utils import ErrorDict
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +11,7 @@ from places.selectors import SEARCH_MAX_LENGTH, divisions_under, places_near, pl
 
 from . import selectors
 from .models import Outcome, ParticipationRole, Suggestion
-from .photos import NOT_A_PHOTO, clean_photo
+from .photos import NOT_A_PHOTO, TOO_BIG, clean_photo, photo_limit
 from .services import RETIRED_PLACE_MESSAGE, SENDING_NEEDS_MESSAGE
 from .workflow import PROGRESS
 
@@ -94,6 +93,8 @@ REVIEW = [
     ("focus_area", _("What it is about"), "area"),
     ("role", _("Your role"), "role"),
 ]
+# What the child writes in their own words (the rest is chosen).
+TYPED_FIELDS = ("title", "noticed", "proposal", "place")
 
 
 # The "where" step: a known place from a list (near the child's school, or found by a few
@@ -412,7 +413,7 @@ class SuggestionForm(forms.ModelForm):
             "place": _(
                 "Which gate, corner or floor? For example: “the south gate of Wensan Road School”."
             ),
-            "photo": _("You can leave this out. A JPEG, PNG or WebP photo of at most %(limit)s."),
+            "photo": _("You can skip this. If you add one, choose a photo of %(limit)s or less."),
         }
 
     def suggestion_fields(self) -> dict:
@@ -480,9 +481,21 @@ class SuggestionForm(forms.ModelForm):
 
     @property
     def photo_help(self):
-        return self.fields["photo"].help_text % {
-            "limit": filesizeformat(settings.SUGGESTIONS_PHOTO_MAX_BYTES)
-        }
+        return self.fields["photo"].help_text % {"limit": photo_limit()}
+
+    @property
+    def wrote_something(self) -> bool:
+        """The child typed into one of the form's text fields (said after an error)."""
+        return any(str(self.data.get(name, "")).strip() for name in TYPED_FIELDS)
+
+    @property
+    def photo_max_bytes(self) -> int:
+        return settings.SUGGESTIONS_PHOTO_MAX_BYTES
+
+    @property
+    def photo_too_big(self):
+        """What the form's script says at once when the chosen photo is over the limit."""
+        return TOO_BIG % {"limit": photo_limit()}
 
     @property
     def photo_lost(self) -> bool:

@@ -21,15 +21,24 @@ FORMATS = {
     "WEBP": ("webp", "image/webp"),
 }
 NOT_A_PHOTO = gettext_lazy("This file is not a photo. Choose a JPEG, PNG or WebP image.")
+# Said on the form as soon as the child chooses a photo over the limit (static/js/), and by
+# the server after the upload if the script did not run.
+TOO_BIG = gettext_lazy("This photo is too big. Choose one of %(limit)s or less.")
+
+
+def photo_limit() -> str:
+    """The photo limit as people say it: "15 MB", not "15.0 MB"."""
+    limit = settings.SUGGESTIONS_PHOTO_MAX_BYTES
+    megabytes, rest = divmod(limit, 1024 * 1024)
+    return f"{megabytes}\xa0MB" if megabytes and not rest else filesizeformat(limit)
 
 
 def clean_photo(upload) -> SimpleUploadedFile:
     """Return the photo re-encoded without metadata, or raise ValidationError saying why not."""
-    limit = settings.SUGGESTIONS_PHOTO_MAX_BYTES
-    if upload.size > limit:
+    if upload.size > settings.SUGGESTIONS_PHOTO_MAX_BYTES:
         raise ValidationError(
-            _("The photo is too big (%(size)s). Choose one of at most %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            _("The photo is too big (%(size)s). Choose one of %(limit)s or less.")
+            % {"size": filesizeformat(upload.size), "limit": photo_limit()}
         )
     try:
         image = Image.open(upload)

@@ -262,13 +262,15 @@ SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", def
 # A message handed to the broker this many seconds ago and still not sent is sent by the
 # sweeper itself: its task was lost (messaging/).
 MESSAGES_STUCK_AFTER = env.int("MESSAGES_STUCK_AFTER", default=120)
-# Photos on suggestions: larger files are refused with a message.
-SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# Photos on suggestions: larger files are refused with a message (the form's script says so
+# as soon as one is chosen). A phone's ordinary photo is well under this.
+SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
 TRAINING_MATERIAL_MAX_BYTES = env.int("TRAINING_MATERIAL_MAX_BYTES", default=10 * 1024 * 1024)
 # Links in e-mails and calendar feeds point here. `make run` sets it from its HOST and PORT;
 # in production `check --deploy` refuses an address of this machine (hangzhou_cfc/checks.py).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
-# A request body (forms with a photo) larger than this is refused before it is read.
+# A request body's fields (files not counted) larger than this are refused; a file larger than
+# FILE_UPLOAD_MAX_MEMORY_SIZE is written to a temporary file rather than kept in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -431,7 +433,7 @@ API_MAX_BODY_BYTES = 1024 * 1024
 # uploads always send a length; API bodies are held to API_MAX_BODY_BYTES after this.
 # The first answer to a POST with an Idempotency-Key is kept this long (hangzhou_cfc/).
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
-CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=6 * 1024 * 1024)
+CHUNKED_BODY_MAX_BYTES = env.int("CHUNKED_BODY_MAX_BYTES", default=16 * 1024 * 1024)
 # Open311 GeoReport v2 (suggestions/open311.py): the one jurisdiction_id the endpoint serves,
 # and the discovery file's contact (empty: the programme office, with the portal's address).
 OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="hangzhou.gov.cn")

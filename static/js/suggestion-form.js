@@ -10,6 +10,7 @@
     var review = form.querySelector("[data-review]");
     var fallback = form.querySelector("[data-review-fallback]");
     var photoName = form.querySelector("[data-photo-name]");
+    var tooBig = form.querySelector("[data-photo-too-big]");
 
     function chosenPhoto() {
       var input = form.querySelector("input[type=file][name=photo]");
@@ -59,6 +60,21 @@
       }
     }
 
+    // A photo over the limit is said at once, next to the button, and let go of: the child
+    // chooses another instead of learning it after the whole upload.
+    function checkPhotoSize(event) {
+      var input = event.target;
+      if (!tooBig || input.type !== "file" || input.name !== "photo") return;
+      var limit = Number(input.dataset.maxBytes);
+      var file = input.files && input.files[0];
+      var over = Boolean(file && limit && file.size > limit);
+      if (over) input.value = "";
+      tooBig.hidden = !over;
+      if (over) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+
+    form.addEventListener("change", checkPhotoSize);
     form.addEventListener("input", update);
     form.addEventListener("change", update);
     update();

@@ -1,14 +1,12 @@
 """A child on a phone writes a suggestion in the form's steps and sends it (issue 18, item 2)."""
 
-import io
-
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
 from suggestions.models import Suggestion
 from suggestions.workflow import State
+from tests.browser.helpers import Counted, a_png
 from tests.groups.factories import FocusAreaFactory, MembershipFactory, SubTeamFactory
 from tests.suggestions.factories import Pipeline
 
@@ -19,12 +17,6 @@ PHONE = {"width": 375, "height": 667}
 # write, and at most a photo, a role and "Send it" to tap (the area is their sub-team's).
 MOST_FILLS = 4
 MOST_TAPS = 3
-
-
-def a_png() -> dict:
-    out = io.BytesIO()
-    Image.new("RGB", (80, 60), "orange").save(out, format="PNG")
-    return {"name": "gate.png", "mimeType": "image/png", "buffer": out.getvalue()}
 
 
 @pytest.fixture
@@ -39,25 +31,6 @@ def pipe(portal):
     return pipe
 
 
-class Counted:
-    """The page, counting what the child does with it."""
-
-    def __init__(self, page):
-        self.page, self.fills, self.taps = page, 0, 0
-
-    def fill(self, label, text):
-        self.fills += 1
-        self.page.get_by_label(label).fill(text)
-
-    def tap(self, locator):
-        self.taps += 1
-        locator.click()
-
-    def choose_file(self, label, file):
-        self.taps += 1
-        self.page.get_by_label(label).set_input_files(file)
-
-
 def test_a_child_on_a_phone_sends_a_suggestion_with_a_photo_in_a_few_steps(
     portal, pipe, tmp_path, settings
 ):
@@ -66,11 +39,11 @@ def test_a_child_on_a_phone_sends_a_suggestion_with_a_photo_in_a_few_steps(
     child = Counted(page)
     portal.goto("/en/suggestions/new/")
 
-    child.fill("What I noticed", "At home time many cars stop at our gate.")
-    child.fill("Title", "Too many cars at our gate")
-    child.fill("What I suggest", "Paint a zebra crossing.")
-    child.fill("Where", "The south gate of our school")
-    child.choose_file("Choose a photo", a_png())
+    child.fill(page.get_by_label("What I noticed"), "At home time many cars stop at our gate.")
+    child.fill(page.get_by_label("Title"), "Too many cars at our gate")
+    child.fill(page.get_by_label("What I suggest"), "Paint a zebra crossing.")
+    child.fill(page.get_by_label("Where"), "The south gate of our school")
+    child.choose_file(page.get_by_label("Choose a photo"), a_png())
     expect(page.get_by_label("Transport")).to_be_checked()  # their sub-team's area
     # A tap anywhere on a card chooses it, not only on its small round button.
     child.tap(page.get_by_text("You find what is not safe and help others stay safe."))
@@ -118,3 +91,21 @@ def test_the_form_and_the_sent_page_are_accessible_in_both_languages_and_fit_a_p
     assert portal.problems("/suggestions/new/") == []
     assert portal.problems(f"/suggestions/{draft.pk}/edit/") == []
     assert portal.problems(f"/suggestions/{sent.pk}/sent/") == []
+
+
+def test_a_photo_over_the_limit_is_said_at_once_and_another_can_be_chosen(portal, pipe):
+    page = portal.page
+    portal.goto("/en/suggestions/new/")
+    photo = page.get_by_label("Choose a photo")
+    over = b"\xff\xd8" + b"\0" * (15 * 1024 * 1024 - 1)
+
+    photo.set_input_files({"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": over})
+
+    said = page.locator(".photo-field [role=alert]")
+    expect(said).to_be_visible()
+    expect(said).to_contain_text("This photo is too big. Choose one of 15")
+    assert photo.evaluate("input => input.files.length") == 0, "let go of before sending"
+    expect(page.get_by_text("No photo chosen yet.")).to_be_visible()
+    photo.set_input_files(a_png())
+    expect(said).to_be_hidden()
+    expect(page.get_by_text("Your photo: gate.png")).to_be_visible()

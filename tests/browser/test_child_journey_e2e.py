@@ -5,16 +5,16 @@ counted (issue 18, "Done when"). Run with `-s` to see the counts:
     .venv/bin/pytest tests/browser/test_child_journey_e2e.py -s -p no:cacheprovider
 """
 
-import io
+import itertools
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
 from suggestions.models import Suggestion
 from suggestions.workflow import State
 from tests.browser.conftest import DESKTOP
+from tests.browser.helpers import Counted, a_png
 from tests.groups.factories import PASSWORD, MembershipFactory, SubTeamFactory
 from tests.suggestions.factories import Pipeline
 
@@ -72,35 +72,6 @@ MOST_FILLS_TO_SEND = 6
 # Back later, from the login page to the answer: log in, then the answer on their home.
 MOST_TAPS_TO_THE_ANSWER = 2
 MOST_FILLS_TO_THE_ANSWER = 2
-
-
-class Counted:
-    """The child's page, counting what the child does with it."""
-
-    def __init__(self, page):
-        self.page, self.fills, self.taps = page, 0, 0
-
-    def fill(self, locator, text):
-        self.fills += 1
-        locator.fill(text)
-
-    def tap(self, locator):
-        self.taps += 1
-        locator.click()
-
-    def choose_file(self, locator, file):
-        self.taps += 1  # the tap on "Choose a photo"; the phone's picker is not the portal's
-        locator.set_input_files(file)
-
-    def restart(self):
-        counts, self.fills, self.taps = (self.taps, self.fills), 0, 0
-        return counts
-
-
-def a_png() -> dict:
-    out = io.BytesIO()
-    Image.new("RGB", (80, 60), "orange").save(out, format="PNG")
-    return {"name": "gate.png", "mimeType": "image/png", "buffer": out.getvalue()}
 
 
 def log_in(counted, user, words):
@@ -266,3 +237,23 @@ def test_the_photo_button_takes_the_keyboard_and_says_the_chosen_photo(portal):
     # The brand stays one line on this phone, in English too.
     brand = page.get_by_role("banner").get_by_role("link", name="Child Observers")
     assert brand.locator(".short").bounding_box()["height"] < 1.5 * 16 * 1.2
+
+
+def test_without_javascript_the_way_back_to_each_step_is_a_column_of_big_links(portal, browser):
+    pipe = Pipeline()
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    portal.page = page = context.new_page()
+    portal.log_in_as(pipe.child_user)
+    portal.goto("/en/suggestions/new/")
+
+    links = page.locator("nav.review-steps a")
+    boxes = [links.nth(n).bounding_box() for n in range(links.count())]
+
+    assert len(boxes) >= 6
+    form = page.locator("form.child-form").bounding_box()
+    for box, below in itertools.pairwise(boxes):
+        assert box["height"] >= 44
+        assert below["y"] >= box["y"] + box["height"] - 0.5, "one link under the other"
+    assert boxes[-1]["height"] >= 44
+    assert all(box["x"] >= form["x"] for box in boxes), "the list stays inside the form"
+    context.close()

@@ -62,7 +62,7 @@ def test_the_header_on_a_phone_is_one_short_bar(portal, prefix):
 
     header = portal.page.get_by_role("banner").bounding_box()
 
-    assert header["height"] < 120
+    assert header["height"] < 70
     expect(portal.page.get_by_role("link", name="Figures" if prefix else "数据")).to_be_hidden()
 
 
@@ -103,3 +103,59 @@ def test_a_lists_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(portal,
     page.set_viewport_size({"width": 1280, "height": 800})
     portal.goto("/en/activities/")
     expect(kind).to_be_visible()
+
+
+def too_small_to_tap(page) -> list[str]:
+    """The links and buttons in the page's content less than 44 px tall, by their words."""
+    targets = page.get_by_role("main").locator("a, button, [role=button], summary")
+    small = []
+    for n in range(targets.count()):
+        target = targets.nth(n)
+        box = target.bounding_box()
+        if box is not None and box["height"] < 44:
+            small.append(f"{target.inner_text()!r}: {box['height']:.0f} px")
+    return small
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_everything_a_child_taps_on_their_pages_is_big_enough(portal, team, prefix):
+    from django.utils import timezone
+
+    from suggestions.models import Notification
+    from suggestions.workflow import State
+    from tests.suggestions.factories import SuggestionFactory
+
+    child = team.memberships.first().child
+    SuggestionFactory(child=child, title="楼道灯太暗")  # a draft
+    SuggestionFactory(child=child, title="校门口车太多", state=State.RETURNED)
+    sent = SuggestionFactory(
+        child=child, title="操场边没有水", state=State.AT_SCHOOL, submitted_at=timezone.now()
+    )
+    Notification.objects.create(recipient=child.user, suggestion=sent, kind="answered")
+    portal.log_in_as(child.user)
+    portal.page.set_viewport_size({"width": 390, "height": 844})
+
+    for path in ["/", "/suggestions/", f"/suggestions/{sent.pk}/sent/"]:
+        assert portal.goto(prefix + path).status == 200
+        assert too_small_to_tap(portal.page) == [], path
+
+
+def test_a_pseudonym_in_the_inbox_stays_on_one_line_on_a_phone(portal):
+    from django.utils import timezone
+
+    from suggestions.workflow import State
+    from tests.suggestions.factories import Pipeline
+
+    pipe = Pipeline()
+    for title in ["校门口放学时车太多，过马路很危险", "Too many cars at the school gate"]:
+        pipe.draft(
+            title=title, state=State.AT_SCHOOL, owner=pipe.school, submitted_at=timezone.now()
+        )
+    portal.log_in_as(pipe.school_staff)
+    portal.page.set_viewport_size({"width": 390, "height": 844})
+    portal.goto("/inbox/")
+
+    names = portal.page.locator("table td:first-child small")
+    assert names.count() == 2
+    for n in range(names.count()):
+        assert names.nth(n).evaluate("name => name.getClientRects().length") == 1

@@ -95,7 +95,7 @@ def test_the_whole_journey_with_a_real_worker(portal, celery_worker_process):
 
     wait_for(lambda: Suggestion.objects.get(pk=suggestion.pk).state == "at_school")
     portal.goto(f"/en/suggestions/{suggestion.pk}/")
-    expect(page.locator(".where-now")).to_contain_text(pipe.school.name)
+    expect(page.locator(".step-more")).to_contain_text(pipe.school.name)
 
     def act(user, action_label, fill=None, state=None):
         page.context.clear_cookies()

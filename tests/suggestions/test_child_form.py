@@ -173,9 +173,42 @@ def test_a_photo_too_big_is_refused_with_the_limit_and_every_word_is_kept(client
     page = client.post(url("suggestion_new"), {**complete(pipe), "photo": big, "submit": "1"}).text
 
     assert "The photo is too big" in page
-    assert "of at most 1000" in page, "the limit is said before choosing"
+    assert "choose a photo of 1000\xa0bytes or less" in page, "the limit is said before choosing"
     for value in TYPED.values():
         assert value in page
+
+
+def test_an_ordinary_phone_photo_is_taken_and_only_one_over_15_mb_is_refused(
+    client, pipe, settings, tmp_path
+):
+    import io
+    import os
+
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    megabyte = 1024 * 1024
+    limit, chunked = settings.SUGGESTIONS_PHOTO_MAX_BYTES, settings.CHUNKED_BODY_MAX_BYTES
+    assert limit == 15 * megabyte
+    # A request sent in chunks is refused past this: the form's words come with the photo.
+    assert chunked >= limit + megabyte
+    client.force_login(pipe.child_user)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (1600, 1200), os.urandom(1600 * 1200 * 3)).save(out, format="PNG")
+    assert out.tell() > 5 * megabyte  # what the old limit refused
+    phone_photo = SimpleUploadedFile("IMG_0001.png", out.getvalue(), content_type="image/png")
+
+    client.post(url("suggestion_new"), {**complete(pipe), "photo": phone_photo, "submit": "1"})
+
+    assert Suggestion.objects.get().photo
+    too_big = b"\xff\xd8" + b"\0" * (15 * megabyte - 1)
+    page = client.post(
+        url("suggestion_new", "zh-hans"),
+        {**complete(pipe), "photo": SimpleUploadedFile("big.jpg", too_big), "submit": "1"},
+    ).text
+    assert "照片太大" in page and "请选一张不超过 15\xa0MB 的照片" in page
+    assert "可以不放照片。放的话，选一张不超过 15\xa0MB 的照片。" in page
+    assert Suggestion.objects.count() == 1
 
 
 def test_a_good_photo_sent_with_a_missing_step_must_be_chosen_again(client, pipe):
@@ -343,3 +376,33 @@ def test_a_new_photo_lost_to_another_mistake_leaves_the_earlier_one(
 
     assert "Choose the photo again" in page
     assert "Your earlier photo is still saved." in page
+
+
+def test_the_child_reads_one_word_for_sending_it_everywhere(client, pipe):
+    """The form's button says 发送: the pages around it do not switch to 提交."""
+    client.force_login(pipe.child_user)
+
+    saved = client.post(
+        url("suggestion_new", "zh-hans"), {**complete(pipe), "save": "1"}, follow=True
+    )
+    suggestion = Suggestion.objects.get()
+    journey = client.get(url("suggestion_detail", "zh-hans", pk=suggestion.pk)).text
+
+    assert "已保存为草稿。准备好了再发送。" in saved.text
+    assert "修改或发送" in journey and "还没有发送。准备好了再发送。" in journey
+    for page in (saved.text, journey):
+        main = page.split("<main", 1)[1].split("</main>", 1)[0]
+        assert "提交" not in main
+
+
+def test_an_empty_form_is_not_told_that_what_was_written_is_still_there(client, pipe):
+    client.force_login(pipe.child_user)
+    new = url("suggestion_new", "zh-hans")
+
+    empty = client.post(new, {"save": "1"}).text
+    typed = client.post(new, {"noticed": TYPED["noticed"], "save": "1"}).text
+
+    assert "还什么都没写呢。从下面标出的步骤开始吧：存草稿写个标题就够了。" in empty
+    assert "你写的内容都还在" not in empty
+    assert "你写的内容都还在" in typed
+    assert not Suggestion.objects.exists()

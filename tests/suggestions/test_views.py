@@ -41,7 +41,7 @@ def test_a_child_saves_a_draft_then_sends_it_and_it_reaches_the_school(
     assert suggestion.state == State.AT_SCHOOL
     page = client.get(url("suggestion_detail", pk=suggestion.pk)).text
     assert f"It arrived at {pipe.school.name}" in page
-    assert "will answer by" in page
+    assert f"{pipe.school.name} has it now." in page and "Answer by" in page
 
 
 @pytest.mark.parametrize(
@@ -537,3 +537,75 @@ def test_a_guardian_reads_about_their_childs_suggestion_not_their_own(
         assert childs_subject == "Your suggestion has an answer"
     client.force_login(pipe.child_user)
     assert "你的建议有了答复" in client.get(url("notifications", "zh-hans")).text
+
+
+@pytest.mark.parametrize(
+    "state, childs, guardians",
+    [
+        (State.DRAFT, "还没有发送。准备好了再发送。", "小白鹭还没有发送这条建议。"),
+        (State.RETURNED, "学校向你提了", "学校向小白鹭提了一个问题"),
+        (State.WITHDRAWN, "你撤回了", "小白鹭撤回了这条建议。"),
+    ],
+)
+def test_where_a_suggestion_is_speaks_to_the_child_or_of_the_child_to_a_guardian(
+    client, pipe, state, childs, guardians
+):
+    from tests.groups.factories import GuardianshipFactory
+
+    guardian = GuardianshipFactory(child=pipe.child).guardian.user
+    suggestion = pipe.draft(title="校门口车太多", state=state)
+    pages = [
+        url("my_suggestions", "zh-hans"),
+        url("suggestion_detail", "zh-hans", pk=suggestion.pk),
+    ]
+    if state != State.WITHDRAWN:  # the homes show what is still on its way
+        pages.append(url("home", "zh-hans"))
+
+    client.force_login(guardian)
+    for page in pages:
+        text = client.get(page).text
+        assert guardians in text, page
+        assert childs not in text, page
+    english = client.get(url("suggestion_detail", pk=suggestion.pk)).text
+    assert "小白鹭" in english.split('class="where-now"')[1].split("</p>")[0]
+
+    client.force_login(pipe.child_user)
+    for page in pages:
+        text = client.get(page).text
+        assert childs in text, page
+        assert guardians not in text, page
+
+
+@pytest.mark.parametrize(
+    ("state", "by_when"),
+    [
+        (State.AT_SCHOOL, "会在 2026-12-24 前回复。"),
+        (State.IN_PROGRESS, "计划 2026-12-24 前完成。"),
+    ],
+)
+def test_the_journey_says_who_has_it_now_and_by_when(client, pipe, state, by_when):
+    from datetime import datetime
+
+    owner = pipe.school if state == State.AT_SCHOOL else pipe.department
+    due = timezone.make_aware(datetime(2026, 12, 24, 12))
+    suggestion = pipe.draft(state=state, owner=owner, due_at=due, submitted_at=timezone.now())
+    client.force_login(pipe.child_user)
+
+    page = client.get(url("suggestion_detail", "zh-hans", pk=suggestion.pk)).text
+
+    current = page.split('aria-current="step"', 1)[1].split("</li>", 1)[0]
+    assert f"<span>现在由{owner.name}处理。</span><span>{by_when}</span>" in current
+    assert page.count("2026-12-24") == 1, "said once, not again under the stepper"
+
+
+def test_a_title_only_draft_shows_no_empty_content_section(client, pipe):
+    title_only = pipe.draft(title="楼道灯太暗", noticed="", proposal="", place="")
+    written = pipe.draft(title="校门口车太多")
+    client.force_login(pipe.child_user)
+
+    empty = client.get(url("suggestion_detail", "zh-hans", pk=title_only.pk)).text
+    full = client.get(url("suggestion_detail", "zh-hans", pk=written.pk)).text
+
+    assert 'id="content-heading"' not in empty and "建议内容" not in empty
+    assert "楼道灯太暗" in empty
+    assert 'id="content-heading"' in full and written.noticed in full
