@@ -488,6 +488,7 @@ def test_the_public_activity_page_names_only_implemented_suggestions(client, tea
     assert "楼道的灯" in mentors
 
 
+@pytest.mark.usefixtures("in_english")  # its message is asserted in English
 def test_a_draft_cannot_be_linked_to_an_activity(team):
     _sub_team, children, _mentor = team
     draft = SuggestionFactory(child=children[0])

@@ -157,6 +157,7 @@ def test_the_nightly_sweep_carries_out_a_request_the_broker_never_delivered(fami
     assert_anonymised(child, suggestion)
 
 
+@pytest.mark.usefixtures("in_english")  # its message is asserted in English
 def test_after_deletion_nothing_more_can_be_asked(
     client, family, django_capture_on_commit_callbacks
 ):

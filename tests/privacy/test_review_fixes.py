@@ -102,6 +102,7 @@ def test_a_consent_link_with_strange_characters_is_not_found(client):
     assert client.get("/en/privacy/consent/%C3%A9t%C3%A9/").status_code == 404
 
 
+@pytest.mark.usefixtures("in_english")  # its message is asserted in English
 def test_a_paper_consent_must_name_the_version_in_force_that_day():
     child, guardianship = child_with_guardian()
     first = guardians_notice()
@@ -128,6 +129,7 @@ def test_a_paper_consent_must_name_the_version_in_force_that_day():
     )
 
 
+@pytest.mark.usefixtures("in_english")  # its message is asserted in English
 def test_a_new_notice_version_cannot_be_backdated():
     notice = PrivacyNotice(
         audience="guardians",
