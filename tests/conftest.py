@@ -170,6 +170,16 @@ def in_english():
         yield
 
 
+@pytest.fixture
+def pipe():
+    """The suggestion pipeline's people and places (tests/suggestions/factories.Pipeline): a
+    child, a school, a community and a department, each with its staff. A module that needs
+    more around it (tests/browser/test_child_form.py) defines its own `pipe`."""
+    from tests.suggestions.factories import Pipeline
+
+    return Pipeline()
+
+
 @pytest.fixture(scope="module")
 def seeded_demo(django_db_setup, django_db_blocker):
     """The demo, seeded once for the whole module (seeding is the slow part): for modules whose

@@ -13,6 +13,7 @@ Names are searched as typed, as JSON escapes them (\\uXXXX) and as URLs encode t
 
 import json
 import logging
+import re
 import threading
 from urllib.parse import quote
 
@@ -49,7 +50,50 @@ def _remember_demo_names():
             remember(surname + given)
 
 
+def _one_pattern(forms) -> re.Pattern:
+    """A regular expression matching any of the forms, as a trie (the forms sharing a prefix
+    share its branch): one pass over a page, where searching for each form is one per form."""
+    trie: dict = {}
+    for form in forms:
+        node = trie
+        for byte in form:
+            node = node.setdefault(byte, {})
+        node[None] = {}  # a form ends here
+
+    def branch(node) -> bytes:
+        ends = None in node
+        branches = [
+            re.escape(bytes([b])) + branch(node[b])
+            for b in sorted(k for k in node if k is not None)
+        ]
+        if not branches:
+            return b""
+        if len(branches) == 1 and not ends:
+            return branches[0]
+        either = b"(?:" + b"|".join(branches) + b")"
+        return either + b"?" if ends else either
+
+    return re.compile(branch(trie))
+
+
+_searched = {"pattern": None, "forms": 0}
+
+
+def _any_known_in(data: bytes) -> bool:
+    """Whether any remembered form is in data. The pattern is made again when KNOWN has grown
+    (rarely: the same names come back test after test)."""
+    with _lock:
+        if not KNOWN:
+            return False
+        if _searched["forms"] != len(KNOWN):
+            _searched.update(pattern=_one_pattern(KNOWN), forms=len(KNOWN))
+        pattern = _searched["pattern"]
+    return pattern.search(data) is not None
+
+
 def found_in(data: bytes):
+    if not _any_known_in(data):  # nearly always: most data has no name at all
+        return []
     with _lock:
         known = list(KNOWN.items())
     return sorted({name for form, name in known if form in data})

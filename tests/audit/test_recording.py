@@ -28,7 +28,7 @@ from tests.groups.factories import (
     SubTeamFactory,
     UserFactory,
 )
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +59,6 @@ def everything_recorded() -> str:
         ensure_ascii=False,
         default=str,
     )
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def submitted_and_routed(pipe):

@@ -25,7 +25,7 @@ from tests.groups.factories import (
     StaffFactory,
     UserFactory,
 )
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -139,11 +139,6 @@ def test_what_people_typed_as_a_login_name_is_shown_escaped(client, admin):
 
     assert "&lt;b&gt;x&lt;/b&gt;" in response.text
     assert "<b>x</b>" not in response.text
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def test_a_stage_change_shows_who_moved_what_from_which_state_to_which(client, admin, pipe):

@@ -2,9 +2,10 @@
 
 A test that writes asks for `portal`: it starts from an empty database, flushed after it, as
 every transactional test. A test that only reads the demo asks for `read_only_demo`: the demo is
-seeded once (seeding is the slow part) and kept for the module's next read-only tests, then
-flushed when the module ends. The two may share a module in any order: `portal` flushes a demo
-left by a read-only test before its test starts.
+seeded once (seeding is the slow part) and kept for the next read-only tests of any module here,
+then flushed when the run leaves tests/browser. The two may share a module in any order: `portal`
+flushes a demo left by a read-only test before its test starts. (pytest-django runs the
+read-only tests, which ask for no database fixture, after the transactional ones: together.)
 """
 
 import os
@@ -158,8 +159,8 @@ def portal(page, portal_server, transactional_db):
     return Portal(page, portal_server.url)
 
 
-@pytest.fixture(scope="module")
-def _demo_flushed_after_the_module(_test_database, django_db_blocker):
+@pytest.fixture(scope="package")
+def _demo_flushed_after_the_package(_test_database, django_db_blocker):
     yield
     if _Demo.seeded:
         with django_db_blocker.unblock():
@@ -167,12 +168,13 @@ def _demo_flushed_after_the_module(_test_database, django_db_blocker):
 
 
 @pytest.fixture
-def read_only_demo(page, portal_server, _demo_flushed_after_the_module, django_db_blocker):
+def read_only_demo(page, portal_server, _demo_flushed_after_the_package, django_db_blocker):
     """A browser on the live server with the demo seeded, for a test that only reads the demo.
 
-    The demo is seeded by the first such test and kept for the module's next ones (what their
-    page views write, such as sessions and last logins, stays, as on any server). Not for a test
-    that changes what another test's assertions read: that one asks for `portal`."""
+    The demo is seeded by the first such test and kept for the next ones, in this module and the
+    others of tests/browser (what their page views write, such as sessions and last logins,
+    stays, as on any server). Not for a test that changes what another test's assertions read:
+    that one asks for `portal`."""
     with django_db_blocker.unblock():
         if not _Demo.seeded:
             try:

@@ -90,8 +90,10 @@ def test_a_mentor_logs_an_activity_in_chinese_and_a_wrong_end_is_explained(demo)
     assert Activity.objects.filter(title="社区议事：儿童友好菜场", group=group).count() == 1
 
 
-def test_every_activities_page_is_accessible_in_both_languages_and_fits_a_phone(demo):
-    """One demo for all the pages (seeding it is the slow part); each page as its viewer."""
+def test_every_activities_page_is_accessible_in_both_languages_and_fits_a_phone(read_only_demo):
+    """One demo for all the pages (seeding it is the slow part), shared with the other read-only
+    tests (tests/browser/conftest.py); each page as its viewer."""
+    demo = read_only_demo
     municipal = ObservationGroup.objects.get(level="municipal")
     child = User.objects.get(username="child").child
     sub_team = Membership.objects.current().members().get(child=child).sub_team

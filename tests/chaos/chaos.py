@@ -424,6 +424,8 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
     load_done = threading.Event()
     stop_sweeps = threading.Event()
     progress = {"created": 0}
+    # Each fault begins when this share of the suggestions has been sent (popped as it begins).
+    planned = [(0.3, "redis"), (0.5, "database"), (0.7, "redis")]
 
     def beat():
         while not stop_sweeps.wait(SWEEP_EVERY):
@@ -437,7 +439,6 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
                     faults["sweeps not sent"] += 1
 
     def chaos():
-        planned = [(0.3, "redis"), (0.5, "database"), (0.7, "redis")]
         last_kill = time.monotonic()
         while not load_done.is_set() and not STOPPING.is_set():
             share = progress["created"] / n
@@ -479,6 +480,11 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
     through: set[int] = set()
     next_title = 0
     create_batch = max(10, min(100, n // 20))
+    # The last batch is sent once every planned fault has begun (when the others reach the last
+    # fault's share): otherwise, with a small N on a fast machine, the load could end while a
+    # Redis outage holds the fault thread, and the database outage never happen.
+    last_batch_from = ((n - 1) // create_batch) * create_batch
+    hold_the_last_batch = planned[-1][0] <= last_batch_from / n
     pool = ThreadPoolExecutor(clients)
 
     def create(title):
@@ -517,7 +523,8 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
     errors: list[str] = []
     while True:
         work = []
-        if next_title < n:
+        held = hold_the_last_batch and next_title >= last_batch_from and planned
+        if next_title < n and not held:
             batch = [f"{prefix}-{i}" for i in range(next_title, min(n, next_title + create_batch))]
             next_title += len(batch)
             work += [pool.submit(create, title) for title in batch]

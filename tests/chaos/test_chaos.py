@@ -25,7 +25,7 @@ def test_the_pipeline_holds_while_workers_redis_and_the_database_fail(tmp_path):
         "DATABASE_URL": _database_url_for_subprocess(),
     }
     chaos = subprocess.Popen(
-        [sys.executable, "tests/chaos/chaos.py", "--n", "150", "--json", str(report)],
+        [sys.executable, "tests/chaos/chaos.py", "--n", "60", "--json", str(report)],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

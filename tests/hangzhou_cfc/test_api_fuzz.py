@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error, response_schema_conformance
@@ -54,25 +54,42 @@ def keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def tokens(db, keep_the_test_connection):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
     """A small world (a child's suggestion, a sub-team with a mentor) and a token for each
-    role in it (none for the anonymous caller)."""
-    pipe = Pipeline()
-    pipe.draft()
-    membership = MembershipFactory(child=pipe.child)
-    users = {
-        "child": pipe.child_user,
-        "guardian": GuardianshipFactory(child=pipe.child).guardian.user,
-        "mentor": MentorFactory(sub_teams=[membership.sub_team]).user,
-        "school": pipe.school_staff,
-        "department": StaffFactory(user__role=Role.DEPARTMENT).user,
-        "admin": AdminFactory(),
-    }
-    return {
-        role: Token.objects.create(user=users[role]).key if role in users else None
-        for role in ROLES
-    }
+    role in it (none for the anonymous caller), made once for the module's 45 operations.
+
+    It lives in a transaction rolled back after the module's last test; each test runs in a
+    savepoint inside it (its `db`), so what one operation's requests write the next never
+    sees: each starts from this world as it was made (as tests/conftest.py's seeded_demo)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        pipe = Pipeline()
+        pipe.draft()
+        membership = MembershipFactory(child=pipe.child)
+        users = {
+            "child": pipe.child_user,
+            "guardian": GuardianshipFactory(child=pipe.child).guardian.user,
+            "mentor": MentorFactory(sub_teams=[membership.sub_team]).user,
+            "school": pipe.school_staff,
+            "department": StaffFactory(user__role=Role.DEPARTMENT).user,
+            "admin": AdminFactory(),
+        }
+        made = {
+            role: Token.objects.create(user=users[role]).key if role in users else None
+            for role in ROLES
+        }
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def tokens(world, db, keep_the_test_connection):
+    """The world's tokens, by role, for one operation's test."""
+    return world
 
 
 @schema.parametrize()

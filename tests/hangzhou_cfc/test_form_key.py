@@ -18,7 +18,7 @@ from suggestions.models import StageChange, Suggestion
 from suggestions.services import suggestion_transition
 from tests.groups.factories import PASSWORD, ChildUserFactory, MembershipFactory
 from tests.helpers import photo_bytes, suggestion_form_data, url
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 POST_FORM = re.compile(r"<form\b[^>]*\bmethod=[\"']?post\b.*?</form>", re.I | re.S)
@@ -43,11 +43,6 @@ WITHOUT_A_KEY = {
 KEY = re.compile(r'<input type="hidden" name="form_key" value="([A-Za-z0-9_-]+)">')
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def keys_in(response) -> list[str]:

@@ -11,14 +11,9 @@ from rest_framework.test import APIClient
 from hangzhou_cfc import idempotency
 from hangzhou_cfc.models import IdempotentRequest
 from suggestions.models import StageChange, Suggestion
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def client_of(user):

@@ -13,15 +13,10 @@ from rest_framework.test import APIClient
 
 from hangzhou_cfc.wsgi import ChunkedRequestBody
 from suggestions.models import Suggestion
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
 DEEP = "[" * 100_000 + "]" * 100_000
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def new(pipe):

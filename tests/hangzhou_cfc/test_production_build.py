@@ -37,20 +37,16 @@ def production_environment(static_root):
     )
 
 
-def test_collectstatic_under_production_settings_builds_the_manifest_and_pages_use_it(tmp_path):
-    env = production_environment(tmp_path / "static")
-
-    built = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_collectstatic_under_production_settings_builds_the_manifest_and_pages_use_it(
+    production_static,
+):
+    """collectstatic itself runs in the `production_static` fixture (tests/hangzhou_cfc/
+    conftest.py), once for the session."""
+    env = production_environment(production_static.root)
+    built = production_static.built
 
     assert built.returncode == 0, built.stderr[-2000:]
-    assert (tmp_path / "static" / "staticfiles.json").exists()
+    assert (production_static.root / "staticfiles.json").exists()
     served = subprocess.run(
         [sys.executable, "-c", SERVE_THE_LOGIN_PAGE],
         cwd=BASE_DIR,

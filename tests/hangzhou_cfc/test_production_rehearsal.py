@@ -75,7 +75,7 @@ class Cookies:
 
 
 @pytest.fixture
-def production(settings, tmp_path):
+def production(settings, tmp_path, production_static):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = clean_environment(
@@ -86,15 +86,11 @@ def production(settings, tmp_path):
         REDIS_URL=own_redis_database(settings.REDIS_URL),
         PERSONAL_DATA_KEYS=settings.PERSONAL_DATA_KEYS[0],
         PORTAL_BASE_URL="https://portal.example.org",
-        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        # collectstatic under these settings, run once for the session (tests/hangzhou_cfc/
+        # conftest.py); the static files do not depend on the keys or servers above.
+        DJANGO_STATIC_ROOT=str(production_static.root),
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    assert production_static.built.returncode == 0, production_static.built.stderr[-2000:]
     web = compose_command("web")
     web[web.index("--bind") + 1] = f"127.0.0.1:{port}"
     commands = {

@@ -13,14 +13,8 @@ from messaging import services
 from messaging.models import Message, MessageState
 from suggestions import services as suggestion_services
 from suggestions.models import Notification
-from tests.suggestions.factories import Pipeline
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def submit(pipe):

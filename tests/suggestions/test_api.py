@@ -10,7 +10,7 @@ from groups.models import Role
 from suggestions.models import Outcome, Suggestion
 from suggestions.workflow import State
 from tests.groups.factories import MembershipFactory, MentorFactory, StaffFactory, UserFactory
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
 NEW = {
@@ -20,11 +20,6 @@ NEW = {
     "place": "南门",
     "role": "safety_promoter",
 }
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def api(user=None):

@@ -10,7 +10,6 @@ from django.utils import translation
 from suggestions.models import StageDeadline, Suggestion
 from suggestions.workflow import State
 from tests.groups.factories import FocusAreaFactory, MembershipFactory, SubTeamFactory
-from tests.suggestions.factories import Pipeline
 from tests.suggestions.test_views import photo_bytes
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +20,6 @@ TYPED = {
     "proposal": "换上会自己亮的感应灯。",
     "place": "梧桐苑 3 幢楼道",
 }
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def url(name, language="en", **kwargs):

@@ -9,14 +9,9 @@ from django.utils import timezone, translation
 from suggestions import services
 from suggestions.models import Suggestion
 from suggestions.workflow import State
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def url(name, language="en", **kwargs):

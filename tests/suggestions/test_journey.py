@@ -11,15 +11,10 @@ from django.utils import timezone, translation
 from suggestions import services
 from suggestions.models import ProgressUpdate, StageChange, Suggestion
 from suggestions.workflow import State
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 from tests.suggestions.test_services import act, at, outcome, refresh
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def url(name, **kwargs):

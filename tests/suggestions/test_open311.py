@@ -9,17 +9,12 @@ from suggestions import open311
 from suggestions.models import Suggestion
 from suggestions.workflow import State
 from tests.groups.factories import FocusAreaFactory
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 from tests.suggestions.test_services import act
 
 pytestmark = pytest.mark.django_db
 
 V2 = "/api/open311/v2"
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def sent(pipe, **kwargs):

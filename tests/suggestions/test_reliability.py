@@ -100,6 +100,16 @@ def at_once_pair(first, second):
     return at_once(2, lambda: next_work()())
 
 
+def ran_and_finished(hostname, task_name, times):
+    """The worker has started `task_name` `times` times, and runs nothing now: the last of
+    them has finished (what the worker says when asked, over the broker)."""
+    inspect = app.control.inspect([hostname], timeout=1)
+    stats = (inspect.stats() or {}).get(hostname)
+    if stats is None or stats["total"].get(task_name, 0) < times:
+        return False
+    return (inspect.active() or {}).get(hostname) == []
+
+
 def waiting_for_the_router(pipe):
     """A submitted suggestion and its routing job, not yet sent (as if the sender were slow)."""
     s = pipe.draft()
@@ -127,7 +137,7 @@ def test_a_routing_task_delivered_twice_to_a_real_worker_routes_once(celery_work
     route_suggestion.apply_async(args=[job.pk])
 
     wait_for(lambda: Suggestion.objects.get(pk=s.pk).state == "at_school")
-    time.sleep(2)  # give the second delivery time to run
+    wait_for(lambda: ran_and_finished(celery_worker_process.hostname, route_suggestion.name, 2))
     assert StageChange.objects.filter(suggestion=s, action="route_to_school").count() == 1
 
 
@@ -215,6 +225,15 @@ def forget_connections():
     app.amqp._producer_pool = None
 
 
+def wait_until_overdue(job, settings):
+    """Until SUGGESTIONS_ROUTING_STUCK_AFTER has passed since the job was sent (or made, if
+    never sent): from then on the sweeper takes it for stuck."""
+    job.refresh_from_db()
+    since = job.sent_at or job.created_at
+    grace = timedelta(seconds=settings.SUGGESTIONS_ROUTING_STUCK_AFTER)
+    wait_for(lambda: timezone.now() - since > grace, interval=0.05)
+
+
 @pytest.mark.redis
 @pytest.mark.worker
 def test_a_suggestion_sent_while_the_broker_is_down_is_routed_once_it_is_back(broker, settings):
@@ -231,7 +250,7 @@ def test_a_suggestion_sent_while_the_broker_is_down_is_routed_once_it_is_back(br
     assert job.sent_at is None, "nothing was sent while the broker was down"
 
     broker.start()
-    time.sleep(1.5)
+    wait_until_overdue(job, settings)
     assert services.routing_jobs_sweep() == 1, "the sweeper routes it"
 
     assert Suggestion.objects.get(pk=s.pk).state == "at_school"
@@ -284,7 +303,7 @@ def test_a_worker_killed_in_the_middle_of_routing_leaves_it_to_be_routed_once(br
     job.refresh_from_db()
     assert job.done_at is None, "the killed worker's transaction left nothing behind"
     assert Suggestion.objects.get(pk=s.pk).state == "submitted"
-    time.sleep(1.5)
+    wait_until_overdue(job, settings)
     assert services.routing_jobs_sweep() == 1, "nothing waits in the queue: it is stuck"
 
     assert Suggestion.objects.get(pk=s.pk).state == "at_school"

@@ -18,14 +18,9 @@ from suggestions.models import (
 )
 from suggestions.workflow import IllegalMove, State
 from tests.groups.factories import ChildFactory, UserFactory
-from tests.suggestions.factories import Pipeline, SuggestionFactory, route_pending
+from tests.suggestions.factories import SuggestionFactory, route_pending
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def act(suggestion, action, user, **kwargs):

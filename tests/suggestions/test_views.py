@@ -11,14 +11,9 @@ from suggestions.models import StageChange, Suggestion
 from suggestions.services import suggestion_transition
 from suggestions.workflow import State
 from tests.helpers import photo_bytes, suggestion_form_data, url
-from tests.suggestions.factories import Pipeline, SuggestionFactory, route_pending
+from tests.suggestions.factories import SuggestionFactory, route_pending
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def test_a_child_saves_a_draft_then_sends_it_and_it_reaches_the_school(
