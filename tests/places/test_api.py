@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from places import services as place_services
 from places.models import Division, DivisionLevel, Place, PlaceKind
 from suggestions.models import Suggestion
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,6 @@ NEW = {
     "place": "滑梯旁边",
     "role": "safety_promoter",
 }
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def street(name="西湖街道"):

@@ -11,7 +11,7 @@ from suggestions import services
 from suggestions.models import Notification, RoutedBy, RoutingRule, StageChange, Suggestion
 from suggestions.workflow import State
 from tests.groups.factories import DepartmentFactory
-from tests.suggestions.factories import Pipeline, route_pending
+from tests.suggestions.factories import route_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,6 @@ def division(*names):
 
 
 BEILIN = ("西湖区", "北山街道", "宝石社区")  # a community of 北山街道, in 西湖区
-
-
-@pytest.fixture
-def pipe():
-    return Pipeline()
 
 
 def act(suggestion, action, user, **kwargs):
