@@ -3,9 +3,9 @@
 `services` are the focus areas; `requests` are the sent suggestions with their status and the
 agency that has them. No personal data: no child, no place in a child's words, and the text
 only of implemented suggestions (which are public on the portal already). Where a suggestion
-is comes from the portal's own places: the known place and division as the `address`, the
-division's statistical code as the `address_id`, and the known place's coordinates (a point a
-child placed on a map only once the suggestion is implemented and public).
+is comes from the portal's own places (`_where`): until it is implemented only its street or
+district, by name (`address`) and statistical code (`address_id`); once implemented, the known
+place and its point too.
 
 Every resource answers in both of the specification's formats, chosen by the address's
 extension (`services.xml`, `services.json`); XML is the specification's default, so an address
@@ -39,6 +39,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from groups.models import FocusArea
+from places.models import DivisionLevel
 
 from .models import StateChoices, Suggestion
 from .workflow import FINAL_STATES, State
@@ -424,16 +425,22 @@ def _as_request(suggestion: Suggestion) -> dict:
 
 
 def _where(suggestion: Suggestion, *, public: bool) -> dict:
+    """Where it is, as much as may be public. Implemented (public on the portal already): the
+    known place, its divisions and its point, or the child's pin. Before that: only the street
+    or district it lies in; a known place (often the child's own school or community) and a
+    community are not said."""
     place, division = suggestion.known_place, suggestion.division
-    names = [str(place)] if place else []
+    if division is not None and not public:
+        division = next(d for d in division.lineage() if d.level != DivisionLevel.COMMUNITY)
+    names = [str(place)] if place and public else []
     if division:
-        names += [str(d) for d in reversed(division.lineage())]
-    if place and place.latitude is not None:
+        # A community's own place is named once, not as place and division both.
+        names += [str(d) for d in reversed(division.lineage()) if str(d) not in names]
+    point = (None, None)
+    if public and place and place.latitude is not None:
         point = (place.latitude, place.longitude)
     elif public and suggestion.latitude is not None:
         point = (suggestion.latitude, suggestion.longitude)
-    else:
-        point = (None, None)
     return {
         "address": " · ".join(names) or None,
         "address_id": division.code if division else None,
@@ -517,7 +524,7 @@ class RequestList(Open311View):
         requests = _sent()
         if ids := _listed(request, "service_request_id"):
             # The spec: service_request_id overrides every other argument.
-            numbers = [int(n) for n in ids if n.isdigit() and len(n) < 10]
+            numbers = [int(n) for n in ids if n.isascii() and n.isdigit() and len(n) < 10]
             requests = requests.filter(pk__in=numbers)
         else:
             start = _when(request, "start_date")

@@ -110,18 +110,33 @@ def test_divisions_and_known_places_are_public_and_searchable():
     assert client.get("/api/v1/places/?search=" + "x" * 41).status_code == 400
 
 
-def test_open311_requests_carry_the_address_and_the_known_places_point(pipe):
+def test_open311_says_only_the_street_until_it_is_done_then_the_place_and_its_point(pipe):
     place = park(latitude=Decimal("30.23300"), longitude=Decimal("120.15000"))
     assert post(pipe, known_place=place.pk, latitude="30.2", longitude="120.1").status_code == 201
-    assert post(pipe, division="330106").status_code == 201
+    community = Division.objects.get(level=DivisionLevel.COMMUNITY, code="330106002051")
+    assert post(pipe, division=community.code).status_code == 201
     route_pending()
-    requests = APIClient().get("/api/open311/v2/requests.json").json()
-    by_address = {r["address_id"]: r for r in requests}
-    at_park = by_address["330106008"]
-    assert at_park["address"] == "太子湾公园 · 西湖区 · 西湖街道"
-    # The known place's point, not the one the child gave (not public before it is done).
-    assert (at_park["lat"], at_park["long"]) == (30.233, 120.15)
-    in_district = by_address["330106"]
-    assert (in_district["address"], in_district["lat"]) == ("西湖区", None)
+
+    def requests():
+        listed = APIClient().get("/api/open311/v2/requests.json").json()
+        return {r["service_request_id"]: r for r in listed}, str(listed)
+
+    at_park, in_community = Suggestion.objects.order_by("pk")
+    found, text = requests()
+    # Open: the street only; neither the known place nor the community nor any point.
+    assert (found[str(at_park.pk)]["address"], found[str(at_park.pk)]["lat"]) == (
+        "西湖区 · 西湖街道",
+        None,
+    )
+    assert found[str(at_park.pk)]["address_id"] == "330106008"
+    assert found[str(in_community.pk)]["address"] == "西湖区 · 北山街道"
+    assert "太子湾公园" not in text and community.name not in text
     # The child's own words never leave the portal.
-    assert "滑梯旁边" not in str(requests)
+    assert "滑梯旁边" not in text
+
+    Suggestion.objects.filter(pk=at_park.pk).update(state="implemented")
+    found, _text = requests()
+    done = found[str(at_park.pk)]
+    assert done["address"] == "太子湾公园 · 西湖区 · 西湖街道"
+    # The known place's point, not the one the child gave.
+    assert (done["lat"], done["long"]) == (30.233, 120.15)

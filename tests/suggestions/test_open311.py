@@ -349,3 +349,9 @@ def test_an_error_that_quotes_the_caller_is_still_well_formed_xml():
 
     assert response.status_code == 404
     assert "a" + "b<c>" in xml_of(response).find("error/description").text
+
+
+def test_a_digit_that_is_no_number_is_no_request_id():
+    response = APIClient().get(f"{V2}/requests.json?service_request_id=²,1")
+    assert response.status_code == 200
+    assert response.json() == []
