@@ -63,7 +63,7 @@ class ImplementedFilter(django_filters.FilterSet):
         district = (data or {}).get("district", "")
         streets = self.filters["street"]
         # A division's id is its statistical code, twelve digits at most.
-        if district.isdigit() and len(district) <= 12:
+        if district.isascii() and district.isdigit() and len(district) <= 12:
             streets.queryset = Division.objects.filter(
                 level=DivisionLevel.STREET, parent_id=int(district)
             )

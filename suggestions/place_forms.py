@@ -51,7 +51,7 @@ class PlaceCorrectionForm(forms.Form):
         kind, _dash, pk = self.cleaned_data["where"].partition("-")
         rows = {"place": Place.objects.select_related("division"), "division": Division.objects}
         found = None
-        if kind in rows and pk.isdigit() and len(pk) < 16:
+        if kind in rows and pk.isascii() and pk.isdigit() and len(pk) < 16:
             found = rows[kind].filter(pk=int(pk)).first()
         if found is None:
             raise forms.ValidationError(NOT_ON_THE_LIST)

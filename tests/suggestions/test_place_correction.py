@@ -387,6 +387,7 @@ def test_a_department_correction_that_reroutes_goes_back_to_the_inbox(client, wo
         ({"where": "division-999999"}, "This place is not on the list."),
         ({"where": "division-99999999999999999999999"}, "This place is not on the list."),
         ({"where": "somewhere"}, "This place is not on the list."),
+        ({"where": "place-²"}, "This place is not on the list."),
         ({"where": ""}, "Choose a known place or a division."),
         ({"reason": ""}, "Say why you correct the place."),
         ({"retired": True}, "This place is no longer on the list."),
