@@ -1,5 +1,6 @@
 """Reads of the suggestions pages. Each list names its joins; tests pin their query counts."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -212,9 +213,18 @@ def departments() -> QuerySet[Organisation]:
 
 def placed_in(division: Division) -> Q:
     """Suggestions about a place in this division: by the place they name, or, naming none, by
-    their child's school (which is where routing sent them)."""
-    return within("division", division) | (
-        Q(division__isnull=True) & within("child__school__place__division", division)
+    their child's school (which is where routing sent them) — but a school tells only its
+    district, never its street, to the public: by its known place, or, where no office placed
+    it, by the name of its district organisation (as routing does)."""
+    named = within("division", division)
+    if division.level != DivisionLevel.DISTRICT:
+        return named
+    return named | (
+        Q(division__isnull=True)
+        & (
+            within("child__school__place__division", division)
+            | Q(child__school__place__isnull=True, child__school__district__name=division.name)
+        )
     )
 
 
@@ -231,7 +241,10 @@ def _district_id(prefix: str):
 def implemented_by_district() -> list[tuple[Division, int]]:
     """The district overview of 'you said, we did': every district, with how many of its
     places' suggestions were implemented (placed as placed_in places them). Two queries."""
-    counted = dict(
+    districts = list(Division.objects.filter(level=DivisionLevel.DISTRICT))
+    by_name = {district.name: district.pk for district in districts}
+    counted = Counter()
+    rows = (
         implemented_publicly()
         .order_by()
         .annotate(
@@ -239,14 +252,13 @@ def implemented_by_district() -> list[tuple[Division, int]]:
                 _district_id("division__"), _district_id("child__school__place__division__")
             )
         )
-        .values_list("district_id")
+        .values_list("district_id", "child__school__district__name")
         .annotate(n=Count("pk"))
-        .values_list("district_id", "n")
     )
-    return [
-        (district, counted.get(district.pk, 0))
-        for district in Division.objects.filter(level=DivisionLevel.DISTRICT)
-    ]
+    for district_id, school_district, n in rows:
+        # A school no office placed counts in the district of its district organisation's name.
+        counted[district_id or by_name.get((school_district or "").strip())] += n
+    return [(district, counted[district.pk]) for district in districts]
 
 
 def public_markers(suggestions) -> list[dict]:
@@ -261,7 +273,14 @@ def public_markers(suggestions) -> list[dict]:
             point = (suggestion.latitude, suggestion.longitude)
         else:
             continue
-        markers.append({"lat": float(point[0]), "lng": float(point[1]), "title": suggestion.title})
+        # Three decimals (about 100 m): where the problem was, not the spot a child stood on.
+        markers.append(
+            {
+                "lat": round(float(point[0]), 3),
+                "lng": round(float(point[1]), 3),
+                "title": suggestion.title,
+            }
+        )
     return markers
 
 
@@ -296,6 +315,8 @@ def implemented_publicly() -> QuerySet[Suggestion]:
             "division__parent__name_en",
             "division__parent__parent__name",
             "division__parent__parent__name_en",
+            # lineage() asks the district for its parent: loaded, not one query per card.
+            "division__parent__parent__parent",
             "outcome__description",
             "outcome__quantity",
             "outcome__unit",

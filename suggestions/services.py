@@ -18,7 +18,7 @@ from hangzhou_cfc.effects import after_commit, task_send
 from hangzhou_cfc.errors import Conflict, NotAllowed
 from hangzhou_cfc.health import database_answers
 from messaging.services import message_queue
-from places.models import Division, Place
+from places.models import Division, DivisionLevel, Place
 
 from . import selectors, workflow
 from .models import (
@@ -454,13 +454,21 @@ class Routing:
 
 
 def _school_division(school: Organisation) -> Division | None:
-    """The division of the school's known place, with the divisions it lies in."""
+    """The division of the school's known place, with the divisions it lies in; for a school
+    no office has placed yet (every school before places existed), the district of the name
+    of its district organisation, as routing went before."""
     place = (
         Place.objects.filter(organisation_id=school.pk)
         .select_related("division__parent__parent")
         .first()
     )
-    return place.division if place else None
+    if place is not None:
+        return place.division
+    if school.district_id is None:
+        return None
+    return Division.objects.filter(
+        level=DivisionLevel.DISTRICT, name=school.district.name.strip()
+    ).first()
 
 
 def _department_by_rules(suggestion: Suggestion) -> Routing:

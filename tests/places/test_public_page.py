@@ -67,7 +67,12 @@ def test_streets_are_offered_once_a_district_is_chosen_and_bad_input_is_harmless
     xihu = division("西湖区", DivisionLevel.DISTRICT)
     page = client.get(reverse("implemented"), {"district": xihu.pk}).text
     assert "北山街道" in page and "湖滨街道" not in page.split("<select")[-1]
-    for query in ({"district": "abc"}, {"street": "x"}, {"district": 2**40, "street": -1}):
+    for query in (
+        {"district": "abc"},
+        {"district": "²"},
+        {"street": "x"},
+        {"district": 2**40, "street": -1},
+    ):
         assert client.get(reverse("implemented"), query).status_code == 200
     # A street of another district is not one of the choices: the filter says so, lists all.
     other = {"district": xihu.pk, "street": division("西兴街道").pk}
@@ -86,7 +91,31 @@ def test_the_public_page_takes_the_same_queries_for_more_cards(
 ):
     with django_assert_max_num_queries(6) as few:
         client.get(reverse("implemented"))
+    community = division("北山街道").children.first()
     for i in range(10):
-        done(f"更多{i}", division=division("北山街道"))
+        done(f"更多{i}", division=division("北山街道") if i % 2 else community)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("implemented"))
+
+
+def test_a_school_no_office_placed_counts_in_its_districts_name_and_tells_no_street(client):
+    no_place = done("老学校的建议")
+    district = no_place.child.school.district
+    district.name = "临平区"
+    district.save()
+    linping = division("临平区", DivisionLevel.DISTRICT)
+    assert titles(client, district=linping.pk) == ["老学校的建议"]
+    overview = dict((str(d), n) for d, n in client.get(reverse("implemented")).context["districts"])
+    assert overview["临平区"] == 1
+    # A school's place tells the public its district only, never its street.
+    school_place = place_services.place_save(
+        Place(
+            name="某小学",
+            kind=PlaceKind.SCHOOL,
+            division=division("湖滨街道"),
+            organisation=done("学校的建议").child.school,
+        )
+    )
+    shangcheng = division("上城区", DivisionLevel.DISTRICT)
+    assert titles(client, district=shangcheng.pk) == ["学校的建议"]
+    assert titles(client, district=shangcheng.pk, street=school_place.division.pk) == []

@@ -148,7 +148,7 @@ def test_a_place_given_wins_over_the_childs_school(pipe):
 def test_a_school_without_a_known_place_leaves_only_the_citywide_rule(pipe):
     rule(pipe, division("滨江区"), "滨江区的部门")
 
-    s, change = routed(pipe)
+    s, change = routed(pipe)  # its district organisation is named as no Hangzhou district
 
     assert (s.owner, change.routed_by, change.routed_division) == (
         pipe.department,
@@ -214,3 +214,19 @@ def test_routing_by_place_takes_a_fixed_number_of_queries(pipe, django_assert_nu
     with django_assert_num_queries(15):
         assert services.suggestion_route(job_id=job.pk) == "routed"
     assert Suggestion.objects.get(pk=s.pk).stage_started_at <= timezone.now()
+
+
+def test_a_school_placed_by_no_office_is_routed_by_its_districts_name_as_before(pipe):
+    """Every school of a server that had no places yet: its district organisation's name."""
+    district = pipe.school.district
+    district.name = "滨江区"
+    district.save()
+    binjiang = rule(pipe, division("滨江区"), "滨江区的部门")
+
+    s, change = routed(pipe)
+
+    assert (s.owner, change.routed_by, change.routed_division) == (
+        binjiang,
+        RoutedBy.SCHOOL,
+        division("滨江区"),
+    )
