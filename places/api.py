@@ -9,7 +9,10 @@ import django_filters
 from rest_framework import permissions, serializers, viewsets
 
 from .models import Division, DivisionLevel, Place, PlaceKind
-from .selectors import SEARCH_MAX_LENGTH, places_matching
+from .selectors import SEARCH_MAX_LENGTH, places_search
+
+# At most this many known places answer a search (the form shows ten).
+SEARCH_API_LIMIT = 50
 
 
 class DivisionSerializer(serializers.ModelSerializer):
@@ -60,7 +63,10 @@ class PlaceFilter(django_filters.FilterSet):
         fields = ["search", "kind", "division"]
 
     def filter_search(self, queryset, name, value):
-        return queryset & places_matching(value)
+        # The form's search, bounded like it: a few letters that start a great many names
+        # cost the same as any other search.
+        found = places_search(value, limit=SEARCH_API_LIMIT)
+        return queryset.filter(pk__in=[place.pk for place in found])
 
 
 class PlaceViewSet(viewsets.ReadOnlyModelViewSet):

@@ -37,20 +37,6 @@ def search_query(text: str) -> str:
     return "".join(text.lower().split())[:SEARCH_MAX_LENGTH]
 
 
-def places_matching(text: str) -> QuerySet[Place]:
-    """Known places whose name, pinyin or pinyin initials contain what was typed; shortest
-    names first. One query, whatever the number of places: a prefix search on the keys' index."""
-    query = search_query(text)
-    if len(query) < SEARCH_MIN_LENGTH:
-        return Place.objects.none()
-    matching = PlaceSearchKey.objects.filter(key__startswith=query).values("place_id")
-    return (
-        Place.objects.filter(pk__in=matching, retired=False)
-        .select_related("division__parent__parent")
-        .order_by(Length("name"), "name", "pk")
-    )
-
-
 def _first_keys(query: str) -> QuerySet[PlaceSearchKey]:
     """The places of the first SEARCH_CANDIDATES keys that start with the query, in byte order:
     on PostgreSQL the index place_search_key_prefix (places/migrations/0002) gives the range
@@ -82,9 +68,11 @@ def _one_of(place_ids: QuerySet) -> Q | Func:
 
 
 def places_search(text: str, *, limit: int = SEARCH_LIMIT) -> list[Place]:
-    """What the form offers as the child types: the places_matching with the shortest names,
-    among those of the first SEARCH_CANDIDATES keys (all of them, unless what was typed is the
-    start of more keys than that). One query, whose work does not grow with the places."""
+    """Known places whose name, pinyin or pinyin initials contain what was typed (a prefix of
+    one of their search keys), shortest names first: those among the first SEARCH_CANDIDATES
+    keys (all of them, unless what was typed starts more keys than that). What the form offers
+    as the child types, and the API's search. One query, whose work does not grow with the
+    places."""
     query = search_query(text)
     if len(query) < SEARCH_MIN_LENGTH:
         return []
