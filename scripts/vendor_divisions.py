@@ -14,9 +14,15 @@ import csv
 import sys
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
+from pypinyin import lazy_pinyin, load_phrases_dict, load_single_dict
 
 CITY = "3301"
+
+# Readings of characters with two, as in place names: 长 of 长河 (Changhe), not of 长大; 都 of
+# 南都 (Nandu), not of 都是; 曾 the surname (Zengjiaqiao); and 朝阳 (Chaoyang), while 朝晖 stays
+# Zhaohui. The search is not concerned: it keeps every reading (places/services.py).
+load_single_dict({ord("长"): "cháng,zhǎng", ord("都"): "dū,dōu", ord("曾"): "zēng,céng"})
+load_phrases_dict({"朝阳": [["cháo"], ["yáng"]]})
 OUT = Path(__file__).resolve().parent.parent / "places" / "data" / "hangzhou-divisions.csv"
 
 # The official names of communities and villages end in the committee's name, which a child

@@ -37,6 +37,11 @@ def test_english_names_are_pinyin_with_the_kind_of_division():
     assert Division.objects.get(name="西湖区").name_en == "Xihu District"
     assert Division.objects.get(name="桐庐县").name_en == "Tonglu County"
     assert Division.objects.get(name="北山街道").name_en == "Beishan Subdistrict"
+    # Characters read two ways, as place names read them.
+    assert Division.objects.get(name="长庆街道").name_en == "Changqing Subdistrict"
+    assert Division.objects.get(code="330106013002").name_en == "Nandu Community"
+    assert Division.objects.get(name="朝晖街道").name_en == "Zhaohui Subdistrict"
+    assert Division.objects.get(name="临安区").name_en == "Lin'an District"
 
 
 @pytest.mark.parametrize(
