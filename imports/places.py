@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groups.models import Organisation, OrganisationKind
-from places.models import LATITUDE_RANGE, LONGITUDE_RANGE, Division, Place, PlaceKind
+from places.models import (
+    BOTH_OR_NEITHER,
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    Division,
+    Place,
+    PlaceKind,
+)
 from places.services import place_keys_write
 
 from .base import Importer, Names, choice_names
@@ -282,7 +289,7 @@ class PlaceImporter(Importer):
         values = item.values
         given = [key for key in ("latitude", "longitude") if values[key]]
         if len(given) == 1:
-            item.problems.append(_("Give both the latitude and the longitude, or neither."))
+            item.problems.append(str(BOTH_OR_NEITHER))
         ranges = {
             "latitude": (LATITUDE_RANGE, _("latitude")),
             "longitude": (LONGITUDE_RANGE, _("longitude")),

@@ -22,6 +22,39 @@ LATITUDE_RANGE = (Decimal("29.1"), Decimal("30.6"))
 LONGITUDE_RANGE = (Decimal("118.3"), Decimal("120.8"))
 
 
+BOTH_OR_NEITHER = _("Give both the latitude and the longitude, or neither.")
+
+
+def _coordinate(verbose_name, bounds):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(bounds[0]), MaxValueValidator(bounds[1])],
+    )
+
+
+def latitude_field():
+    """A point's latitude in the city (known places, and a suggestion's pin)."""
+    return _coordinate(_("latitude"), LATITUDE_RANGE)
+
+
+def longitude_field():
+    return _coordinate(_("longitude"), LONGITUDE_RANGE)
+
+
+def both_coordinates_or_none(name: str) -> models.CheckConstraint:
+    """A point has both its coordinates, or none."""
+    return models.CheckConstraint(
+        condition=Q(latitude__isnull=True, longitude__isnull=True)
+        | Q(latitude__isnull=False, longitude__isnull=False),
+        name=name,
+        violation_error_message=BOTH_OR_NEITHER,
+    )
+
+
 class DivisionLevel(models.TextChoices):
     DISTRICT = "district", _("district or county")
     STREET = "street", _("street or town")
@@ -92,22 +125,8 @@ class Place(BilingualName):
         related_name="places",
         help_text=_("The smallest division it lies in: a community, else a street or district."),
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(LATITUDE_RANGE[0]), MaxValueValidator(LATITUDE_RANGE[1])],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(LONGITUDE_RANGE[0]), MaxValueValidator(LONGITUDE_RANGE[1])],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     organisation = models.OneToOneField(
         Organisation,
         verbose_name=_("organisation"),
@@ -128,12 +147,7 @@ class Place(BilingualName):
         verbose_name_plural = _("places")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="place_has_both_coordinates_or_none",
-                violation_error_message=_("Give both the latitude and the longitude, or neither."),
-            ),
+            both_coordinates_or_none("place_has_both_coordinates_or_none"),
             models.UniqueConstraint(
                 fields=["name", "division"],
                 name="one_place_of_a_name_per_division",
@@ -148,7 +162,7 @@ class Place(BilingualName):
 
     def clean(self):
         if (self.latitude is None) != (self.longitude is None):
-            raise ValidationError(_("Give both the latitude and the longitude, or neither."))
+            raise ValidationError(BOTH_OR_NEITHER)
 
 
 class PlaceSearchKey(models.Model):

@@ -19,7 +19,7 @@ from groups.models import FocusArea
 from hangzhou_cfc.api import CursorPagination, StrictSerializer
 from hangzhou_cfc.filters import UtcIsoDateTimeFilter
 from hangzhou_cfc.schema import ERROR_MEANINGS, ErrorSerializer
-from places.models import LATITUDE_RANGE, LONGITUDE_RANGE, Division, Place
+from places.models import BOTH_OR_NEITHER, LATITUDE_RANGE, LONGITUDE_RANGE, Division, Place
 
 from . import selectors, services, workflow
 from .models import ParticipationRole, StageChange, StateChoices, Suggestion
@@ -193,9 +193,7 @@ class SuggestionCreateSerializer(StrictSerializer):
 
     def validate(self, data):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise serializers.ValidationError(
-                {"longitude": _("Give both the latitude and the longitude, or neither.")}
-            )
+            raise serializers.ValidationError({"longitude": BOTH_OR_NEITHER})
         place, division = data.get("known_place"), data.get("division")
         if place and division and division not in place.division.lineage():
             raise serializers.ValidationError(

@@ -3,7 +3,6 @@ through services.suggestion_transition, which writes one StageChange per move.""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -17,7 +16,7 @@ from groups.models import (
     OrganisationKind,
     Role,
 )
-from places.models import LATITUDE_RANGE, LONGITUDE_RANGE
+from places.models import both_coordinates_or_none, latitude_field, longitude_field
 
 from .workflow import FINAL_STATES, Stage, State, stage_of
 
@@ -85,22 +84,8 @@ class Suggestion(models.Model):
         null=True,
         blank=True,
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(LATITUDE_RANGE[0]), MaxValueValidator(LATITUDE_RANGE[1])],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(LONGITUDE_RANGE[0]), MaxValueValidator(LONGITUDE_RANGE[1])],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     focus_area = models.ForeignKey(
         FocusArea,
         verbose_name=_("focus area"),
@@ -217,12 +202,7 @@ class Suggestion(models.Model):
                 name="a_known_place_gives_the_division",
                 violation_error_message=_("A known place lies in a division."),
             ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="suggestion_has_both_coordinates_or_none",
-                violation_error_message=_("Give both the latitude and the longitude, or neither."),
-            ),
+            both_coordinates_or_none("suggestion_has_both_coordinates_or_none"),
         ]
 
     # What a suggestion must have before it is sent: a draft needs only its title.
