@@ -1,9 +1,12 @@
 """Writes of the outbox: queue a message with its cause, send it once, sweep what was left.
 
-Delivery is at least once by construction and once in practice: a message is sent by whoever
-holds its row lock while it is pending, and marked sent in the same transaction. Only a worker
-killed between the mail server's "accepted" and that commit could send it twice; its
-Message-ID header is fixed per message, so that mail systems can tell the copies apart.
+A message is sent by the worker that claims its row: in one short transaction the row is
+locked, made "sending" and committed; then its transport hands it to the provider, outside any
+transaction (a slow provider holds no lock); then the outcome is written. Two tasks for one
+message cannot both send it: the second finds it claimed. A worker killed while the provider
+is asked leaves the row "sending": the sweeper sends it again only where the receiver drops a
+second copy (e-mail's fixed Message-ID), and otherwise gives it up for the office to look at,
+so that no SMS or WeChat message is ever sent twice (transports.Transport.resend_in_doubt).
 """
 
 import logging
@@ -12,20 +15,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from hangzhou_cfc.effects import after_commit, portal_host, task_send_in_chunks
+from hangzhou_cfc.effects import after_commit, task_send_in_chunks
 
-from .models import Channel, Message, MessageState
+from .models import WAITING, Channel, Message, MessageState, Topic
+from .preferences import kept_quiet, languages_of, quiet_until
+from .transports import Content, Undeliverable, reason, transport_for
 
 logger = logging.getLogger(__name__)
 
-# template name → renders (subject, body) for a message in the active language, or None when
-# what it was about is gone. Apps register theirs with @template (suggestions/messages.py).
-TEMPLATES: dict[str, Callable[[Message], tuple[str, str] | None]] = {}
+# template name → renders a message in the active language: Content, or (subject, body), or
+# None when what it was about is gone. Apps register theirs with @template (suggestions/messages.py).
+TEMPLATES: dict[str, Callable[[Message], Content | tuple[str, str] | None]] = {}
 
 MAX_ATTEMPTS = 8
 # How many messages one task sends: a long list (an import's logins) is sent by several tasks,
@@ -34,6 +38,10 @@ SEND_CHUNK = 50
 # How many messages the sweeper claims at a time, and for how long it sends in one run.
 SWEEP_BATCH = 200
 SWEEP_SECONDS = 50
+
+# Our own reasons for a message not sent (Message.last_error), for the office's list.
+IN_DOUBT = "in_doubt"
+NO_TRANSPORT = "no_transport"
 
 
 def template(name: str):
@@ -50,6 +58,7 @@ def message_queue(
     template: str,
     context: dict,
     channel: str = Channel.EMAIL,
+    topic: str = Topic.ACCOUNT,
     language: str | None = None,
     secret: str = "",
 ) -> Message:
@@ -58,7 +67,7 @@ def message_queue(
     `secret` is for a link's token that the template cannot make again when sending: it is
     kept encrypted (Message.sealed_secret), never in the context, and erased once the message
     is done. Never pass what the template can look up or make itself."""
-    message = _message(recipient, template, context, channel, language)
+    (message,) = _messages(template, topic, [(recipient, channel, context)], language)
     message.seal(secret)
     (message,) = _queued([message])
     return message
@@ -69,28 +78,48 @@ def messages_queue(
     template: str,
     recipients: Iterable[tuple[Any, dict]],
     channel: str = Channel.EMAIL,
+    topic: str = Topic.ACCOUNT,
     language: str | None = None,
 ) -> list[Message]:
     """message_queue for many (recipient, context) pairs: one INSERT, and after the commit
     their tasks, SEND_CHUNK messages each."""
-    return _queued(
-        [
-            _message(recipient, template, context, channel, language)
-            for recipient, context in recipients
-        ]
-    )
+    rows = [(recipient, channel, context) for recipient, context in recipients]
+    return _queued(_messages(template, topic, rows, language))
 
 
-def _message(recipient, template, context, channel, language) -> Message:
+def messages_deliver(
+    *, template: str, topic: str, rows: Iterable[tuple[Any, str, dict]]
+) -> list[Message]:
+    """A message for each (recipient, channel, context), in the caller's transaction, each in
+    its recipient's language. The inbox's are delivered already (the caller wrote the notice
+    in this transaction) and recorded as sent; the others are queued for the worker."""
+    messages = _messages(template, topic, list(rows), None)
+    now = timezone.now()
+    inbox = [message for message in messages if message.channel == Channel.INBOX]
+    for message in inbox:
+        message.state, message.sent_at, message.send_after = MessageState.SENT, now, now
+    Message.objects.bulk_create(inbox)
+    _queued([message for message in messages if message.channel != Channel.INBOX])
+    return messages
+
+
+def _messages(template, topic, rows, language) -> list[Message]:
     if template not in TEMPLATES:
         raise ValueError(f"no message template {template!r}")
-    return Message(
-        recipient=recipient,
-        channel=channel,
-        template=template,
-        language=language or settings.LANGUAGE_CODE,
-        context=context,
-    )
+    if not rows:
+        return []
+    languages = {} if language else languages_of(recipient for recipient, _, _ in rows)
+    return [
+        Message(
+            recipient=recipient,
+            channel=channel,
+            topic=topic,
+            template=template,
+            language=language or languages[recipient.pk],
+            context=context,
+        )
+        for recipient, channel, context in rows
+    ]
 
 
 def _queued(messages: list[Message]) -> list[Message]:
@@ -128,82 +157,141 @@ def _done(message: Message, state: str, *fields: str) -> None:
 
 
 def _failed_attempt(message: Message, error: Exception, now: datetime) -> str:
-    message.last_error = type(error).__name__[:100]
-    if message.attempts >= MAX_ATTEMPTS:
-        _done(message, MessageState.FAILED, "attempts", "last_error")
+    """Write a failed attempt: tried again after a pause, or given up (at once when the
+    provider refused it for good)."""
+    message.last_error = getattr(error, "code", "") or type(error).__name__[:100]
+    message.reason = reason(getattr(error, "reason", ""))
+    if isinstance(error, Undeliverable) or message.attempts >= MAX_ATTEMPTS:
+        _done(message, MessageState.GIVEN_UP, "attempts", "last_error", "reason")
     else:
+        message.state = MessageState.FAILED
         message.send_after = now + _backoff(message.attempts)
-        message.save(update_fields=["attempts", "last_error", "send_after"])
+        message.save(update_fields=["state", "attempts", "last_error", "reason", "send_after"])
     logger.warning(
         "message %s not sent (attempt %d): %s", message.pk, message.attempts, message.last_error
     )
-    return "failed" if message.state == MessageState.FAILED else "retry"
+    return "given_up" if message.state == MessageState.GIVEN_UP else "retry"
+
+
+def _render(message: Message) -> Content | None:
+    render = TEMPLATES.get(message.template)
+    if render is None:
+        message.attempts = MAX_ATTEMPTS  # a template that is gone will not come back
+        raise LookupError(f"no message template {message.template!r}")
+    # A savepoint: a query of the template that fails leaves the row writable.
+    with transaction.atomic(), translation.override(message.language):
+        rendered = render(message)
+    if rendered is None or isinstance(rendered, Content):
+        return rendered
+    subject, body = rendered
+    return Content(subject=str(subject), body=body)
 
 
 def message_send(*, message_id: int, now: datetime | None = None, wait: bool = True) -> str:
-    """Send one pending message that is due, once. Returns what happened: "sent", "retry",
-    "failed", "skipped", or "not_pending" (sent already, not due, or, with wait=False as the
-    sweeper calls it, being sent by another worker right now).
+    """Send one waiting message that is due, once. Returns what happened: "sent", "retry",
+    "given_up", "skipped", "later" (quiet hours), or "not_pending" (sent or being sent
+    already, not due, or, with wait=False as the sweeper calls it, locked by another worker).
 
-    The row stays locked while the mail server is asked (EMAIL_TIMEOUT bounds that): whoever
-    holds it is the one who sends. Anything that goes wrong, in the template too, counts as an
-    attempt, so that one bad message ends as failed instead of stopping the ones after it."""
+    Anything that goes wrong, in the template too, counts as an attempt, so that one bad
+    message ends given up instead of stopping the ones after it."""
     now = now or timezone.now()
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(skip_locked=not wait, of=("self",))
             .select_related("recipient")
-            .filter(pk=message_id, state=MessageState.PENDING, send_after__lte=now)
+            .filter(pk=message_id, state__in=WAITING, send_after__lte=now)
             .first()
         )
         if message is None:
             return "not_pending"
         recipient = message.recipient
-        if not (recipient.email and recipient.is_active):
+        transport = transport_for(message.channel)
+        if transport is None:
+            message.last_error = NO_TRANSPORT
+            _done(message, MessageState.GIVEN_UP, "last_error")
+            return "given_up"
+        address = transport.address(recipient) if recipient.is_active else ""
+        if not address:
             _done(message, MessageState.SKIPPED)
             return "skipped"
+        morning = quiet_until(now) if kept_quiet(recipient, transport) else None
+        if morning is not None:
+            message.send_after = morning
+            message.save(update_fields=["send_after"])
+            return "later"
         message.attempts += 1
-        render = TEMPLATES.get(message.template)
         try:
-            if render is None:
-                raise LookupError(f"no message template {message.template!r}")
-            # A savepoint: a query of the template that fails leaves the row writable.
-            with transaction.atomic(), translation.override(message.language):
-                rendered = render(message)
+            content = _render(message)
         except Exception as error:
-            if render is None:
-                message.attempts = MAX_ATTEMPTS  # a template that is gone will not come back
             return _failed_attempt(message, error, now)
-        if rendered is None:
+        if content is None:
             _done(message, MessageState.SKIPPED, "attempts")
             return "skipped"
-        subject, body = rendered
-        domain = portal_host()
-        email = EmailMessage(
-            subject,
-            body,
-            to=[recipient.email],
-            headers={"Message-ID": f"<message-{message.pk}@{domain or 'localhost'}>"},
-        )
-        try:
-            email.send()
-        except Exception as error:
-            return _failed_attempt(message, error, now)
-        message.sent_at = now
-        _done(message, MessageState.SENT, "attempts", "sent_at")
+        message.state, message.claimed_at = MessageState.SENDING, now
+        message.save(update_fields=["state", "claimed_at", "attempts"])
+
+    try:
+        provider_id = transport.send(message=message, content=content, address=address)
+    except Exception as error:
+        return _failed_attempt(message, error, now)
+    message.provider_id = str(provider_id or "")[:100]
+    message.sent_at = timezone.now()
+    _done(message, MessageState.SENT, "provider_id", "sent_at")
     return "sent"
+
+
+def messages_in_doubt(*, now: datetime | None = None) -> int:
+    """Decide the messages a stopped worker left "sending" for MESSAGES_IN_DOUBT_AFTER: sent
+    again where a second copy is harmless, else given up and shown to the office. Returns
+    how many it decided."""
+    now = now or timezone.now()
+    threshold = now - timedelta(seconds=settings.MESSAGES_IN_DOUBT_AFTER)
+    decided = 0
+    with transaction.atomic():
+        stale = Message.objects.select_for_update(skip_locked=True).filter(
+            state=MessageState.SENDING, claimed_at__lt=threshold
+        )
+        for message in stale[:SWEEP_BATCH]:
+            transport = transport_for(message.channel)
+            message.last_error = IN_DOUBT
+            if transport is not None and transport.resend_in_doubt:
+                message.state, message.send_after = MessageState.FAILED, now
+                message.save(update_fields=["state", "send_after", "last_error"])
+            else:
+                _done(message, MessageState.GIVEN_UP, "last_error")
+            decided += 1
+    return decided
+
+
+@transaction.atomic
+def messages_send_again(*, ids: Iterable[int]) -> int:
+    """The office sends given-up messages again (after a provider's outage, or a message in
+    doubt that did not arrive): queued afresh, with their attempts counted from zero."""
+    now = timezone.now()
+    again = list(
+        Message.objects.select_for_update()
+        .filter(pk__in=list(ids), state=MessageState.GIVEN_UP)
+        .exclude(channel=Channel.INBOX)
+        .values_list("pk", flat=True)
+    )
+    Message.objects.filter(pk__in=again).update(
+        state=MessageState.QUEUED, attempts=0, send_after=now, queued_at=now, claimed_at=None
+    )
+    after_commit(messages_send_later, again)
+    return len(again)
 
 
 def messages_resend(*, now: datetime | None = None) -> int:
     """The sweeper: send, in batches until none is left (or for SWEEP_SECONDS), every pending
     message that is due and whose task is not just waiting in the queue: queued long ago (the
-    task was lost, or the broker never took it), or due again after a failure. Returns how
-    many it sent."""
+    task was lost, or the broker never took it), due again after a failure, or held for the
+    night. First it decides what stopped workers left in doubt. Returns how many it sent."""
     started = timezone.now()
     now = now or started
+    messages_in_doubt(now=now)
     threshold = now - timedelta(seconds=settings.MESSAGES_STUCK_AFTER)
     stuck = (
-        Message.objects.filter(state=MessageState.PENDING, send_after__lte=now)
+        Message.objects.filter(state__in=WAITING, send_after__lte=now)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=threshold) | Q(attempts__gt=0))
         .order_by("pk")
     )

@@ -262,6 +262,25 @@ SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", def
 # A message handed to the broker this many seconds ago and still not sent is sent by the
 # sweeper itself: its task was lost (messaging/).
 MESSAGES_STUCK_AFTER = env.int("MESSAGES_STUCK_AFTER", default=120)
+# A message a worker handed to its provider this many seconds ago without an answer is "in
+# doubt" (its worker stopped): e-mail is sent again, SMS and WeChat are given up for the office
+# to look at (messaging/services.py). Longer than any provider's timeout.
+MESSAGES_IN_DOUBT_AFTER = env.int("MESSAGES_IN_DOUBT_AFTER", default=600)
+# The transport of each channel (messaging/transports/); a channel set to "" is offered to
+# nobody. SMS and WeChat are on when their provider's settings below are given.
+MESSAGE_TRANSPORTS = {
+    "email": "messaging.transports.email.EmailTransport",
+    "sms": "messaging.transports.sms.TencentSms" if env("SMS_SECRET_ID", default="") else "",
+    "wechat": (
+        "messaging.transports.wechat.WeChatTemplate" if env("WECHAT_APP_ID", default="") else ""
+    ),
+}
+# Staff hear of new and overdue suggestions in one e-mail a day (08:00) instead of one per
+# event, unless they choose otherwise on their preferences page.
+MESSAGES_STAFF_DIGEST = env.bool("MESSAGES_STAFF_DIGEST", default=True)
+# No SMS or WeChat message reaches a child's family from 21:00 to 08:00 (local time): it waits
+# for the morning.
+MESSAGES_QUIET_HOURS = (21, 8)
 # Photos on suggestions: larger files are refused with a message (the form's script says so
 # as soon as one is chosen). A phone's ordinary photo is well under this.
 SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
