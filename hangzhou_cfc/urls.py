@@ -59,6 +59,7 @@ urlpatterns += i18n_patterns(
     path("", include("groups.urls")),
     path("", include("suggestions.urls")),
     path("", include("places.urls")),
+    path("", include("messaging.urls")),
     path("", include("activities.urls")),
     path("", include("reports.urls")),
     path("audit/", include("audit.urls")),

@@ -8,6 +8,7 @@ otherwise (ChildReach). A channel no transport serves here is never chosen (tran
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
@@ -66,15 +67,19 @@ def chosen(user, preferences: Preferences | None, topic: str) -> tuple[str, ...]
     return defaults(user.role, topic)
 
 
-def channels_for(users: Iterable, topic: str) -> dict[int, list[str]]:
-    """{user id: channels} for telling `users` about `topic`: the inbox first where it is on,
-    then what each chose (or their defaults) that a transport serves here. Two queries at most,
-    whatever the number of users."""
+class Reach(NamedTuple):
+    channels: list[str]
+    language: str
+
+
+def reach_of(users: Iterable, topic: str) -> dict[int, Reach]:
+    """{user id: (channels, language)} for telling `users` about `topic`: the inbox first
+    where it is on, then what each chose (or their role's defaults) that a transport serves
+    here; and the language they read. Two queries at most, whatever the number of users."""
     users = list(users)
     served = set(channels_available())
     preferences = {
-        row.user_id: row
-        for row in Preferences.objects.filter(user__in=[user.pk for user in users])
+        row.user_id: row for row in Preferences.objects.filter(user__in=[user.pk for user in users])
     }
     children = [user.pk for user in users if user.role == Role.CHILD]
     reach = (
@@ -88,18 +93,20 @@ def channels_for(users: Iterable, topic: str) -> dict[int, list[str]]:
     )
     result = {}
     for user in users:
+        own = preferences.get(user.pk)
         if user.role == Role.CHILD:
             wanted = tuple(reach.get(user.pk, CHILD_DEFAULT)) if topic == Topic.NEWS else ()
-            result[user.pk] = [
+            channels = [
                 channel for channel in wanted if channel == Channel.INBOX or channel in served
             ]
-            continue
-        inbox = [Channel.INBOX] if topic in (Topic.NEWS, Topic.WORK, Topic.OVERDUE) else []
-        result[user.pk] = inbox + [
-            channel
-            for channel in chosen(user, preferences.get(user.pk), topic)
-            if channel in served and channel != Channel.INBOX
-        ]
+        else:
+            inbox = [Channel.INBOX] if topic in (Topic.NEWS, Topic.WORK, Topic.OVERDUE) else []
+            channels = inbox + [
+                channel
+                for channel in chosen(user, own, topic)
+                if channel in served and channel != Channel.INBOX
+            ]
+        result[user.pk] = Reach(channels, own.language if own else settings.LANGUAGE_CODE)
     return result
 
 

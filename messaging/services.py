@@ -21,14 +21,15 @@ from django.utils import timezone, translation
 
 from hangzhou_cfc.effects import after_commit, task_send_in_chunks
 
-from .models import WAITING, Channel, Message, MessageState, Topic
+from .models import WAITING, Channel, Message, MessageState, Preferences, Topic
 from .preferences import kept_quiet, languages_of, quiet_until
 from .transports import Content, Undeliverable, reason, transport_for
 
 logger = logging.getLogger(__name__)
 
 # template name → renders a message in the active language: Content, or (subject, body), or
-# None when what it was about is gone. Apps register theirs with @template (suggestions/messages.py).
+# None when what it was about is gone. Apps register theirs with @template
+# (suggestions/messages.py).
 TEMPLATES: dict[str, Callable[[Message], Content | tuple[str, str] | None]] = {}
 
 MAX_ATTEMPTS = 8
@@ -88,12 +89,14 @@ def messages_queue(
 
 
 def messages_deliver(
-    *, template: str, topic: str, rows: Iterable[tuple[Any, str, dict]]
+    *, template: str, topic: str, rows: Iterable[tuple[Any, str, dict, str]]
 ) -> list[Message]:
-    """A message for each (recipient, channel, context), in the caller's transaction, each in
-    its recipient's language. The inbox's are delivered already (the caller wrote the notice
-    in this transaction) and recorded as sent; the others are queued for the worker."""
-    messages = _messages(template, topic, list(rows), None)
+    """A message for each (recipient, channel, context, language), in the caller's
+    transaction (preferences.reach_of gives each recipient's channels and language). The
+    inbox's are delivered already (the caller wrote the notice in this transaction) and are
+    recorded as sent; the others are queued for the worker."""
+    rows = list(rows)
+    messages = _messages(template, topic, [row[:3] for row in rows], None, [row[3] for row in rows])
     now = timezone.now()
     inbox = [message for message in messages if message.channel == Channel.INBOX]
     for message in inbox:
@@ -103,22 +106,25 @@ def messages_deliver(
     return messages
 
 
-def _messages(template, topic, rows, language) -> list[Message]:
+def _messages(template, topic, rows, language, languages=None) -> list[Message]:
+    """Message rows, each in `language`, or in the one given for it, or in its recipient's."""
     if template not in TEMPLATES:
         raise ValueError(f"no message template {template!r}")
     if not rows:
         return []
-    languages = {} if language else languages_of(recipient for recipient, _, _ in rows)
+    if languages is None:
+        theirs = {} if language else languages_of(recipient for recipient, _, _ in rows)
+        languages = [language or theirs[recipient.pk] for recipient, _, _ in rows]
     return [
         Message(
             recipient=recipient,
             channel=channel,
             topic=topic,
             template=template,
-            language=language or languages[recipient.pk],
+            language=row_language,
             context=context,
         )
-        for recipient, channel, context in rows
+        for (recipient, channel, context), row_language in zip(rows, languages, strict=True)
     ]
 
 
@@ -308,3 +314,24 @@ def messages_resend(*, now: datetime | None = None) -> int:
             if message_send(message_id=message_id, now=now, wait=False) == "sent":
                 done += 1
     return done
+
+
+# --- Preferences ----------------------------------------------------------------------------
+
+
+def preferences_unsubscribe(*, user_id: int, topic: str) -> bool:
+    """No more e-mail on `topic` for this person (the one-click unsubscribe of an e-mail):
+    their other channels for it are kept. False when the login is gone."""
+    from groups.models import User
+
+    from .preferences import chosen
+
+    with transaction.atomic():
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            return False
+        preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+        kept = [channel for channel in chosen(user, preferences, topic) if channel != Channel.EMAIL]
+        preferences.channels = {**preferences.channels, topic: kept}
+        preferences.save(update_fields=["channels", "updated_at"])
+    return True

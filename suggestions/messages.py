@@ -1,24 +1,56 @@
-"""The pipeline's messages (messaging/): what a notice says by e-mail. A link to the portal,
-nothing about the child."""
+"""The pipeline's messages (messaging/): what a notice says outside the portal. To a family:
+the child's pseudonym, the first words of the title and a link; never a real name, never what
+the child wrote."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hangzhou_cfc.effects import portal_url
 from messaging.services import template
+from messaging.transports import Content, first_words
 
-from .models import Notification
+from .models import Notification, NotificationKind
+
+# The news in a few words, for an SMS or WeChat template's field.
+NEWS = {
+    NotificationKind.NEW_IN_INBOX: lambda: _("new in your inbox"),
+    NotificationKind.OVERDUE: lambda: _("overdue"),
+    NotificationKind.NEEDS_ADMIN: lambda: _("needs an owner"),
+    NotificationKind.MOVED: lambda: _("moved on"),
+    NotificationKind.RETURNED: lambda: _("has a question"),
+    NotificationKind.PROGRESS: lambda: _("has progress"),
+    NotificationKind.ANSWERED: lambda: _("has an answer"),
+}
 
 
 @template("suggestions.notification")
 def notification(message):
     notice = (
         Notification.objects.filter(pk=message.context.get("notification"))
-        .select_related("recipient")
+        .select_related("recipient", "suggestion__child")
         .first()
     )
     if notice is None:
         return None
-    link = portal_url(reverse("suggestion_detail", kwargs={"pk": notice.suggestion_id}))
-    subject = notice.text_for(notice.recipient, name_the_child=False)
-    return subject, _("Open it in the portal: %(link)s") % {"link": link}
+    suggestion = notice.suggestion
+    link = portal_url(reverse("suggestion_detail", kwargs={"pk": suggestion.pk}))
+    subject = notice.text_for(notice.recipient)
+    title = first_words(suggestion.title)
+    body = "\n".join(
+        [
+            subject,
+            _("Suggestion: “%(title)s”") % {"title": title},
+            "",
+            _("Open it in the portal: %(link)s") % {"link": link},
+        ]
+    )
+    return Content(
+        subject=subject,
+        body=body,
+        link=link,
+        fields={
+            "child": suggestion.child.pseudonym,
+            "title": title,
+            "news": NEWS[notice.kind](),
+        },
+    )

@@ -17,7 +17,9 @@ from groups.models import Child, Organisation, OrganisationKind, Role, User
 from hangzhou_cfc.effects import after_commit, task_send
 from hangzhou_cfc.errors import Conflict, NotAllowed
 from hangzhou_cfc.health import database_answers
-from messaging.services import message_queue
+from messaging.models import Channel, Topic
+from messaging.preferences import reach_of
+from messaging.services import messages_deliver
 from places.models import Division, DivisionLevel, Place
 
 from . import selectors, workflow
@@ -76,20 +78,50 @@ def _child_and_guardians(suggestion: Suggestion) -> list[User]:
     return users
 
 
-def _notify(recipients, suggestion: Suggestion, kind: str, *, email: bool = False) -> None:
-    notifications = Notification.objects.bulk_create(
+# What each notice is about, for the channels its reader chose for that (messaging/).
+TOPIC_OF = {
+    NotificationKind.NEW_IN_INBOX: Topic.WORK,
+    NotificationKind.NEEDS_ADMIN: Topic.WORK,
+    NotificationKind.OVERDUE: Topic.OVERDUE,
+    NotificationKind.MOVED: Topic.NEWS,
+    NotificationKind.RETURNED: Topic.NEWS,
+    NotificationKind.PROGRESS: Topic.NEWS,
+    NotificationKind.ANSWERED: Topic.NEWS,
+}
+# A suggestion passing from desk to desk is told in the portal only (and in a family's weekly
+# digest): an e-mail or an SMS at each step would teach families to ignore them.
+PORTAL_ONLY = {NotificationKind.MOVED}
+
+
+def _notify(recipients, suggestion: Suggestion, kind: str) -> None:
+    """The notice in each recipient's inbox, and its message on every other channel they
+    chose for its topic, all in this transaction (messaging.services.messages_deliver).
+    A child whose guardian turned their messages off is not told."""
+    users = list({user.pk: user for user in recipients}.values())
+    if not users:
+        return
+    topic = TOPIC_OF[kind]
+    reach = reach_of(users, topic)
+    notices = Notification.objects.bulk_create(
         Notification(recipient=user, suggestion=suggestion, kind=kind)
-        for user in {user.pk: user for user in recipients}.values()
+        for user in users
+        if Channel.INBOX in reach[user.pk].channels
     )
-    if email:
-        # Through the outbox, in this transaction: sent after the commit, or by the sweeper.
-        for notice in notifications:
-            if notice.recipient.email:
-                message_queue(
-                    recipient=notice.recipient,
-                    template="suggestions.notification",
-                    context={"notification": notice.pk},
-                )
+    messages_deliver(
+        template="suggestions.notification",
+        topic=topic,
+        rows=[
+            (
+                notice.recipient,
+                channel,
+                {"notification": notice.pk},
+                reach[notice.recipient_id].language,
+            )
+            for notice in notices
+            for channel in reach[notice.recipient_id].channels
+            if channel == Channel.INBOX or kind not in PORTAL_ONLY
+        ],
+    )
 
 
 # --- Deadlines ------------------------------------------------------------------------------
@@ -539,7 +571,7 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
     if owner is None:
         suggestion.needs_admin = True
         suggestion.save(update_fields=["needs_admin"])
-        _notify(_admins(), suggestion, NotificationKind.NEEDS_ADMIN, email=True)
+        _notify(_admins(), suggestion, NotificationKind.NEEDS_ADMIN)
         logger.warning("suggestion %s: no owner found for stage %s", suggestion.pk, stage)
         return "flagged"
     due_in = timedelta(days=deadline_days(stage))
@@ -553,7 +585,7 @@ def suggestion_route(*, job_id: int, wait: bool = True) -> str:
         routed_by=routing.routed_by,
         routed_division=routing.division,
     )
-    _notify(_staff_of(owner.pk), suggestion, NotificationKind.NEW_IN_INBOX, email=True)
+    _notify(_staff_of(owner.pk), suggestion, NotificationKind.NEW_IN_INBOX)
     _notify(_child_and_guardians(suggestion), suggestion, NotificationKind.MOVED)
     return "routed"
 
@@ -776,7 +808,6 @@ def suggestions_flag_overdue(*, now: datetime | None = None) -> int:
                 _staff_of(suggestion.owner_id) + admins,
                 suggestion,
                 NotificationKind.OVERDUE,
-                email=True,
             )
             flagged += 1
     return flagged

@@ -85,3 +85,15 @@ def reason(text: str) -> str:
     """A provider's explanation, fit for the office's list: numbers and addresses blanked
     (a provider may quote the phone number it refused), at most 200 characters."""
     return _NUMBERS.sub("…", str(text or "")).strip()[:200]
+
+
+def first_words(text: str, limit: int = 12) -> str:
+    """The first words of a title, for a message that may show no more of what a child wrote:
+    at most `limit` characters, cut at a space where there is one, with "…" when cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip("，,。.；;：:、 ") + "…"

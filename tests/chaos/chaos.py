@@ -550,7 +550,7 @@ def _run(n, clients, workers, redis, proxy, processes, web_port, mail) -> dict:
             if (
                 everything_through
                 and not RoutingJob.objects.filter(done_at=None).exists()
-                and not Message.objects.filter(state="pending").exists()
+                and not Message.objects.filter(state__in=["queued", "failed", "sending"]).exists()
             ):
                 quiesced_at = time.monotonic()
                 break

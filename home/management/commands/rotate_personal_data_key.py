@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from groups.models import ChildPersonalData
-from messaging.models import Message, MessageState
+from messaging.models import WAITING, Message, MessageState, Preferences
 
 
 class Command(BaseCommand):
@@ -23,7 +23,14 @@ class Command(BaseCommand):
                 # Read with any key, written with the first.
                 record.save(update_fields=["real_name", "contact_phone", "address"])
                 count += 1
-            waiting = Message.objects.select_for_update().filter(state=MessageState.PENDING)
+            # Mobile numbers for SMS are personal data too.
+            for preferences in (
+                Preferences.objects.select_for_update().exclude(phone="").iterator(chunk_size=500)
+            ):
+                preferences.save(update_fields=["phone"])
+            waiting = Message.objects.select_for_update().filter(
+                state__in=[*WAITING, MessageState.SENDING]
+            )
             for message in waiting.exclude(sealed_secret="").only("sealed_secret"):
                 message.seal(message.secret())
                 message.save(update_fields=["sealed_secret"])
