@@ -108,7 +108,7 @@ def test_a_guardian_who_chose_sms_gets_it_in_their_language_with_no_more_than_a_
     Preferences.objects.create(
         user=guardian, language="en", phone="+8613800000000", channels={"news": ["sms"]}
     )
-    suggestion, _ = answered(pipe, django_capture_on_commit_callbacks)
+    answered(pipe, django_capture_on_commit_callbacks)
 
     message = Message.objects.get(recipient=guardian, channel=Channel.SMS)
     if message.state != MessageState.SENT:  # sent after the commit, unless it was night
@@ -282,7 +282,7 @@ def test_a_guardian_decides_whether_and_where_the_child_is_told(
     pipe, guardian, django_capture_on_commit_callbacks
 ):
     ChildReach.objects.create(child=pipe.child, channels=[], set_by=guardian)
-    suggestion, notices = answered(pipe, django_capture_on_commit_callbacks)
+    _, notices = answered(pipe, django_capture_on_commit_callbacks)
     assert set(notices.values_list("recipient__role", flat=True)) == {Role.GUARDIAN}
 
     pipe.child_user.email = "xiaobailu@example.org"
