@@ -512,7 +512,11 @@ LOGGING = {
     "filters": {"refused_requests": {"()": "hangzhou_cfc.log.RefusedRequestFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     # A refused request (403, 404…) is one line, without the traceback Django adds.
-    "loggers": {"django.request": {"filters": ["refused_requests"]}},
+    "loggers": {
+        "django.request": {"filters": ["refused_requests"]},
+        # Tencent's SDK logs each request's body at DEBUG: a guardian's mobile number.
+        "tencentcloud_sdk_common": {"level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 

@@ -3,6 +3,7 @@ with the provider's real SDK to the stand-in server (tests/standins/tencent_sms.
 checks each request's signature and answers as the documented API does."""
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -207,6 +208,16 @@ def test_a_guardian_without_a_mobile_number_is_skipped(pipe, sms_standin, daytim
 
     assert services.message_send(message_id=message.pk, now=daytime) == "skipped"
     assert sms_standin.requests == 0
+
+
+def test_no_log_carries_the_mobile_number_even_at_debug_level(pipe, sms_standin, daytime, caplog):
+    caplog.set_level(logging.DEBUG)
+    message = queued_for(pipe, guardian_on_sms(pipe))
+    sms_standin.reject(PHONE, "FailedOperation.PhoneNumberInBlacklist")
+
+    assert services.message_send(message_id=message.pk, now=daytime) == "given_up"
+    assert caplog.records, "the outbox logs what it gave up"
+    assert "13800138000" not in caplog.text
 
 
 # --- Quiet hours ---------------------------------------------------------------------------
