@@ -2,6 +2,8 @@
 
 It does what the documented API does with a request, as far as the portal can tell:
 - refuses what is not SendSms of version 2021-01-11 (InvalidAction, NoSuchVersion);
+- refuses a number not in E.164 (InvalidParameterValue.IncorrectPhoneNumber, as its status) and
+  a template variable longer than its limit (InvalidParameterValue.TemplateParameterLengthLimit);
 - checks the TC3-HMAC-SHA256 signature against the secret key it was given and refuses a wrong
   one (AuthFailure.SecretIdNotFound, AuthFailure.SignatureFailure) or an old one
   (AuthFailure.SignatureExpire, more than 5 minutes off);
@@ -11,7 +13,8 @@ It does what the documented API does with a request, as far as the portal can te
 
 Each SMS it accepts is recorded (number, template id, variables, signature name, session
 context). A test switches its behaviours: `reject` a number (with a code), `throttle` or `fail`
-the next N requests, `hang` every answer for some seconds (for the client's timeout).
+the next N requests, `hang` every answer for some seconds (for the client's timeout: the SMS
+is recorded before the wait, as a provider that took it and answered late).
 
 As a process (`python -m tests.standins.tencent_sms [--secret-id ID --secret-key KEY]`) it
 prints its port as its first line and serves until stopped. GET /_standin/sent gives what it
@@ -42,6 +45,7 @@ _AUTHORIZATION = re.compile(
     r"TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/]+)"
     r"/tc3_request, SignedHeaders=(?P<headers>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})"
 )
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 _MESSAGES = {
     "InvalidParameterValue.IncorrectPhoneNumber": "the number {number} is not a phone number",
     "FailedOperation.PhoneNumberInBlacklist": "the number {number} is in the blacklist",
@@ -115,8 +119,12 @@ class _Refused(Exception):
 class TencentSmsStandIn:
     """The server and what it saw. Use as a context manager, or start() and stop()."""
 
-    def __init__(self, *, secret_id=SECRET_ID, secret_key=SECRET_KEY, host="127.0.0.1"):
+    def __init__(
+        self, *, secret_id=SECRET_ID, secret_key=SECRET_KEY, host="127.0.0.1", variable_limit=12
+    ):
         self.secret_id, self.secret_key = secret_id, secret_key
+        # Characters in one template variable: 12 for an individual's account.
+        self.variable_limit = variable_limit
         self.behaviour = Behaviour()
         self.sent: list[Sent] = []
         self.requests = 0
@@ -198,6 +206,12 @@ class TencentSmsStandIn:
         for name in ("PhoneNumberSet", "SmsSdkAppId", "TemplateId"):
             if not params.get(name):
                 raise _Refused("MissingParameter", f"the parameter {name} is missing")
+        for value in params.get("TemplateParamSet") or []:
+            if len(value) > self.variable_limit:
+                raise _Refused(
+                    "InvalidParameterValue.TemplateParameterLengthLimit",
+                    f"a template variable is longer than {self.variable_limit} characters",
+                )
         with self._lock:
             if self.behaviour.throttle > 0:
                 self.behaviour.throttle -= 1
@@ -208,6 +222,8 @@ class TencentSmsStandIn:
             statuses = []
             for number in params["PhoneNumberSet"]:
                 code = self.behaviour.reject.get(number)
+                if not _E164.fullmatch(number):
+                    code = "InvalidParameterValue.IncorrectPhoneNumber"
                 if code:
                     message = _MESSAGES.get(code, "refused: {number}").format(number=number)
                     statuses.append(self._status(number, params, code, message, ""))
