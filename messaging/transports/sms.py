@@ -16,8 +16,9 @@ The provider's answer decides what happens to the message: a number it refuses f
 a mobile number, on its blacklist, unsubscribed) or a template or signature it has not
 approved is given up at once with its code; a throttle, an internal error or a network error
 is tried again later. A timeout may come after the provider took the message: it is tried
-again too (the brief of issue 20), so a second copy is possible in that one case; a worker
-killed while sending is not retried (resend_in_doubt), since Tencent does not drop copies.
+again like an unreachable server, so in that one case a second copy is possible (rather than
+a message lost). A worker killed while sending is not retried (resend_in_doubt): Tencent does
+not drop copies, and the office sees it and decides.
 """
 
 import phonenumbers

@@ -145,6 +145,28 @@ def test_a_throttled_sms_is_tried_again_later_and_then_sent(pipe, sms_standin, d
     assert sms_standin.count == 1
 
 
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("FailedOperation.TemplateIncorrectOrUnapproved", "given_up"),
+        ("FailedOperation.SignatureIncorrectOrUnapproved", "given_up"),
+        ("LimitExceeded.AppCountryOrRegionInBlacklist", "given_up"),
+        ("UnauthorizedOperation.SmsSdkAppIdVerifyFail", "given_up"),
+        ("FailedOperation.InsufficientBalanceInSmsPackage", "retry"),
+        ("InternalError.SendAndRecvFail", "retry"),
+        ("RequestLimitExceeded.UinLimitExceeded", "retry"),
+    ],
+)
+def test_what_the_provider_answers_decides_between_giving_up_and_trying_again(
+    pipe, sms_standin, daytime, code, outcome
+):
+    message = queued_for(pipe, guardian_on_sms(pipe))
+    sms_standin.fail(times=1, code=code)
+
+    assert services.message_send(message_id=message.pk, now=daytime) == outcome
+    assert state_of(message)[2] == code
+
+
 def test_an_internal_error_twice_is_tried_again_until_the_sms_goes(pipe, sms_standin, daytime):
     message = queued_for(pipe, guardian_on_sms(pipe))
     sms_standin.fail(times=2, code="InternalError.Timeout")
