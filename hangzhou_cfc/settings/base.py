@@ -294,7 +294,9 @@ SMS_VARIABLE_LIMIT = env.int("SMS_VARIABLE_LIMIT", default=12)
 # Chinese SMS rules allow only approved templates. For each of our message templates and each
 # language, the provider's template id and the Content.fields that fill its variables, in
 # order, as JSON: {"suggestions.notification": {"zh-hans": {"id": "1234567",
-# "fields": ["child", "title", "news"]}, "en": {...}}}. A message without one is not sent.
+# "fields": ["child", "title", "news"]}, "en": {...}}}; a key "<template>/<topic>" (e.g.
+# "suggestions.notification/work": staff's, with the news only) comes first for that topic.
+# A message without one is not sent.
 SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})
 # Staff hear of new and overdue suggestions in one e-mail a day (08:00) instead of one per
 # event, unless they choose otherwise on their preferences page.

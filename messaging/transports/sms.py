@@ -15,13 +15,15 @@ words and the news in a few words, never a real name or what the child wrote.
 The provider's answer decides what happens to the message: a number it refuses for good (not
 a mobile number, on its blacklist, unsubscribed) or a template or signature it has not
 approved is given up at once with its code; a throttle, an internal error or a network error
-is tried again later. A timeout may come after the provider took the message: it is tried
-again like an unreachable server, so in that one case a second copy is possible (rather than
-a message lost). A worker killed while sending is not retried (resend_in_doubt): Tencent does
-not drop copies, and the office sees it and decides.
+is tried again later. An answer that does not come (a read timeout, a connection dropped after
+the request went out) may follow a message the provider took: like a worker killed while
+sending, it is not sent again (resend_in_doubt is off: Tencent does not drop copies) but given
+up as "in doubt", and the office sees it and decides. A server that cannot be reached at all
+is tried again.
 """
 
 import phonenumbers
+import requests
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +33,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
-from . import Content, Transport, TryLater, Undeliverable
+from . import Content, InDoubt, Transport, TryLater, Undeliverable
 
 NO_SMS_TEMPLATE = "no_sms_template"
 
@@ -63,6 +65,16 @@ _FOR_GOOD = (
     # A country or region Tencent will not send to: LimitExceeded by name, a refusal in fact.
     "LimitExceeded.AppCountryOrRegionInBlacklist",
 )
+
+
+def _unanswered(error: TencentCloudSDKException) -> bool:
+    """The SDK's network error came after the request was sent: the read timed out, or the
+    server closed the connection before answering (requests' own exception is its context)."""
+    cause = error.__context__
+    return isinstance(cause, requests.exceptions.ReadTimeout) or (
+        isinstance(cause, requests.exceptions.ConnectionError)
+        and "Connection aborted" in str(cause)
+    )
 
 
 def refusal(code: str, text: str) -> Undeliverable | TryLater:
@@ -131,7 +143,12 @@ class TencentSms(Transport):
 
     def template(self, message, content: Content) -> tuple[str, list[str]]:
         """The provider's template id for this message and its variables, in order."""
-        chosen = settings.SMS_TEMPLATES.get(message.template, {}).get(message.language)
+        # A topic may have its own (staff's messages carry only the news, no child or title).
+        templates = settings.SMS_TEMPLATES
+        by_language = templates.get(f"{message.template}/{message.topic}") or templates.get(
+            message.template, {}
+        )
+        chosen = by_language.get(message.language)
         if not chosen or not chosen.get("id"):
             raise Undeliverable(NO_SMS_TEMPLATE, f"{message.template} ({message.language})")
         missing = [name for name in chosen.get("fields", []) if name not in content.fields]
@@ -155,6 +172,8 @@ class TencentSms(Transport):
         try:
             response = self.client.SendSms(request)
         except TencentCloudSDKException as error:
+            if _unanswered(error):
+                raise InDoubt(error.get_code(), "no answer to a request that went out") from None
             raise refusal(error.get_code(), error.get_message()) from None
         if not response.SendStatusSet:
             raise TryLater("EmptySendStatusSet", "no status in the provider's answer")

@@ -28,7 +28,12 @@ def sms_standin(settings):
             "suggestions.notification": {
                 language: {"id": template_id, "fields": ["child", "title", "news"]}
                 for language, template_id in SMS_TEMPLATE_IDS.items()
-            }
+            },
+            # Staff's: the news only (their messages name no child and no title).
+            "suggestions.notification/work": {
+                language: {"id": f"3{template_id}", "fields": ["news"]}
+                for language, template_id in SMS_TEMPLATE_IDS.items()
+            },
         }
         settings.MESSAGE_TRANSPORTS = {
             **settings.MESSAGE_TRANSPORTS,

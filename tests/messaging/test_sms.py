@@ -192,16 +192,20 @@ def test_a_provider_that_cannot_be_reached_is_tried_again(pipe, sms_standin, set
     assert state_of(message) == (MessageState.FAILED, 1, "ClientNetworkError")
 
 
-def test_a_provider_that_does_not_answer_in_time_is_tried_again(
+def test_an_sms_whose_answer_never_came_is_given_up_in_doubt_not_sent_twice(
     pipe, sms_standin, settings, daytime
 ):
+    """The stand-in took the SMS and answered too late: it may well have arrived, and Tencent
+    does not drop a second copy, so it is given up for the office, never sent again."""
     settings.SMS_TIMEOUT = 1
     transport_for.cache_clear()
     sms_standin.hang(5)
     message = queued_for(pipe, guardian_on_sms(pipe))
 
-    assert services.message_send(message_id=message.pk, now=daytime) == "retry"
-    assert state_of(message) == (MessageState.FAILED, 1, "ClientNetworkError")
+    assert services.message_send(message_id=message.pk, now=daytime) == "given_up"
+    assert state_of(message) == (MessageState.GIVEN_UP, 1, services.IN_DOUBT)
+    assert services.messages_resend(now=daytime + timedelta(days=1)) == 0
+    assert sms_standin.count == 1
 
 
 def test_a_wrong_secret_key_is_refused_by_the_signature_check(pipe, sms_standin, daytime):
@@ -271,6 +275,10 @@ def test_staff_sms_is_not_held_at_night(pipe, sms_standin):
 
     assert services.message_send(message_id=message.pk, now=night) == "sent"
     assert sms_standin.count == 1
+    (sms,) = sms_standin.sent
+    assert (sms.template_id, sms.params) == ("32001001", ["有了答复"]), (
+        "staff's own template: the news, no child, no title"
+    )
 
 
 # --- Mobile numbers ------------------------------------------------------------------------
