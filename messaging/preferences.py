@@ -180,3 +180,12 @@ def unsubscribe_read(token: str) -> tuple[int, str] | None:
     if topic not in Topic.values or not isinstance(user_id, int):
         return None
     return user_id, topic
+
+
+# --- The preferences page -------------------------------------------------------------------
+
+
+def inbox_always(topic: str) -> bool:
+    """Whether the portal's inbox carries `topic` for every adult (reach_of): shown on the
+    page as a fixed note, not as a choice."""
+    return topic in (Topic.NEWS, Topic.WORK, Topic.OVERDUE)

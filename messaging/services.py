@@ -338,3 +338,69 @@ def preferences_unsubscribe(*, user_id: int, topic: str) -> bool:
         preferences.channels = {**preferences.channels, topic: kept}
         preferences.save(update_fields=["channels", "updated_at"])
     return True
+
+
+@transaction.atomic
+def preferences_save(
+    *,
+    user,
+    language: str,
+    channels: dict[str, list[str]],
+    phone: str | None = None,
+    children: dict[int, list[str]] | None = None,
+) -> Preferences:
+    """What a person chose on their messages page, all or nothing: their language, their
+    channels for each topic given (the topics not given keep what they had), their mobile
+    number unless None, and, for a guardian, where each of their children hears of their
+    suggestions ({child id: channels}).
+
+    Raises PermissionDenied, before anything is written, for a child the person is not a
+    guardian of, and ValueError for a topic, channel or language their page does not offer.
+    A child's row is written only when it changes, so that the guardian named as having set
+    it is the one who did."""
+    from django.core.exceptions import PermissionDenied
+
+    from groups.models import Guardianship
+
+    from .models import ChildReach
+    from .preferences import CHILD_CHOICES, CHILD_DEFAULT, CHOICES
+
+    offered = CHOICES.get(user.role)
+    if offered is None:
+        raise PermissionDenied
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"no language {language!r}")
+    for topic, wanted in channels.items():
+        if topic not in offered or not set(wanted) <= set(offered[topic]):
+            raise ValueError(f"{user.role} cannot choose {wanted!r} for {topic!r}")
+    children = children or {}
+    if any(tuple(wanted) not in CHILD_CHOICES for wanted in children.values()):
+        raise ValueError("a child's channels are none, the portal, or the portal and e-mail")
+    own = set(
+        Guardianship.objects.filter(guardian__user=user, child__in=list(children)).values_list(
+            "child_id", flat=True
+        )
+    )
+    if set(children) - own:
+        raise PermissionDenied
+
+    preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+    preferences.language = language
+    preferences.channels = {
+        **preferences.channels,
+        **{topic: list(wanted) for topic, wanted in channels.items()},
+    }
+    if phone is not None:
+        preferences.phone = phone
+    preferences.save()
+    current = dict(
+        ChildReach.objects.select_for_update()
+        .filter(child__in=list(children))
+        .values_list("child_id", "channels")
+    )
+    for child_id, wanted in children.items():
+        if list(wanted) != list(current.get(child_id, CHILD_DEFAULT)):
+            ChildReach.objects.update_or_create(
+                child_id=child_id, defaults={"channels": list(wanted), "set_by": user}
+            )
+    return preferences

@@ -185,10 +185,18 @@ def streams_to_the_end(world, role, response):
         b"".join(response.streaming_content)
 
 
+def asks_only_about_own_children(world, role, response):
+    if response.status_code == 200:
+        own = {"guardian A": {world["child A"].pk}, "guardian B": {world["child B"].pk}}
+        asked = {int(name[6:]) for name in response.context["form"].fields if name[:6] == "child_"}
+        assert asked == own.get(role, set()), role
+
+
 SCHOOL_A_AND_COMMUNITY = frozenset({"school A", "community A"}) | ADMINS
 MENTOR_A = frozenset({"mentor A"}) | ADMINS
 ADMINS_WITH_PERSONAL_DATA = frozenset({"admin+personal data", "superuser"})
 GUARDIAN_A = frozenset({"guardian A"})
+ADULTS = LOGGED_IN - {"child A", "child B"}
 PIPELINE_STAFF = frozenset({"school A", "school B", "community A", "department A"})
 POST_ONLY = frozenset({405, LOGIN})
 STATES = ("draft", "returned", "at_school", "at_community", "in_progress", "implemented")
@@ -388,6 +396,29 @@ MATRIX: dict[str, list[Check]] = {
             lands_on=lands("notifications"),
             writes=True,
             verify=(marks_only_own_notifications_read,),
+        ),
+    ],
+    # --- messaging: each adult's messages page (a child's guardian chooses for them) ---
+    "message_preferences": [
+        get("own messages page", ADULTS, verify=(asks_only_about_own_children,)),
+        post("empty form", ADULTS, ok={400}),
+        post(
+            "own choices",
+            ADULTS,
+            data=lambda w: {"language": "en"},
+            ok={302},
+            lands_on=lands("message_preferences"),
+            writes=True,
+        ),
+        post(
+            "both families' children",
+            NOBODY,
+            # Each guardian names a child of the other family too: refused, nothing written.
+            data=lambda w: {
+                "language": "en",
+                f"child_{w['child A'].pk}": "none",
+                f"child_{w['child B'].pk}": "none",
+            },
         ),
     ],
     "implemented": [
