@@ -37,6 +37,7 @@ class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Messages are written in"), choices=settings.LANGUAGES)
 
     def __init__(self, *args, user, preferences, children=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user, self.preferences = user, preferences
         self.fields["language"].initial = (
@@ -72,12 +73,12 @@ class PreferencesForm(forms.Form):
         self.children = list(children)
         for child in self.children:
             answers = [
-                ("none", _("Not at all")),
-                ("inbox", _("In the portal")),
+                ("none", _("No messages")),
+                ("inbox", _("Yes, in the portal")),
             ]
             email = Channel.EMAIL in served and child.user is not None and child.user.email
             if email:
-                answers.append(("email", _("In the portal and by e-mail")))
+                answers.append(("email", _("Yes, in the portal and by e-mail")))
             reach = getattr(child, "reach", None)  # no row: the default
             current = child_answer(reach.channels if reach else CHILD_DEFAULT)
             self.fields[f"child_{child.pk}"] = forms.ChoiceField(
