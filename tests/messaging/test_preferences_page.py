@@ -4,6 +4,7 @@ suggestions; what they save is what reach_of, and so every notice after it, foll
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from groups.models import Role
 from messaging import services
@@ -100,6 +101,17 @@ def test_with_sms_and_wechat_a_guardian_gets_both_for_news_and_the_number_field(
     assert "phone" in fields
     html = response.content.decode()
     assert "21:00" in html and "08:00" in html
+    assert f'action="{url("wechat_link")}"' in html
+    assert "wechat_unlink" not in html and url("wechat_unlink") not in html
+
+
+def test_a_guardian_whose_wechat_is_linked_may_unlink_it(client, family, sms_and_wechat):
+    Preferences.objects.create(user=family.guardian, wechat_linked_at=timezone.now())
+
+    html = page(client, family.guardian).content.decode()
+
+    assert f'action="{url("wechat_unlink")}"' in html
+    assert f'action="{url("wechat_link")}"' not in html
 
 
 @pytest.mark.parametrize("role", [Role.SCHOOL, Role.COMMUNITY, Role.DEPARTMENT, Role.ADMIN])
