@@ -123,6 +123,10 @@ def main() -> None:
         journey = journey_of_demo_child(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        # SMS and WeChat switched on for the server only (the demo was seeded without them), so
+        # that the guardian's messages page shows every channel a family may choose. Nothing
+        # is sent: no worker runs here.
+        served = {"SMS_SECRET_ID": "screens", "WECHAT_APP_ID": "screens"}
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -131,7 +135,7 @@ def main() -> None:
                 f"127.0.0.1:{port}",
                 "--noreload",
             ],
-            env=env,
+            env={**env, **served},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -151,7 +155,15 @@ def main() -> None:
                         ("child-suggestions", "/suggestions/", None),
                     ],
                 )
-                shoot(browser, base, "guardian", [("guardian-home", "/", None)])
+                shoot(
+                    browser,
+                    base,
+                    "guardian",
+                    [
+                        ("guardian-home", "/", None),
+                        ("guardian-messages", "/messages/settings/", None),
+                    ],
+                )
                 browser.close()
         finally:
             server.terminate()
