@@ -376,13 +376,10 @@ def preferences_save(
     children = children or {}
     if any(tuple(wanted) not in CHILD_CHOICES for wanted in children.values()):
         raise ValueError("a child's channels are none, the portal, or the portal and e-mail")
-    own = set(
-        Guardianship.objects.filter(guardian__user=user, child__in=list(children)).values_list(
-            "child_id", flat=True
-        )
-    )
-    if set(children) - own:
-        raise PermissionDenied
+    if children:
+        own = Guardianship.objects.filter(guardian__user=user, child__in=list(children))
+        if set(children) - set(own.values_list("child_id", flat=True)):
+            raise PermissionDenied
 
     preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
     preferences.language = language
@@ -397,6 +394,8 @@ def preferences_save(
         ChildReach.objects.select_for_update()
         .filter(child__in=list(children))
         .values_list("child_id", "channels")
+        if children
+        else ()
     )
     for child_id, wanted in children.items():
         if list(wanted) != list(current.get(child_id, CHILD_DEFAULT)):

@@ -396,3 +396,21 @@ def test_a_child_without_a_login_is_offered_no_e_mail(client, family):
     GuardianshipFactory(child=child, guardian=family.guardian.guardian)
 
     assert offered(page(client, family.guardian))[f"child_{child.pk}"] == ["none", "inbox"]
+
+
+def test_a_guardians_children_come_with_their_logins_and_rows_in_one_query(
+    family, django_assert_num_queries
+):
+    from messaging.selectors import children_of_guardian
+
+    second = GuardianshipFactory(guardian=family.guardian.guardian).child
+    ChildReach.objects.create(child=second, channels=[])
+
+    with django_assert_num_queries(1):
+        children = children_of_guardian(family.guardian)
+        seen = [
+            (child.user and child.user.email, getattr(child, "reach", None)) for child in children
+        ]
+
+    assert len(seen) == 2
+    assert sorted(bool(reach) for _email, reach in seen) == [False, True]
