@@ -1,15 +1,15 @@
 """E-mail on a real SMTP server (aiosmtpd in its own process, tests/messaging/conftest.py), read
 back as a mail program reads it (email.policy.default): what a guardian gets when their child's
-suggestion is answered, the one-click unsubscribe it carries (RFC 8058), and a server that
-was down."""
+suggestion is answered, the one-click unsubscribe it carries (RFC 8058), the staff's daily
+digest (one e-mail for three suggestions), and a server that was down."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 
 from groups.models import ChildPersonalData, Role
@@ -18,6 +18,7 @@ from messaging.models import Channel, Message, MessageState, Preferences, Topic
 from messaging.transports import first_words
 from suggestions import services
 from suggestions.models import FOR_A_GUARDIAN, Notification, NotificationKind, Suggestion
+from suggestions.workflow import State
 from tests.groups.factories import GuardianshipFactory, UserFactory
 from tests.helpers import url
 from tests.suggestions.factories import route_pending
@@ -194,6 +195,44 @@ def test_a_forged_unsubscribe_token_is_a_404_page_and_changes_nothing(
     assert "This link does not work" in response.text
     assert list(Preferences.objects.values_list("user_id", "channels").order_by("user_id")) == (
         before
+    )
+
+
+def next_morning(at: time) -> datetime:
+    """The first `at` (local time) after now."""
+    local = timezone.localtime()
+    day = local.date() + timedelta(days=1 if local.time() >= at else 0)
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+@override_settings(MESSAGES_STAFF_DIGEST=True)
+def test_the_school_hears_of_three_new_suggestions_in_one_morning_e_mail(
+    pipe, smtp_server, django_capture_on_commit_callbacks
+):
+    Preferences.objects.create(user=pipe.school_staff, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        titles = []
+        for n in range(3):
+            suggestion = pipe.draft(title=f"第{n}个建议：操场旁边的路灯坏了")
+            act(suggestion, "submit", pipe.child_user)
+            titles.append(suggestion)
+        route_pending()
+    assert smtp_server.received_by("school@example.org") == [], "no e-mail per event"
+    assert Suggestion.objects.filter(state=State.AT_SCHOOL).count() == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.staff_digests_queue(now=next_morning(time(8)) + timedelta(minutes=1)) == 1
+
+    (digest,) = smtp_server.received_by("school@example.org")
+    assert digest["Subject"] == "Your daily digest: 3 new suggestions in your inbox"
+    body = text_of(digest)
+    for suggestion in titles:
+        assert first_words(suggestion.title) in body
+        assert f"{PORTAL}/en/suggestions/{suggestion.pk}/" in body
+        assert suggestion.noticed not in body
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert Message.objects.get(recipient=pipe.school_staff, channel=Channel.EMAIL).topic == (
+        Topic.DIGEST
     )
 
 
