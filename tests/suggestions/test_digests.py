@@ -3,12 +3,15 @@ morning instead of one per event; guardians who chose it hear of their children'
 Monday mornings. Each is queued once per person and period, however often its task runs."""
 
 import re
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
 from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -214,6 +217,44 @@ def test_the_staff_digest_reads_two_queries_whatever_its_length(pipe, django_ass
     with django_assert_num_queries(2):
         parts = selectors.staff_digest(organisation_id=pipe.school.pk, since=since, until=until)
     assert [(part.kind, part.total) for part in parts] == [("arrived", 3), ("overdue", 1)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_queue_each_digest_once(pipe):
+    """The second run waits for the first's lock on the recipients' rows, then finds its
+    messages: without the lock both would look before either commits."""
+    on_desk(pipe.school, arrived=MORNING - timedelta(hours=1))
+    second = []
+
+    def second_run():
+        try:
+            second.append(services.staff_digests_queue(now=MORNING))
+        finally:
+            connection.close()
+
+    def someone_waits_for_a_lock():
+        with connection.cursor() as cursor:
+            # Asked inside a transaction: the statistics' snapshot is taken afresh each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            return cursor.fetchone()[0] > 0
+
+    with transaction.atomic():
+        first = services.staff_digests_queue(now=MORNING)  # its locks last until this commits
+        thread = threading.Thread(target=second_run)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not someone_waits_for_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert someone_waits_for_a_lock(), "the second run waits for the first"
+    thread.join(10)
+
+    assert (first, second) == (1, [0])
+    assert Message.objects.filter(template="suggestions.staff_digest").count() == 1
 
 
 # --- The families' weekly digest ------------------------------------------------------------
