@@ -36,13 +36,13 @@ class Topic(models.TextChoices):
 
 
 class MessageState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    QUEUED = "queued", _("Waiting to be sent")
     # Handed to the provider and not yet answered. A worker that stops here leaves the row
     # "in doubt": the sweeper decides by its channel (services.messages_in_doubt).
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     # The last attempt failed; the next one is at send_after.
-    FAILED = "failed", _("Failed, will be tried again")
+    FAILED = "failed", _("Waiting to be sent again (the last try failed)")
     GIVEN_UP = "given_up", _("Given up")
     SKIPPED = "skipped", _("Not sent (no address, or nothing left to say)")
 

@@ -97,17 +97,31 @@ def reach_of(users: Iterable, topic: str) -> dict[int, Reach]:
         if user.role == Role.CHILD:
             wanted = tuple(reach.get(user.pk, CHILD_DEFAULT)) if topic == Topic.NEWS else ()
             channels = [
-                channel for channel in wanted if channel == Channel.INBOX or channel in served
+                channel
+                for channel in wanted
+                if channel == Channel.INBOX
+                or (channel in served and _has_address(user, own, channel))
             ]
         else:
             inbox = [Channel.INBOX] if topic in (Topic.NEWS, Topic.WORK, Topic.OVERDUE) else []
             channels = inbox + [
                 channel
                 for channel in chosen(user, own, topic)
-                if channel in served and channel != Channel.INBOX
+                if channel in served and _has_address(user, own, channel)
             ]
         result[user.pk] = Reach(channels, own.language if own else settings.LANGUAGE_CODE)
     return result
+
+
+def _has_address(user, preferences: Preferences | None, channel: str) -> bool:
+    """Whether `user` can be reached on `channel` at all (no row is written for nobody)."""
+    if channel == Channel.EMAIL:
+        return bool(user.email)
+    if channel == Channel.SMS:
+        return bool(preferences and preferences.phone)
+    if channel == Channel.WECHAT:
+        return bool(preferences and preferences.wechat_openid)
+    return False
 
 
 def languages_of(users: Iterable) -> dict[int, str]:

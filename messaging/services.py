@@ -23,7 +23,7 @@ from hangzhou_cfc.effects import after_commit, task_send_in_chunks
 
 from .models import WAITING, Channel, Message, MessageState, Preferences, Topic
 from .preferences import kept_quiet, languages_of, quiet_until
-from .transports import Content, Undeliverable, reason, transport_for
+from .transports import Content, InDoubt, Undeliverable, reason, transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -162,12 +162,15 @@ def _done(message: Message, state: str, *fields: str) -> None:
     message.save(update_fields=["state", "sealed_secret", *fields])
 
 
-def _failed_attempt(message: Message, error: Exception, now: datetime) -> str:
+def _failed_attempt(message: Message, error: Exception, now: datetime, transport=None) -> str:
     """Write a failed attempt: tried again after a pause, or given up (at once when the
-    provider refused it for good)."""
+    provider refused it for good, or may have taken it where a copy would not be dropped)."""
     message.last_error = getattr(error, "code", "") or type(error).__name__[:100]
     message.reason = reason(getattr(error, "reason", ""))
-    if isinstance(error, Undeliverable) or message.attempts >= MAX_ATTEMPTS:
+    in_doubt = isinstance(error, InDoubt) and not (transport and transport.resend_in_doubt)
+    if in_doubt:
+        message.last_error = IN_DOUBT
+    if in_doubt or isinstance(error, Undeliverable) or message.attempts >= MAX_ATTEMPTS:
         _done(message, MessageState.GIVEN_UP, "attempts", "last_error", "reason")
     else:
         message.state = MessageState.FAILED
@@ -239,7 +242,7 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
     try:
         provider_id = transport.send(message=message, content=content, address=address)
     except Exception as error:
-        return _failed_attempt(message, error, now)
+        return _failed_attempt(message, error, now, transport)
     message.provider_id = str(provider_id or "")[:100]
     message.sent_at = timezone.now()
     _done(message, MessageState.SENT, "provider_id", "sent_at")

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext, pgettext
 
 from groups.models import Role
 from hangzhou_cfc.effects import portal_url
+from messaging.preferences import FAMILY_ROLES
 from messaging.services import template
 from messaging.transports import Content, first_words
 
@@ -39,25 +40,18 @@ def notification(message):
         return None
     suggestion = notice.suggestion
     link = portal_url(reverse("suggestion_detail", kwargs={"pk": suggestion.pk}))
+    see = _("Open it in the portal: %(link)s") % {"link": link}
+    if notice.recipient.role not in FAMILY_ROLES:
+        # Staff read the suggestion in the portal: their message says only that there is one.
+        subject = str(notice.get_kind_display())
+        return Content(subject=subject, body=see, link=link, fields={"news": NEWS[notice.kind]()})
     subject = notice.text_for(notice.recipient)
     title = first_words(suggestion.title)
-    body = "\n".join(
-        [
-            subject,
-            _("Suggestion: “%(title)s”") % {"title": title},
-            "",
-            _("Open it in the portal: %(link)s") % {"link": link},
-        ]
-    )
     return Content(
         subject=subject,
-        body=body,
+        body="\n".join([subject, _("Suggestion: “%(title)s”") % {"title": title}, "", see]),
         link=link,
-        fields={
-            "child": suggestion.child.pseudonym,
-            "title": title,
-            "news": NEWS[notice.kind](),
-        },
+        fields={"child": suggestion.child.pseudonym, "title": title, "news": NEWS[notice.kind]()},
     )
 
 

@@ -9,6 +9,7 @@ Environment variables (all optional here; production.py makes some required):
 - DJANGO_EMAIL_URL  e.g. smtp://user:pass@host:587; default: console
 - DJANGO_DEFAULT_FROM_EMAIL, DJANGO_VAR_DIR, DJANGO_LOG_LEVEL
 - PORTAL_BASE_URL   the address links in e-mails and calendar feeds point to
+- SMS_SECRET_ID …    Tencent Cloud SMS (below); SMS is off without it
 """
 
 from datetime import timedelta
@@ -287,6 +288,28 @@ MESSAGE_TRANSPORTS = {
         "messaging.transports.wechat.WeChatTemplate" if env("WECHAT_APP_ID", default="") else ""
     ),
 }
+# Text messages through Tencent Cloud SMS (messaging/transports/sms.py), on when SMS_SECRET_ID
+# is set. The endpoint and scheme are settings so that the tests can point the SDK at a local
+# stand-in (tests/standins/tencent_sms.py); in production they stay as they are.
+SMS_SECRET_ID = env("SMS_SECRET_ID", default="")
+SMS_SECRET_KEY = env("SMS_SECRET_KEY", default="")
+SMS_SDK_APP_ID = env("SMS_SDK_APP_ID", default="")
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
+SMS_REGION = env("SMS_REGION", default="ap-guangzhou")
+SMS_ENDPOINT = env("SMS_ENDPOINT", default="sms.tencentcloudapi.com")
+SMS_SCHEME = env("SMS_SCHEME", default="https")
+# Seconds to wait for Tencent's answer; far below MESSAGES_IN_DOUBT_AFTER.
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# Characters in one template variable: 12 is Tencent's limit for an individual's account (an
+# enterprise's has none), so a value never depends on which kind the programme holds.
+SMS_VARIABLE_LIMIT = env.int("SMS_VARIABLE_LIMIT", default=12)
+# Chinese SMS rules allow only approved templates. For each of our message templates and each
+# language, the provider's template id and the Content.fields that fill its variables, in
+# order, as JSON: {"suggestions.notification": {"zh-hans": {"id": "1234567",
+# "fields": ["child", "title", "news"]}, "en": {...}}}; a key "<template>/<topic>" (e.g.
+# "suggestions.notification/work": staff's, with the news only) comes first for that topic.
+# A message without one is not sent.
+SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})
 # Staff hear of new and overdue suggestions in one e-mail a day (08:00) instead of one per
 # event, unless they choose otherwise on their preferences page.
 MESSAGES_STAFF_DIGEST = env.bool("MESSAGES_STAFF_DIGEST", default=True)
@@ -503,7 +526,11 @@ LOGGING = {
     "filters": {"refused_requests": {"()": "hangzhou_cfc.log.RefusedRequestFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     # A refused request (403, 404…) is one line, without the traceback Django adds.
-    "loggers": {"django.request": {"filters": ["refused_requests"]}},
+    "loggers": {
+        "django.request": {"filters": ["refused_requests"]},
+        # Tencent's SDK logs each request's body at DEBUG: a guardian's mobile number.
+        "tencentcloud_sdk_common": {"level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 

@@ -7,6 +7,8 @@ one message (`send`), which returns the provider's id of what it accepted or rai
   does not exist, a guardian who unfollowed the Official Account); it is given up at once;
 - `TryLater(code, reason)`: the provider is throttling or away; it is tried again later, and
   given up after services.MAX_ATTEMPTS;
+- `InDoubt(code, reason)`: the request went out and no answer came back; treated like a
+  worker stopped while sending (`resend_in_doubt`);
 
 any other exception is a failed attempt as well, known by its class. Which transport serves
 a channel is a setting (MESSAGE_TRANSPORTS): a channel without one is not offered to anyone.
@@ -48,6 +50,11 @@ class Undeliverable(DeliveryError):
 
 class TryLater(DeliveryError):
     """The provider could not take the message now."""
+
+
+class InDoubt(DeliveryError):
+    """The provider may have taken the message and not said so (its answer timed out): sent
+    again only by a transport that resends in doubt, else given up for the office."""
 
 
 class Transport:

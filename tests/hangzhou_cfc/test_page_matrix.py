@@ -35,6 +35,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
+from messaging.preferences import unsubscribe_token
 from privacy.models import PersonalDataAccess, PrivacyNotice
 from suggestions.models import Notification, Suggestion
 
@@ -551,6 +552,21 @@ MATRIX: dict[str, list[Check]] = {
         # The e-mailed link is the proof: whoever holds it may open it.
         get("the link", EVERYONE, lambda w: {"token": w["consent token"]}),
         post("the link, empty form", EVERYONE, lambda w: {"token": w["consent token"]}),
+        get("an unknown link", NOBODY, lambda w: {"token": "y" * 43}, refused={404}),
+    ],
+    # --- messaging: the one-click unsubscribe of an e-mail (the signed link is the proof) ---
+    "message_unsubscribe": [
+        get(
+            "the link",
+            EVERYONE,
+            lambda w: {"token": unsubscribe_token(w.users["guardian A"], "news")},
+        ),
+        post(
+            "the link, one click",
+            EVERYONE,
+            lambda w: {"token": unsubscribe_token(w.users["guardian A"], "news")},
+            writes=True,
+        ),
         get("an unknown link", NOBODY, lambda w: {"token": "y" * 43}, refused={404}),
     ],
     # --- privacy: the guardian's pages ---

@@ -145,7 +145,7 @@ def test_the_set_password_mail_is_written_to_the_outbox_with_the_logins_and_no_l
         "teacher@example.org",
     ]
     for message in messages:
-        assert (message.state, message.context, message.sealed_secret) == ("pending", {}, "")
+        assert (message.state, message.context, message.sealed_secret) == ("queued", {}, "")
 
 
 def test_a_mail_server_that_is_away_delays_the_set_password_mail_and_the_link_still_works(

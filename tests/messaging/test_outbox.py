@@ -54,7 +54,7 @@ def test_routing_writes_one_message_per_staff_e_mail_and_sends_it_after_the_comm
     with django_capture_on_commit_callbacks(execute=True):
         submit(pipe)
 
-    message = Message.objects.get()
+    message = Message.objects.get(channel="email")
     assert (message.recipient, message.template, message.state) == (
         pipe.school_staff,
         "suggestions.notification",
@@ -64,6 +64,11 @@ def test_routing_writes_one_message_per_staff_e_mail_and_sends_it_after_the_comm
     (email,) = mail.outbox
     assert email.to == ["school@example.org"]
     assert email.extra_headers["Message-ID"] == f"<message-{message.pk}@127.0.0.1>"
+    assert message.provider_id == email.extra_headers["Message-ID"]
+    inbox = Message.objects.filter(channel="inbox", state=MessageState.SENT)
+    assert sorted(inbox.values_list("context__notification", flat=True)) == sorted(
+        Notification.objects.values_list("pk", flat=True)
+    ), "every notice in the portal is the outbox's inbox channel, delivered with its cause"
 
 
 def test_an_e_mail_the_broker_could_not_take_is_sent_by_the_sweeper_once(
@@ -72,7 +77,7 @@ def test_an_e_mail_the_broker_could_not_take_is_sent_by_the_sweeper_once(
     with django_capture_on_commit_callbacks(execute=True):
         submit(pipe)
     assert mail.outbox == []
-    assert Message.objects.get().state == MessageState.PENDING
+    assert Message.objects.get(channel="email").state == MessageState.QUEUED
 
     assert services.messages_resend() == 0, "not before its task could be taken for lost"
     later = timezone.now() + timedelta(minutes=3)
@@ -80,7 +85,7 @@ def test_an_e_mail_the_broker_could_not_take_is_sent_by_the_sweeper_once(
     assert services.messages_resend(now=later) == 0
 
     assert len(mail.outbox) == 1
-    assert Message.objects.get().state == MessageState.SENT
+    assert Message.objects.get(channel="email").state == MessageState.SENT
 
 
 def test_a_message_is_sent_once_however_often_its_task_runs(pipe):
@@ -101,7 +106,7 @@ def test_a_mail_server_that_fails_is_tried_again_later_and_then_given_up(pipe, m
     assert services.message_send(message_id=message.pk) == "retry"
     message.refresh_from_db()
     assert (message.state, message.attempts, message.last_error) == (
-        MessageState.PENDING,
+        MessageState.FAILED,
         1,
         "SMTPServerDisconnected",
     )
@@ -111,7 +116,7 @@ def test_a_mail_server_that_fails_is_tried_again_later_and_then_given_up(pipe, m
     for day in range(1, services.MAX_ATTEMPTS):
         services.messages_resend(now=timezone.now() + timedelta(days=day))
     message.refresh_from_db()
-    assert (message.state, message.attempts) == (MessageState.FAILED, services.MAX_ATTEMPTS)
+    assert (message.state, message.attempts) == (MessageState.GIVEN_UP, services.MAX_ATTEMPTS)
 
 
 def test_staff_without_an_e_mail_get_no_message(pipe, django_capture_on_commit_callbacks):
@@ -121,7 +126,7 @@ def test_staff_without_an_e_mail_get_no_message(pipe, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         submit(pipe)
 
-    assert not Message.objects.exists()
+    assert not Message.objects.exclude(channel="inbox").exists()
     assert Notification.objects.filter(recipient=pipe.school_staff).exists()
 
 
@@ -162,7 +167,7 @@ def test_a_message_that_cannot_be_rendered_ends_failed_and_the_next_one_is_still
 
     bad.refresh_from_db()
     good.refresh_from_db()
-    assert (bad.state, bad.last_error) == (MessageState.FAILED, "KeyError")
+    assert (bad.state, bad.last_error) == (MessageState.GIVEN_UP, "KeyError")
     assert good.state == MessageState.SENT
     assert len(mail.outbox) == 1
 
@@ -222,7 +227,7 @@ def test_a_secret_is_erased_when_its_message_is_skipped_or_given_up(pipe, with_s
 
     assert list(Message.objects.order_by("pk").values_list("state", "sealed_secret")) == [
         (MessageState.SKIPPED, ""),
-        (MessageState.FAILED, ""),
+        (MessageState.GIVEN_UP, ""),
     ]
 
 
@@ -240,7 +245,7 @@ def test_a_secret_that_cannot_be_decrypted_fails_its_message_alone(pipe, with_se
     assert services.messages_resend(now=timezone.now() + timedelta(minutes=10)) == 1
     lost.refresh_from_db()
     assert (lost.state, lost.attempts, lost.last_error) == (
-        MessageState.PENDING,
+        MessageState.FAILED,
         1,
         "PersonalDataKeyError",
     )
@@ -303,4 +308,4 @@ def test_many_messages_are_written_at_once_and_handed_to_the_worker_in_chunks(
         )
 
     assert handed == [[messages[0].pk, messages[1].pk], [messages[2].pk]]
-    assert all(m.state == MessageState.PENDING and m.queued_at for m in messages)
+    assert all(m.state == MessageState.QUEUED and m.queued_at for m in messages)

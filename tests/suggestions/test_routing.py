@@ -210,8 +210,9 @@ def test_routing_by_place_takes_a_fixed_number_of_queries(pipe, django_assert_nu
     # The savepoint; the job; the suggestion with its place and the divisions it lies in (one
     # query); the job done; the rules of the whole lineage (one query); the deadline; the audit
     # trail's read and row, the save, the version, the change; the department's staff, the
-    # child and guardians, their notices; the release.
-    with django_assert_num_queries(15):
+    # child and guardians, their notices; for each of the two, their message preferences and
+    # their notices recorded in the outbox's inbox channel (issue 20); the release.
+    with django_assert_num_queries(18):
         assert services.suggestion_route(job_id=job.pk) == "routed"
     assert Suggestion.objects.get(pk=s.pk).stage_started_at <= timezone.now()
 

@@ -24,10 +24,10 @@ class Command(BaseCommand):
                 record.save(update_fields=["real_name", "contact_phone", "address"])
                 count += 1
             # Mobile numbers for SMS are personal data too.
-            for preferences in (
-                Preferences.objects.select_for_update().exclude(phone="").iterator(chunk_size=500)
-            ):
-                preferences.save(update_fields=["phone"])
+            # (An encrypted column cannot be filtered on: the empty ones are skipped here.)
+            for preferences in Preferences.objects.select_for_update().iterator(chunk_size=500):
+                if preferences.phone:
+                    preferences.save(update_fields=["phone"])
             waiting = Message.objects.select_for_update().filter(
                 state__in=[*WAITING, MessageState.SENDING]
             )
