@@ -2,10 +2,11 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -558,4 +559,100 @@ def suggestion_stages(suggestion: Suggestion, *, came_from: State | None = None)
     outcome_label, outcome_icon = OUTCOMES.get(state, ("", ""))
     return StepperStages(
         steps=steps, state=state, outcome_label=outcome_label, outcome_icon=outcome_icon
+    )
+
+
+# --- Digests --------------------------------------------------------------------------------
+
+# When the digests are made (local time), and so where the period each one tells of ends: the
+# staff's every morning, the families' on Monday mornings (CELERY_BEAT_SCHEDULE runs them then).
+STAFF_DIGEST_AT = time(8)
+FAMILY_DIGEST_AT = time(9)
+FAMILY_DIGEST_WEEKDAY = 0  # Monday
+# A digest lists this many suggestions of each part, then says how many more there are.
+DIGEST_ITEMS = 10
+
+
+def digest_period(day: date, at: time, days: int) -> tuple[datetime, datetime]:
+    """[since, until) of the digest made on `day` at `at`: the `days` before it."""
+    until = timezone.make_aware(datetime.combine(day, at))
+    return until - timedelta(days=days), until
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """One part of a staff digest: what it is about ("arrived", "overdue", "needs_owner"), how
+    many suggestions, and the first DIGEST_ITEMS of them (pk and title only)."""
+
+    kind: str
+    total: int
+    items: list[Suggestion]
+
+
+def staff_digest(
+    *, organisation_id: int | None, since: datetime, until: datetime, limit: int = DIGEST_ITEMS
+) -> list[DigestPart]:
+    """What a staff digest says, its empty parts left out. An organisation's: what arrived on
+    its desk in [since, until) and is still there, and what on its desk is overdue now. The
+    programme office's (organisation_id None): what found no owner, and what is overdue across
+    the city. Two queries a part at most (the count only when there are more than `limit`)."""
+    if organisation_id is None:
+        parts = {
+            "needs_owner": Suggestion.objects.filter(needs_admin=True),
+            "overdue": Suggestion.objects.filter(
+                overdue_since__isnull=False, state__in=list(workflow.OWNED_STATES)
+            ),
+        }
+    else:
+        desk = Suggestion.objects.filter(
+            owner_id=organisation_id, state__in=list(workflow.OWNED_STATES)
+        )
+        parts = {
+            "arrived": desk.filter(stage_started_at__gte=since, stage_started_at__lt=until),
+            "overdue": desk.filter(overdue_since__isnull=False),
+        }
+    digest = []
+    for kind, suggestions in parts.items():
+        items = list(suggestions.only("pk", "title").order_by("due_at", "pk")[:limit])
+        if not items:
+            continue
+        total = len(items) if len(items) < limit else suggestions.count()
+        digest.append(DigestPart(kind=kind, total=total, items=items))
+    return digest
+
+
+@dataclass(frozen=True)
+class FamilyNews:
+    """What happened to one child's suggestion in a family's week: its kinds of news, in order."""
+
+    suggestion: Suggestion
+    kinds: list[str]
+
+
+def family_digest(*, user: User, since: datetime, until: datetime) -> list[FamilyNews]:
+    """A guardian's week: their notices of [since, until), one entry a suggestion (the first
+    news first), each with the suggestion's child (its pseudonym). One query."""
+    notices = (
+        Notification.objects.filter(recipient=user, created_at__gte=since, created_at__lt=until)
+        .select_related("suggestion__child")
+        .order_by("created_at", "pk")
+    )
+    news: dict[int, FamilyNews] = {}
+    for notice in notices:
+        entry = news.setdefault(
+            notice.suggestion_id, FamilyNews(suggestion=notice.suggestion, kinds=[])
+        )
+        if notice.kind not in entry.kinds:
+            entry.kinds.append(notice.kind)
+    return list(news.values())
+
+
+def guardians_with_news(user_ids: list[int], *, since: datetime, until: datetime) -> set[int]:
+    """Which of these guardians have a notice in [since, until): one query."""
+    return set(
+        Notification.objects.filter(
+            recipient_id__in=user_ids, created_at__gte=since, created_at__lt=until
+        )
+        .values_list("recipient_id", flat=True)
+        .distinct()
     )

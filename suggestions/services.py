@@ -3,7 +3,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,9 +17,10 @@ from groups.models import Child, Organisation, OrganisationKind, Role, User
 from hangzhou_cfc.effects import after_commit, task_send
 from hangzhou_cfc.errors import Conflict, NotAllowed
 from hangzhou_cfc.health import database_answers
-from messaging.models import Channel, Topic
-from messaging.preferences import reach_of
+from messaging.models import Channel, Message, Topic
+from messaging.preferences import STAFF_ROLES, reach_of
 from messaging.services import messages_deliver
+from messaging.transports import transport_for
 from places.models import Division, DivisionLevel, Place
 
 from . import selectors, workflow
@@ -832,3 +833,111 @@ def notification_mark_read(*, user: User, notification_ids=None) -> int:
     if notification_ids is not None:
         rows = rows.filter(pk__in=notification_ids)
     return rows.update(read_at=timezone.now())
+
+
+# --- Digests --------------------------------------------------------------------------------
+
+
+def _latest(now: datetime, at: time, weekday: int | None = None) -> date:
+    """The day of the latest digest made at `at` (local time; on `weekday` if given) at or
+    before `now`: the day a run stands for, whenever in the day it runs."""
+    local = timezone.localtime(now)
+    day = local.date()
+    while (weekday is not None and day.weekday() != weekday) or (
+        day == local.date() and local.time() < at
+    ):
+        day -= timedelta(days=1)
+    return day
+
+
+def _digests_queue(template: str, key: str, period: date, rows: list[tuple[User, str]]) -> int:
+    """Queue `template` to each (recipient, language) that has no message of it for this
+    period yet (its context {key: the period's day}): a digest is queued once per recipient
+    and period, however often the task runs. The recipients' rows are locked while it looks,
+    so that two runs at once (a task given back by a dying worker and run again, beside the
+    next one) cannot both queue it: the second waits, then finds the first's messages."""
+    context = {key: period.isoformat()}
+    with transaction.atomic():
+        ids = list(
+            User.objects.select_for_update()
+            .filter(pk__in=[user.pk for user, _language in rows])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        queued = set(
+            Message.objects.filter(
+                template=template, recipient_id__in=ids, **{f"context__{key}": context[key]}
+            ).values_list("recipient_id", flat=True)
+        )
+        messages = messages_deliver(
+            template=template,
+            topic=Topic.DIGEST,
+            rows=[
+                (user, Channel.EMAIL, context, language)
+                for user, language in rows
+                if user.pk not in queued
+            ],
+        )
+    return len(messages)
+
+
+def staff_digests_queue(*, now: datetime | None = None) -> int:
+    """The staff's daily digest (08:00): one e-mail to each staff member who wants it (their
+    channels for Topic.DIGEST; by default every staff member while MESSAGES_STAFF_DIGEST is
+    on), with what arrived on their organisation's desk since yesterday's and what on it is
+    overdue; the office's with what found no owner and what is overdue in the city. Nobody
+    with nothing to read gets one. Queued once per person and day (context {"day": ...});
+    returns how many it queued."""
+    now = now or timezone.now()
+    day = _latest(now, selectors.STAFF_DIGEST_AT)
+    since, until = selectors.digest_period(day, selectors.STAFF_DIGEST_AT, days=1)
+    staff = list(
+        User.objects.filter(role__in=list(STAFF_ROLES), is_active=True)
+        .select_related("staff")
+        .order_by("pk")
+    )
+    reach = reach_of(staff, Topic.DIGEST)
+    email = transport_for(Channel.EMAIL)
+    digests: dict[int | None, bool] = {}
+    rows = []
+    for user in staff:
+        if Channel.EMAIL not in reach[user.pk].channels or not email.address(user):
+            continue
+        if user.role == Role.ADMIN:
+            organisation_id = None
+        elif hasattr(user, "staff"):
+            organisation_id = user.staff.organisation_id
+        else:
+            continue  # a staff login tied to no organisation has no desk
+        if organisation_id not in digests:
+            digests[organisation_id] = bool(
+                selectors.staff_digest(
+                    organisation_id=organisation_id, since=since, until=until, limit=1
+                )
+            )
+        if digests[organisation_id]:
+            rows.append((user, reach[user.pk].language))
+    return _digests_queue("suggestions.staff_digest", "day", day, rows)
+
+
+def family_digests_queue(*, now: datetime | None = None) -> int:
+    """The families' weekly digest (Monday 09:00): one e-mail to each guardian who chose it
+    (Topic.DIGEST; off by default) and whose children's suggestions had news in the week
+    before. Queued once per guardian and week (context {"week": the Monday}); returns how
+    many it queued."""
+    now = now or timezone.now()
+    monday = _latest(now, selectors.FAMILY_DIGEST_AT, selectors.FAMILY_DIGEST_WEEKDAY)
+    since, until = selectors.digest_period(monday, selectors.FAMILY_DIGEST_AT, days=7)
+    guardians = list(User.objects.filter(role=Role.GUARDIAN, is_active=True).order_by("pk"))
+    reach = reach_of(guardians, Topic.DIGEST)
+    email = transport_for(Channel.EMAIL)
+    wanted = [
+        user
+        for user in guardians
+        if Channel.EMAIL in reach[user.pk].channels and email.address(user)
+    ]
+    with_news = selectors.guardians_with_news(
+        [user.pk for user in wanted], since=since, until=until
+    )
+    rows = [(user, reach[user.pk].language) for user in wanted if user.pk in with_news]
+    return _digests_queue("suggestions.family_digest", "week", monday, rows)

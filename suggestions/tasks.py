@@ -23,3 +23,13 @@ def resend_stuck_routing_jobs() -> int:
 @shared_task
 def flag_overdue_suggestions() -> int:
     return services.suggestions_flag_overdue()
+
+
+@shared_task
+def send_staff_digests() -> int:
+    return services.staff_digests_queue()
+
+
+@shared_task
+def send_family_digests() -> int:
+    return services.family_digests_queue()

@@ -253,6 +253,18 @@ CELERY_BEAT_SCHEDULE = {
         # Once a day, in office hours (CELERY_TIMEZONE); each expiry date is warned about once.
         "schedule": crontab(hour=8, minute=30),
     },
+    "send-staff-digests": {
+        "task": "suggestions.tasks.send_staff_digests",
+        # Every morning: what arrived since yesterday's and what is overdue, one e-mail to each
+        # staff member (MESSAGES_STAFF_DIGEST). A second run the same day queues nothing.
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "send-family-digests": {
+        "task": "suggestions.tasks.send_family_digests",
+        # Monday mornings: the week's news of their children's suggestions, to the guardians
+        # who chose it. A second run the same week queues nothing.
+        "schedule": crontab(hour=9, minute=0, day_of_week=1),
+    },
 }
 
 # --- The suggestion pipeline ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 unsubscribe (RFC 8058) for the message's topic in every mail."""
 
 from django.core.mail import EmailMessage
+from django.utils import translation
 
 from hangzhou_cfc.effects import portal_host
 
@@ -20,7 +21,9 @@ class EmailTransport(Transport):
         from ..preferences import unsubscribe_url
 
         message_id = f"<message-{message.pk}@{portal_host() or 'localhost'}>"
-        unsubscribe = unsubscribe_url(message.recipient, message.topic)
+        # Sent outside the template's language: the unsubscribe page opens in the reader's.
+        with translation.override(message.language):
+            unsubscribe = unsubscribe_url(message.recipient, message.topic)
         EmailMessage(
             content.subject,
             content.body,

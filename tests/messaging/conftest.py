@@ -1,7 +1,16 @@
 """Fixtures of the messaging tests: the providers' stand-in servers (tests/standins/), each
 started on 127.0.0.1 (an ephemeral port) and the portal's settings pointed at it."""
 
+import email
+import email.policy
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 # --- SMS: Tencent Cloud SMS stand-in (tests/standins/tencent_sms.py) -----------------------
 
@@ -45,3 +54,85 @@ def sms_standin(settings):
 
 
 # --- end of SMS ---------------------------------------------------------------------------
+
+
+# --- E-mail: a real SMTP server (aiosmtpd, tests/standins/smtp.py) ---------------------------
+
+
+class SmtpServer:
+    """aiosmtpd in a process of its own on 127.0.0.1; what it received is in `folder`.
+
+    `stop()` and `start()` play an outage: it comes back on the same port."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.standins.smtp", str(self.folder), str(self.port)],
+            cwd=BASE_DIR,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError("the SMTP stand-in did not start")
+        self.port = int(line)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+        self.process = None
+
+    def received(self) -> list[email.message.EmailMessage]:
+        """Every message received so far, in arrival order, parsed as a mail program would."""
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def received_by(self, address: str) -> list[email.message.EmailMessage]:
+        return [mail for mail in self.received() if address in str(mail["To"])]
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[email.message.EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(received := self.received()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return received
+
+
+@pytest.fixture
+def smtp_server(settings, tmp_path):
+    """A real SMTP server, and Django's SMTP backend pointed at it (not locmem): what the
+    e-mail transport sends goes over a socket, as in production."""
+    from messaging.transports import transport_for
+
+    server = SmtpServer(tmp_path / "smtp")
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    transport_for.cache_clear()
+    try:
+        yield server
+    finally:
+        server.stop()
+        transport_for.cache_clear()
+
+
+# --- End of the e-mail block -----------------------------------------------------------------
