@@ -1,0 +1,265 @@
+"""WeChat template messages to a guardian who linked their WeChat, through the outbox, against
+the WeChat stand-in (tests/standins/wechat.py)."""
+
+import json
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from groups.models import ChildPersonalData
+from messaging import services
+from messaging.models import Channel, Message, MessageState, Preferences
+from messaging.transports import transport_for
+from messaging.transports.wechat import WeChatTemplate
+from suggestions import services as suggestion_services
+from tests.groups.factories import GuardianshipFactory
+from tests.standins.wechat import TEMPLATE_ID
+from tests.suggestions.factories import route_pending
+
+pytestmark = pytest.mark.django_db
+
+REAL_NAME = "欧阳雨桐"
+TITLE = "学校门口需要一条斑马线 和红绿灯"
+
+
+def guardian_on_wechat(pipe, wechat, *, language="en"):
+    """The child's guardian, who follows the Official Account and linked their WeChat."""
+    guardian = GuardianshipFactory(child=pipe.child).guardian.user
+    openid = wechat.follow()
+    Preferences.objects.create(
+        user=guardian, language=language, wechat_openid=openid, wechat_linked_at=timezone.now()
+    )
+    return guardian, openid
+
+
+def answered(pipe):
+    """The school declines the child's suggestion: the child and the guardians hear of it."""
+    ChildPersonalData.objects.get_or_create(child=pipe.child, defaults={"real_name": REAL_NAME})
+    suggestion = pipe.draft(title=TITLE)
+    suggestion_services.suggestion_transition(
+        suggestion=suggestion, action="submit", user=pipe.child_user
+    )
+    route_pending()
+    suggestion.refresh_from_db()
+    suggestion_services.suggestion_transition(
+        suggestion=suggestion, action="decline", user=pipe.school_staff, note="这条路归省里管。"
+    )
+    return suggestion
+
+
+def wechat_message(guardian):
+    return Message.objects.get(recipient=guardian, channel=Channel.WECHAT)
+
+
+def later(minutes):
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+
+def test_an_answer_reaches_the_linked_guardian_on_wechat_in_their_language_without_names(
+    pipe, wechat, django_capture_on_commit_callbacks
+):
+    guardian, openid = guardian_on_wechat(pipe, wechat, language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        suggestion = answered(pipe)
+
+    message = wechat_message(guardian)
+    (sent,) = wechat.sent_to(openid)
+    assert (message.state, message.provider_id) == (MessageState.SENT, str(sent["msgid"]))
+    assert sent["template_id"] == TEMPLATE_ID
+    assert sent["data"] == {
+        "first": {"value": "小白鹭's suggestion has an answer"},
+        "thing1": {"value": "小白鹭"},
+        "thing2": {"value": "学校门口需要一条斑马线…"},
+        "phrase3": {"value": "has an answer"},
+    }
+    assert sent["url"] == f"{settings.PORTAL_BASE_URL}/en/suggestions/{suggestion.pk}/"
+    everything = json.dumps(sent, ensure_ascii=False)
+    for secret in (REAL_NAME, TITLE, suggestion.noticed, suggestion.proposal):
+        assert secret not in everything
+
+
+def test_a_guardian_who_reads_chinese_gets_the_news_in_chinese(pipe, wechat):
+    guardian, openid = guardian_on_wechat(pipe, wechat, language="zh-hans")
+    answered(pipe)
+
+    assert services.message_send(message_id=wechat_message(guardian).pk) == "sent"
+    (sent,) = wechat.sent_to(openid)
+    assert sent["data"]["first"] == {"value": "小白鹭的建议有了答复"}
+    assert sent["url"].startswith(f"{settings.PORTAL_BASE_URL}/suggestions/")
+
+
+def test_an_expired_token_is_fetched_anew_and_the_message_still_sent(pipe, wechat):
+    guardian, openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    transport_for(Channel.WECHAT).client.fetch_access_token()
+    wechat.expire_token()
+
+    assert services.message_send(message_id=wechat_message(guardian).pk) == "sent"
+    assert wechat.token_fetches == 2
+    assert len(wechat.sent_to(openid)) == 1
+
+
+def test_a_token_refused_after_a_fresh_one_was_fetched_is_tried_again_later(pipe, wechat):
+    guardian, openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    wechat.fail(2, errcode=40001)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "retry"
+    message.refresh_from_db()
+    assert (message.state, message.last_error) == (MessageState.FAILED, "40001")
+    assert wechat.token_fetches == 2, "one fresh token, not one per refusal"
+
+    assert services.message_send(message_id=message.pk, now=later(5)) == "sent"
+    assert len(wechat.sent_to(openid)) == 1
+
+
+def test_one_token_serves_every_process_that_shares_the_cache(pipe, wechat):
+    """Each worker process builds its own transport; the token is fetched once for all."""
+    guardian, openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    answered(pipe)
+    first, second = Message.objects.filter(recipient=guardian, channel=Channel.WECHAT)
+
+    assert services.message_send(message_id=first.pk) == "sent"
+    transport_for.cache_clear()  # another process: a transport of its own
+    assert services.message_send(message_id=second.pk) == "sent"
+    assert wechat.token_fetches == 1
+    assert len(wechat.sent_to(openid)) == 2
+
+
+def test_a_guardian_who_unfollowed_is_given_up_at_once_with_the_code_and_reason(pipe, wechat):
+    guardian, openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    wechat.unfollow(openid)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "given_up"
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.last_error) == (
+        MessageState.GIVEN_UP,
+        1,
+        "43004",
+    )
+    assert message.reason.startswith("require subscribe")
+    assert wechat.sent == []
+
+
+@pytest.mark.parametrize("errcode", [40003, 40037])
+def test_an_openid_or_template_wechat_does_not_know_is_given_up(pipe, wechat, settings, errcode):
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    if errcode == 40003:
+        Preferences.objects.filter(user=guardian).update(wechat_openid="o-never-followed")
+    else:
+        wechat.templates.clear()
+    answered(pipe)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "given_up"
+    message.refresh_from_db()
+    assert message.last_error == str(errcode)
+
+
+@pytest.mark.parametrize("errcode", [45009, 45047])
+def test_a_throttled_message_is_tried_again_later_and_sent_once(pipe, wechat, errcode):
+    guardian, openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    wechat.throttle(errcode)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "retry"
+    message.refresh_from_db()
+    assert (message.state, message.last_error) == (MessageState.FAILED, str(errcode))
+    assert message.send_after > timezone.now()
+    assert services.message_send(message_id=message.pk) == "not_pending", "not before its time"
+
+    wechat.throttle(None)
+    services.messages_resend(now=later(10))
+    message.refresh_from_db()
+    assert message.state == MessageState.SENT
+    assert len(wechat.sent_to(openid)) == 1
+
+
+def test_a_busy_wechat_is_tried_again(pipe, wechat):
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    wechat.fail(1, errcode=-1)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "retry"
+    message.refresh_from_db()
+    assert message.last_error == "-1"
+    assert services.message_send(message_id=message.pk, now=later(5)) == "sent"
+
+
+def test_a_wechat_that_does_not_answer_in_time_is_tried_again(pipe, wechat, settings):
+    settings.WECHAT_TIMEOUT = 0.3
+    transport_for.cache_clear()
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    wechat.delay(1)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "retry"
+    message.refresh_from_db()
+    assert (message.state, message.last_error) == (MessageState.FAILED, "ReadTimeout")
+
+
+def test_a_wechat_that_cannot_be_reached_is_tried_again(pipe, wechat):
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    wechat.stop()
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "retry"
+    message.refresh_from_db()
+    assert (message.state, message.last_error) == (MessageState.FAILED, "ConnectionError")
+
+
+def test_no_wechat_message_reaches_a_family_at_night(pipe, wechat, settings):
+    settings.MESSAGES_QUIET_HOURS = (21, 8)
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    night = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), time(23))
+    )
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk, now=night) == "later"
+    message.refresh_from_db()
+    assert timezone.localtime(message.send_after).hour == 8
+    assert wechat.sent == []
+
+
+def test_a_guardian_who_did_not_link_wechat_gets_no_wechat_message(pipe, wechat):
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    Preferences.objects.filter(user=guardian).update(wechat_openid="", wechat_linked_at=None)
+    answered(pipe)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "skipped"
+    assert wechat.sent == []
+
+
+def test_a_message_with_no_template_set_up_is_given_up_and_says_so(pipe, wechat, settings):
+    settings.WECHAT_TEMPLATES = {}
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+
+    message = wechat_message(guardian)
+    assert services.message_send(message_id=message.pk) == "given_up"
+    message.refresh_from_db()
+    assert message.last_error == "no_template"
+    assert wechat.sent == []
+
+
+def test_the_wechat_transport_is_the_one_set_up(wechat):
+    transport = transport_for(Channel.WECHAT)
+    assert isinstance(transport, WeChatTemplate)
+    assert (transport.quiet_for_families, transport.resend_in_doubt) == (True, False)
