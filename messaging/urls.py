@@ -4,4 +4,7 @@ from . import views
 
 urlpatterns = [
     path("messages/unsubscribe/<str:token>/", views.unsubscribe, name="message_unsubscribe"),
+    path("messages/wechat/link/", views.wechat_link, name="wechat_link"),
+    path("messages/wechat/callback/", views.wechat_callback, name="wechat_callback"),
+    path("messages/wechat/unlink/", views.wechat_unlink, name="wechat_unlink"),
 ]

@@ -169,6 +169,8 @@ def wechat(settings):
         "wechat": "messaging.transports.wechat.WeChatTemplate",
     }
     settings.MESSAGES_QUIET_HOURS = (0, 0)
+    # The message settings page, or a stand-in for it where it is not built yet.
+    settings.ROOT_URLCONF = "tests.messaging.urls_wechat"
     transport_for.cache_clear()
     yield standin
     standin.stop()

@@ -1,20 +1,24 @@
 """WeChat template messages to a guardian who linked their WeChat, through the outbox, against
-the WeChat stand-in (tests/standins/wechat.py)."""
+the WeChat stand-in (tests/standins/wechat.py); and the linking itself (OAuth2 web
+authorization), with the stand-in's authorize page sending the browser back."""
 
 import json
 from datetime import datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.conf import settings
 from django.utils import timezone
 
-from groups.models import ChildPersonalData
+from groups.models import ChildPersonalData, Role
 from messaging import services
 from messaging.models import Channel, Message, MessageState, Preferences
 from messaging.transports import transport_for
 from messaging.transports.wechat import WeChatTemplate
 from suggestions import services as suggestion_services
 from tests.groups.factories import GuardianshipFactory
+from tests.helpers import url
 from tests.standins.wechat import TEMPLATE_ID
 from tests.suggestions.factories import route_pending
 
@@ -263,3 +267,171 @@ def test_the_wechat_transport_is_the_one_set_up(wechat):
     transport = transport_for(Channel.WECHAT)
     assert isinstance(transport, WeChatTemplate)
     assert (transport.quiet_for_families, transport.resend_in_doubt) == (True, False)
+
+
+# --- Linking ---------------------------------------------------------------------------------
+
+
+def link_to_wechat(client, language="en"):
+    """Press "Link WeChat": the address WeChat is asked at."""
+    response = client.post(url("wechat_link", language))
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def through_wechat(location):
+    """The browser opens WeChat's authorize page, which sends it back to the portal: the path
+    and query of the portal's address it is sent to."""
+    answer = requests.get(location.split("#")[0], allow_redirects=False, timeout=5)
+    assert answer.status_code == 302
+    back = urlsplit(answer.headers["Location"])
+    assert f"{back.scheme}://{back.netloc}" == settings.PORTAL_BASE_URL
+    return f"{back.path}?{back.query}"
+
+
+@pytest.fixture
+def guardian(pipe):
+    return GuardianshipFactory(child=pipe.child).guardian.user
+
+
+def test_a_guardian_links_their_wechat_and_then_hears_there_of_their_child(
+    client, pipe, guardian, wechat
+):
+    client.force_login(guardian)
+    wechat.visitor = openid = wechat.follow()
+
+    location = link_to_wechat(client)
+    asked = urlsplit(location)
+    query = {key: value for key, (value,) in parse_qs(asked.query).items()}
+    assert f"{asked.scheme}://{asked.netloc}{asked.path}" == wechat.authorize_url
+    assert asked.fragment == "wechat_redirect"
+    assert query["appid"] == settings.WECHAT_APP_ID
+    assert (query["response_type"], query["scope"]) == ("code", "snsapi_base")
+    assert query["redirect_uri"] == settings.PORTAL_BASE_URL + url("wechat_callback", "en")
+    assert query["state"].isalnum() and len(query["state"]) <= 128
+
+    response = client.get(through_wechat(location))
+    assert response.status_code == 302
+    assert response["Location"] == url("message_preferences", "en")
+    preferences = Preferences.objects.get(user=guardian)
+    assert preferences.wechat_openid == openid
+    assert preferences.wechat_linked_at is not None
+
+    answered(pipe)
+    assert services.message_send(message_id=wechat_message(guardian).pk) == "sent"
+    assert len(wechat.sent_to(openid)) == 1
+
+
+@pytest.mark.parametrize("role", [Role.CHILD, Role.SCHOOL])
+def test_only_a_guardian_may_link_a_wechat(client, pipe, wechat, role):
+    user = pipe.child_user if role == Role.CHILD else pipe.school_staff
+    client.force_login(user)
+
+    assert client.post(url("wechat_link")).status_code == 403
+    assert client.get(url("wechat_callback"), {"code": "x", "state": "y"}).status_code == 403
+    assert client.post(url("wechat_unlink")).status_code == 403
+    assert not Preferences.objects.filter(user=user).exclude(wechat_openid="").exists()
+
+
+def test_a_forged_state_links_nothing_and_says_why(client, guardian, wechat, in_english):
+    client.force_login(guardian)
+    wechat.visitor = wechat.follow()
+    back = through_wechat(link_to_wechat(client))
+    path, query = back.split("?")
+    forged = {key: value for key, (value,) in parse_qs(query).items()}
+    forged["state"] = "0" * 96
+
+    response = client.get(path, forged)
+
+    assert response.status_code == 400
+    assert "This link is old or was not made for you" in response.content.decode()
+    assert not Preferences.objects.filter(user=guardian).exists()
+
+
+def test_a_state_made_for_another_guardian_links_nothing(client, pipe, guardian, wechat):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(GuardianshipFactory(child=pipe.child).guardian.user)
+    wechat.visitor = wechat.follow()
+    theirs = through_wechat(link_to_wechat(other, "zh-hans"))
+    client.force_login(guardian)
+    link_to_wechat(client, "zh-hans")  # this session has a state of its own
+
+    response = client.get(theirs)
+
+    assert response.status_code == 400
+    assert "绑定微信" in response.content.decode(), "in the page's language"
+    assert not Preferences.objects.exclude(wechat_openid="").exists()
+
+
+def test_a_state_is_good_once(client, guardian, wechat):
+    client.force_login(guardian)
+    wechat.visitor = wechat.follow()
+    back = through_wechat(link_to_wechat(client))
+    assert client.get(back).status_code == 302
+    Preferences.objects.filter(user=guardian).update(wechat_openid="")
+
+    assert client.get(back).status_code == 400
+    assert Preferences.objects.get(user=guardian).wechat_openid == ""
+
+
+def test_a_state_too_old_links_nothing(client, guardian, wechat, monkeypatch):
+    import time
+
+    client.force_login(guardian)
+    wechat.visitor = wechat.follow()
+    back = through_wechat(link_to_wechat(client))
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 11 * 60)
+
+    assert client.get(back).status_code == 400
+    assert not Preferences.objects.filter(user=guardian).exists()
+
+
+def test_a_code_wechat_refuses_links_nothing(client, guardian, wechat, in_english):
+    client.force_login(guardian)
+    wechat.visitor = wechat.follow()
+    back = through_wechat(link_to_wechat(client))
+    path, query = back.split("?")
+    refused = {key: value for key, (value,) in parse_qs(query).items()}
+    refused["code"] = "a-code-wechat-never-gave"
+
+    response = client.get(path, refused)
+
+    assert response.status_code == 400
+    assert "WeChat did not accept this link" in response.content.decode()
+    assert not Preferences.objects.filter(user=guardian).exists()
+
+
+def test_a_wechat_that_cannot_be_reached_while_linking_links_nothing(client, guardian, wechat):
+    client.force_login(guardian)
+    wechat.visitor = wechat.follow()
+    back = through_wechat(link_to_wechat(client))
+    wechat.stop()
+
+    response = client.get(back)
+
+    assert response.status_code == 503
+    assert not Preferences.objects.filter(user=guardian).exists()
+
+
+def test_a_guardian_unlinks_their_wechat_and_gets_no_more_there(client, pipe, wechat):
+    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    client.force_login(guardian)
+
+    response = client.post(url("wechat_unlink"))
+
+    assert response.status_code == 302
+    preferences = Preferences.objects.get(user=guardian)
+    assert (preferences.wechat_openid, preferences.wechat_linked_at) == ("", None)
+    assert services.message_send(message_id=wechat_message(guardian).pk) == "skipped"
+    assert wechat.sent == []
+
+
+def test_linking_is_not_offered_where_wechat_is_not_set_up(client, guardian, wechat, settings):
+    settings.WECHAT_APP_ID = ""
+    client.force_login(guardian)
+
+    assert client.post(url("wechat_link")).status_code == 404
