@@ -19,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.oauth import WeChatOAuth
 from wechatpy.session import SessionStorage
 
-from . import Content, Transport, TryLater, Undeliverable
+from . import Content, Transport, TryLater, Undeliverable, first_words
 
 # The token ran out, or another fetch replaced it: fetch a new one and try once more.
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -39,6 +39,10 @@ REFUSED = frozenset(
 )
 # Every other code (rate limits 45009 and 45011, -1 system busy, 40164 an address not on the
 # account's list) is tried again later, as network errors are.
+
+# The most characters a template's field of each kind takes (WeChat's template rules: a
+# longer value is refused with 47003, so it is cut here with "…"). By the data key's prefix.
+FIELD_LIMITS = {"thing": 20, "character_string": 32, "name": 10, "phrase": 5}
 
 # A token is fetched anew this long before WeChat ends it, so that no message meets its end.
 TOKEN_MARGIN = 300
@@ -169,7 +173,7 @@ def template_for(message, content: Content) -> tuple[str, dict]:
     for key, name in (entry.get("data") or {}).items():
         if not values.get(name):
             raise Undeliverable("no_field", f"{message.template} has no field {name}")
-        data[key] = {"value": values[name]}
+        data[key] = {"value": _fitted(key, values[name])}
     return entry["template_id"], data
 
 
@@ -181,3 +185,11 @@ def openid_for_code(code: str) -> str:
     oauth.API_BASE_URL = api_base()
     oauth._http = TimeoutSession(settings.WECHAT_TIMEOUT)
     return oauth.fetch_access_token(code)["openid"]
+
+
+def _fitted(key: str, value: str) -> str:
+    kind = key.rstrip("0123456789")
+    limit = FIELD_LIMITS.get(kind)
+    if limit is None or len(value) <= limit:
+        return value
+    return first_words(value, limit - 1)

@@ -142,7 +142,7 @@ def smtp_server(settings, tmp_path):
 
 # The Official Account's template for the news of a suggestion, as WECHAT_TEMPLATES names it:
 # its data keys, each filled with one field of the message.
-WECHAT_DATA = {"first": "subject", "thing1": "child", "thing2": "title", "phrase3": "news"}
+WECHAT_DATA = {"first": "subject", "thing1": "child", "thing2": "title", "thing3": "news"}
 
 
 @pytest.fixture

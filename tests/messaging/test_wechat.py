@@ -80,12 +80,24 @@ def test_an_answer_reaches_the_linked_guardian_on_wechat_in_their_language_witho
         "first": {"value": "小白鹭's suggestion has an answer"},
         "thing1": {"value": "小白鹭"},
         "thing2": {"value": "学校门口需要一条斑马线…"},
-        "phrase3": {"value": "has an answer"},
+        "thing3": {"value": "has an answer"},
     }
     assert sent["url"] == f"{settings.PORTAL_BASE_URL}/en/suggestions/{suggestion.pk}/"
     everything = json.dumps(sent, ensure_ascii=False)
     for secret in (REAL_NAME, TITLE, suggestion.noticed, suggestion.proposal):
         assert secret not in everything
+
+
+def test_a_value_longer_than_its_template_field_takes_is_cut(pipe, wechat, settings):
+    """WeChat refuses a "thing" longer than 20 characters (47003): the message would be lost."""
+    template = settings.WECHAT_TEMPLATES["suggestions.notification"]["en"]
+    template["data"] = {**template["data"], "thing4": "subject"}
+    guardian, openid = guardian_on_wechat(pipe, wechat, language="en")
+    answered(pipe)
+
+    assert services.message_send(message_id=wechat_message(guardian).pk) == "sent"
+    (sent,) = wechat.sent_to(openid)
+    assert sent["data"]["thing4"] == {"value": "小白鹭's suggestion…"}
 
 
 def test_a_guardian_who_reads_chinese_gets_the_news_in_chinese(pipe, wechat):
