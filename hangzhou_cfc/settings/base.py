@@ -455,6 +455,12 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+if WECHAT_APP_ID:
+    # "Link WeChat" posts to the portal, which sends the browser on to WeChat's authorization
+    # page: browsers hold a form's redirects to form-action too.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        "/".join(WECHAT_OAUTH_AUTHORIZE_URL.split("/")[:3])
+    )
 
 # --- The optional map (places/maps.py) -------------------------------------------------------
 # Nothing by default: no page asks another host for anything. An office with a tile service

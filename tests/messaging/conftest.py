@@ -169,6 +169,12 @@ def wechat(settings):
         "wechat": "messaging.transports.wechat.WeChatTemplate",
     }
     settings.MESSAGES_QUIET_HOURS = (0, 0)
+    # As the settings do when WECHAT_APP_ID is set: the browser may follow "Link WeChat" there.
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {**directives, "form-action": ["'self'", standin.base_url.rstrip("/")]},
+    }
     # The message settings page, or a stand-in for it where it is not built yet.
     settings.ROOT_URLCONF = "tests.messaging.urls_wechat"
     transport_for.cache_clear()
