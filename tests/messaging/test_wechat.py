@@ -447,3 +447,92 @@ def test_linking_is_not_offered_where_wechat_is_not_set_up(client, guardian, wec
     client.force_login(guardian)
 
     assert client.post(url("wechat_link")).status_code == 404
+
+
+# --- One token for every process -------------------------------------------------------------
+
+ANOTHER_WORKER = """
+import json, os, sys
+import django
+django.setup()
+from django.conf import settings
+for name, value in json.loads(sys.argv[1]).items():
+    setattr(settings, name, value)
+from types import SimpleNamespace
+from messaging.transports import Content
+from messaging.transports.wechat import WeChatTemplate
+message = SimpleNamespace(pk=1, template="suggestions.notification", language="en")
+content = Content("subject", "body", "", {"child": "c", "title": "t", "news": "n"})
+print(WeChatTemplate().send(message=message, content=content, address=sys.argv[2]))
+"""
+
+
+@pytest.mark.redis
+def test_worker_processes_share_one_access_token_through_redis(pipe, wechat, settings):
+    import os
+    import subprocess
+    import sys
+
+    from hangzhou_cfc.settings.base import redis_cache
+
+    shared = {
+        "CACHES": {"default": {**redis_cache(settings.REDIS_URL), "KEY_PREFIX": "wechat-test"}},
+        **{
+            name: getattr(settings, name)
+            for name in ("WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_API_BASE_URL")
+        },
+        "WECHAT_TEMPLATES": settings.WECHAT_TEMPLATES,
+    }
+    settings.CACHES = shared["CACHES"]
+    from django.core.cache import cache
+
+    cache.clear()
+    transport_for.cache_clear()
+    guardian, openid = guardian_on_wechat(pipe, wechat)
+    answered(pipe)
+    assert services.message_send(message_id=wechat_message(guardian).pk) == "sent"
+
+    worker = subprocess.run(
+        [sys.executable, "-c", ANOTHER_WORKER, json.dumps(shared), openid],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert worker.returncode == 0, worker.stderr
+    assert len(wechat.sent_to(openid)) == 2
+    assert wechat.token_fetches == 1, "the other process used the token this one fetched"
+    cache.clear()
+
+
+def test_the_portals_csp_lets_link_wechat_go_on_to_wechats_authorization_page():
+    """Browsers hold a form's redirects to form-action: without WeChat's origin there, "Link
+    WeChat" stops at the portal (tests/browser/test_wechat_link.py follows it in a browser)."""
+    import os
+    import subprocess
+    import sys
+
+    read = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hangzhou_cfc.settings.test"}
+    with_wechat = subprocess.run(
+        [sys.executable, "-c", read],
+        env={**env, "WECHAT_APP_ID": "wx-app"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    without = subprocess.run(
+        [sys.executable, "-c", read],
+        env={key: value for key, value in env.items() if key != "WECHAT_APP_ID"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert with_wechat.stdout.strip() == "[\"'self'\", 'https://open.weixin.qq.com']"
+    assert without.stdout.strip() == "[\"'self'\"]"
