@@ -258,9 +258,8 @@ def test_a_guardian_who_did_not_link_wechat_gets_no_wechat_message(pipe, wechat)
     Preferences.objects.filter(user=guardian).update(wechat_openid="", wechat_linked_at=None)
     answered(pipe)
 
-    message = wechat_message(guardian)
-    assert services.message_send(message_id=message.pk) == "skipped"
-    assert wechat.sent == []
+    assert not Message.objects.filter(recipient=guardian, channel=Channel.WECHAT).exists()
+    assert Message.objects.filter(recipient=guardian, channel=Channel.INBOX).exists()
 
 
 def test_a_message_with_no_template_set_up_is_given_up_and_says_so(pipe, wechat, settings):
