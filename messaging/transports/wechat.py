@@ -19,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.oauth import WeChatOAuth
 from wechatpy.session import SessionStorage
 
-from . import Content, Transport, TryLater, Undeliverable, first_words
+from . import Content, InDoubt, Transport, TryLater, Undeliverable, first_words
 
 # The token ran out, or another fetch replaced it: fetch a new one and try once more.
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
@@ -138,16 +138,43 @@ class WeChatTemplate(Transport):
             except WeChatClientException as error:
                 if error.errcode not in TOKEN_ERRORS:
                     raise
-                self.client.fetch_access_token()
+                self._token(fresh=True)
                 result = self._send(address, template_id, data, content.link)
         except WeChatClientException as error:
             raise outcome(error) from error
-        except requests.RequestException as error:
-            raise TryLater(type(error).__name__, "WeChat could not be reached") from error
         return str(result.get("msgid", ""))
 
+    def _token(self, *, fresh: bool = False) -> None:
+        """The access token, fetched if need be before a message goes out: a network error
+        here sent nothing."""
+        try:
+            if fresh:
+                self.client.fetch_access_token()
+            else:
+                self.client.access_token  # noqa: B018 (fetches it when the cache has none)
+        except requests.RequestException as error:
+            raise TryLater(type(error).__name__, "WeChat could not be reached") from error
+
     def _send(self, openid: str, template_id: str, data: dict, link: str) -> dict:
-        return self.client.message.send_template(openid, template_id, data, url=link or None)
+        self._token()
+        try:
+            return self.client.message.send_template(openid, template_id, data, url=link or None)
+        except requests.RequestException as error:
+            if _unanswered(error):
+                # WeChat may have sent it: given up for the office rather than sent twice.
+                raise InDoubt(
+                    type(error).__name__, "no answer to a request that went out"
+                ) from error
+            raise TryLater(type(error).__name__, "WeChat could not be reached") from error
+
+
+def _unanswered(error: requests.RequestException) -> bool:
+    """The request went out and no answer came: the read timed out, or the server closed the
+    connection before answering."""
+    return isinstance(error, requests.exceptions.ReadTimeout) or (
+        isinstance(error, requests.exceptions.ConnectionError)
+        and "Connection aborted" in str(error)
+    )
 
 
 def outcome(error: WeChatClientException) -> Exception:

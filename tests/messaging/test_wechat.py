@@ -18,7 +18,7 @@ from messaging.transports import transport_for
 from messaging.transports.wechat import WeChatTemplate
 from suggestions import services as suggestion_services
 from tests.groups.factories import GuardianshipFactory
-from tests.helpers import url
+from tests.helpers import url, wait_for
 from tests.standins.wechat import TEMPLATE_ID
 from tests.suggestions.factories import route_pending
 
@@ -214,17 +214,23 @@ def test_a_busy_wechat_is_tried_again(pipe, wechat):
     assert services.message_send(message_id=message.pk, now=later(5)) == "sent"
 
 
-def test_a_wechat_that_does_not_answer_in_time_is_tried_again(pipe, wechat, settings):
+def test_a_message_wechat_did_not_answer_in_time_is_given_up_not_sent_twice(pipe, wechat, settings):
+    """The request went out: WeChat may have sent it (here it did, after the timeout)."""
     settings.WECHAT_TIMEOUT = 0.3
     transport_for.cache_clear()
-    guardian, _openid = guardian_on_wechat(pipe, wechat)
+    guardian, openid = guardian_on_wechat(pipe, wechat)
     answered(pipe)
+    transport_for(Channel.WECHAT).client.fetch_access_token()
     wechat.delay(1)
 
     message = wechat_message(guardian)
-    assert services.message_send(message_id=message.pk) == "retry"
+    assert services.message_send(message_id=message.pk) == "given_up"
     message.refresh_from_db()
-    assert (message.state, message.last_error) == (MessageState.FAILED, "ReadTimeout")
+    assert (message.state, message.last_error) == (MessageState.GIVEN_UP, services.IN_DOUBT)
+    wechat.delay(0)
+    services.messages_resend(now=later(60 * 24))
+    wait_for(lambda: wechat.sent_to(openid), timeout=5)  # the late answer's message
+    assert len(wechat.sent_to(openid)) == 1
 
 
 def test_a_wechat_that_cannot_be_reached_is_tried_again(pipe, wechat):
