@@ -403,3 +403,15 @@ def preferences_save(
                 child_id=child_id, defaults={"channels": list(wanted), "set_by": user}
             )
     return preferences
+
+
+def preferences_wechat_link(*, user, openid: str) -> Preferences:
+    """Link the guardian's WeChat (the openid the Official Account knows them by, from its web
+    authorization), or unlink it with openid="": their WeChat messages go there from now on,
+    and those still waiting are skipped once it is unlinked."""
+    with transaction.atomic():
+        preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+        preferences.wechat_openid = openid
+        preferences.wechat_linked_at = timezone.now() if openid else None
+        preferences.save(update_fields=["wechat_openid", "wechat_linked_at", "updated_at"])
+    return preferences

@@ -10,6 +10,7 @@ Environment variables (all optional here; production.py makes some required):
 - DJANGO_DEFAULT_FROM_EMAIL, DJANGO_VAR_DIR, DJANGO_LOG_LEVEL
 - PORTAL_BASE_URL   the address links in e-mails and calendar feeds point to
 - SMS_SECRET_ID …    Tencent Cloud SMS (below); SMS is off without it
+- WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TEMPLATES  WeChat template messages (README: WeChat)
 """
 
 from datetime import timedelta
@@ -316,6 +317,20 @@ MESSAGES_STAFF_DIGEST = env.bool("MESSAGES_STAFF_DIGEST", default=True)
 # No SMS or WeChat message reaches a child's family from 21:00 to 08:00 (local time): it waits
 # for the morning.
 MESSAGES_QUIET_HOURS = (21, 8)
+# WeChat template messages from the programme's Official Account (messaging/transports/
+# wechat.py), on when WECHAT_APP_ID is set. The base addresses change only for the tests'
+# stand-in (tests/standins/wechat.py).
+WECHAT_APP_ID = env("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="")
+WECHAT_API_BASE_URL = env("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com/")
+WECHAT_OAUTH_AUTHORIZE_URL = env(
+    "WECHAT_OAUTH_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize"
+)
+WECHAT_TIMEOUT = env.float("WECHAT_TIMEOUT", default=10)
+# {our template: {language: {"template_id": the Official Account's, "data": {its data key:
+# a field of the message (child, title, news, subject)}}}}, as JSON. A language not given
+# uses LANGUAGE_CODE's.
+WECHAT_TEMPLATES = env.json("WECHAT_TEMPLATES", default={})
 # Photos on suggestions: larger files are refused with a message (the form's script says so
 # as soon as one is chosen). A phone's ordinary photo is well under this.
 SUGGESTIONS_PHOTO_MAX_BYTES = env.int("SUGGESTIONS_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
@@ -440,6 +455,12 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+if WECHAT_APP_ID:
+    # "Link WeChat" posts to the portal, which sends the browser on to WeChat's authorization
+    # page: browsers hold a form's redirects to form-action too.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        "/".join(WECHAT_OAUTH_AUTHORIZE_URL.split("/")[:3])
+    )
 
 # --- The optional map (places/maps.py) -------------------------------------------------------
 # Nothing by default: no page asks another host for anything. An office with a tile service

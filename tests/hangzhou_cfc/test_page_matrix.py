@@ -600,6 +600,17 @@ MATRIX: dict[str, list[Check]] = {
         ),
         get("an unknown link", NOBODY, lambda w: {"token": "y" * 43}, refused={404}),
     ],
+    # --- messaging: linking a guardian's WeChat. WeChat is not set up in this world: every
+    # role is refused (tests/messaging/test_wechat.py tries each role with WeChat set up).
+    "wechat_link": [
+        get("by GET", NOBODY, refused=POST_ONLY),
+        post("press Link WeChat", NOBODY),
+    ],
+    "wechat_callback": [get("back from WeChat", NOBODY)],
+    "wechat_unlink": [
+        get("by GET", NOBODY, refused=POST_ONLY),
+        post("press Unlink WeChat", NOBODY),
+    ],
     # --- privacy: the guardian's pages ---
     "guardian_child_privacy": [get("child A", GUARDIAN_A, pk("child A"))],
     "guardian_consent": [

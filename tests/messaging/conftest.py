@@ -136,3 +136,51 @@ def smtp_server(settings, tmp_path):
 
 
 # --- End of the e-mail block -----------------------------------------------------------------
+
+
+# --- WeChat (tests/standins/wechat.py) ------------------------------------------------------
+
+# The Official Account's template for the news of a suggestion, as WECHAT_TEMPLATES names it:
+# its data keys, each filled with one field of the message.
+WECHAT_DATA = {"first": "subject", "thing1": "child", "thing2": "title", "thing3": "news"}
+
+
+@pytest.fixture
+def wechat(settings):
+    """The WeChat stand-in, serving on 127.0.0.1, with the portal's WeChat transport pointed at
+    it. Quiet hours are off, so that a test sends whatever the hour (one test turns them on)."""
+    from messaging.transports import transport_for
+    from tests.standins.wechat import APP_ID, APP_SECRET, TEMPLATE_ID, WeChatStandIn
+
+    standin = WeChatStandIn().start()
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_APP_SECRET = APP_SECRET
+    settings.WECHAT_API_BASE_URL = standin.base_url
+    settings.WECHAT_OAUTH_AUTHORIZE_URL = standin.authorize_url
+    settings.WECHAT_TIMEOUT = 5
+    settings.WECHAT_TEMPLATES = {
+        "suggestions.notification": {
+            "zh-hans": {"template_id": TEMPLATE_ID, "data": WECHAT_DATA},
+            "en": {"template_id": TEMPLATE_ID, "data": WECHAT_DATA},
+        }
+    }
+    settings.MESSAGE_TRANSPORTS = {
+        **settings.MESSAGE_TRANSPORTS,
+        "wechat": "messaging.transports.wechat.WeChatTemplate",
+    }
+    settings.MESSAGES_QUIET_HOURS = (0, 0)
+    # As the settings do when WECHAT_APP_ID is set: the browser may follow "Link WeChat" there.
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {**directives, "form-action": ["'self'", standin.base_url.rstrip("/")]},
+    }
+    # The message settings page, or a stand-in for it where it is not built yet.
+    settings.ROOT_URLCONF = "tests.messaging.urls_wechat"
+    transport_for.cache_clear()
+    yield standin
+    standin.stop()
+    transport_for.cache_clear()
+
+
+# --- end of WeChat --------------------------------------------------------------------------
