@@ -103,7 +103,7 @@ def reach_of(users: Iterable, topic: str) -> dict[int, Reach]:
                 or (channel in served and _has_address(user, own, channel))
             ]
         else:
-            inbox = [Channel.INBOX] if topic in (Topic.NEWS, Topic.WORK, Topic.OVERDUE) else []
+            inbox = [Channel.INBOX] if inbox_always(topic) else []
             channels = inbox + [
                 channel
                 for channel in chosen(user, own, topic)

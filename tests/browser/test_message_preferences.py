@@ -18,7 +18,6 @@ PATH = "/messages/settings/"
 @pytest.fixture
 def served(settings):
     settings.MESSAGE_TRANSPORTS = ALL_CHANNELS
-    settings.ROOT_URLCONF = "tests.messaging.urls_with_wechat"
 
 
 def sms_without_a_number(page):

@@ -175,8 +175,6 @@ def wechat(settings):
         **settings.CONTENT_SECURITY_POLICY,
         "DIRECTIVES": {**directives, "form-action": ["'self'", standin.base_url.rstrip("/")]},
     }
-    # The message settings page, or a stand-in for it where it is not built yet.
-    settings.ROOT_URLCONF = "tests.messaging.urls_wechat"
     transport_for.cache_clear()
     yield standin
     standin.stop()

@@ -35,7 +35,6 @@ ALL_CHANNELS = {
 @pytest.fixture
 def sms_and_wechat(settings):
     settings.MESSAGE_TRANSPORTS = ALL_CHANNELS
-    settings.ROOT_URLCONF = "tests.messaging.urls_with_wechat"
 
 
 @pytest.fixture
