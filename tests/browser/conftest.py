@@ -19,6 +19,9 @@ from django.core.management import call_command
 from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
+# The messages' servers: a real SMTP server and the WeChat stand-in (tests/messaging/).
+from tests.messaging.conftest import smtp_server, wechat  # noqa: F401
+
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 800}
 
