@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from groups.models import Role
+
 from .models import Channel, Topic
 from .preferences import CHILD_DEFAULT, CHOICES, chosen, inbox_always
 from .transports import channels_available
@@ -26,6 +28,15 @@ def child_answer(channels) -> str:
         (answer for answer, wanted in CHILD_ANSWERS.items() if list(wanted) == list(channels)),
         "inbox",
     )
+
+
+def topic_label(topic: str, role: str) -> str:
+    """A topic in the reader's words: the digest says how often it comes."""
+    if topic != Topic.DIGEST:
+        return Topic(topic).label
+    if role == Role.GUARDIAN:
+        return _("Once a week: what happened to my children's suggestions")
+    return _("Once a day: what arrived and what is overdue")
 
 
 class PreferencesForm(forms.Form):
@@ -51,7 +62,7 @@ class PreferencesForm(forms.Form):
                 continue
             name = f"topic_{topic}"
             self.fields[name] = forms.MultipleChoiceField(
-                label=Topic(topic).label,
+                label=topic_label(topic, user.role),
                 choices=[(channel, Channel(channel).label) for channel in offered],
                 widget=forms.CheckboxSelectMultiple,
                 required=False,

@@ -31,7 +31,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         Topic.NEWS: (Channel.EMAIL, Channel.SMS, Channel.WECHAT),
         Topic.DIGEST: (Channel.EMAIL,),
     },
-    Role.MENTOR: {Topic.DIGEST: (Channel.EMAIL,)},
+    # Mentors hear only of their account and the programme (practice bases' expiry): e-mail.
+    Role.MENTOR: {},
     **{
         role: {
             Topic.WORK: (Channel.EMAIL, Channel.SMS),

@@ -129,10 +129,12 @@ def test_staff_choose_work_and_overdue_by_e_mail_or_sms_and_never_wechat(
     assert "21:00" not in html
 
 
-def test_a_mentor_chooses_only_the_digest_and_is_asked_no_number(client, sms_and_wechat):
+def test_a_mentor_chooses_only_the_language_and_is_asked_no_number(client, sms_and_wechat):
+    """No digest is made for mentors (suggestions' digests are for staff and families): the
+    page offers nothing they would not get."""
     response = page(client, MentorFactory().user)
 
-    assert set(offered(response)) == {"language", "topic_digest"}
+    assert set(offered(response)) == {"language"}
 
 
 def test_the_portal_is_shown_as_always_on_not_as_a_choice(client, family):
