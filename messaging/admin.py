@@ -46,17 +46,31 @@ class MessageAdmin(admin.ModelAdmin):
             return OWN_REASONS[message.last_error]
         return " · ".join(part for part in (message.last_error, message.reason) if part) or "—"
 
-    @admin.action(description=_("Send the given-up messages again"))
+    @admin.action(description=_("Send the given-up messages again"), permissions=["send_again"])
     def send_again(self, request, queryset):
-        count = services.messages_send_again(
-            ids=queryset.filter(state=MessageState.GIVEN_UP).values_list("pk", flat=True)
-        )
+        given_up = queryset.filter(state=MessageState.GIVEN_UP)
+        chosen = given_up.count()
+        count = services.messages_send_again(ids=given_up.values_list("pk", flat=True))
         self.message_user(
             request,
             ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)
             % {"count": count},
             messages.SUCCESS,
         )
+        if count < chosen:
+            self.message_user(
+                request,
+                _(
+                    "A consent link cannot be sent again: its secret is gone. Send a new "
+                    "link from the child's privacy page."
+                ),
+                messages.WARNING,
+            )
+
+    def has_send_again_permission(self, request):
+        """Sending again may send an SMS in doubt a second time: the office decides, with the
+        right to change messages (an admin's), not everyone who may look at them."""
+        return request.user.has_perm("messaging.change_message")
 
     def has_add_permission(self, request):
         return False

@@ -160,6 +160,8 @@ def kept_quiet(user, transport) -> bool:
 # --- One-click unsubscribe -----------------------------------------------------------------
 
 _SALT = "messaging.unsubscribe"
+# The topics an e-mail can be stopped for: all but a login's or consent's one-off link.
+UNSUBSCRIBABLE = frozenset(Topic.values) - {Topic.ACCOUNT}
 
 
 def unsubscribe_token(user, topic: str) -> str:
@@ -178,7 +180,7 @@ def unsubscribe_read(token: str) -> tuple[int, str] | None:
         user_id, topic = signing.loads(token, salt=_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if topic not in Topic.values or not isinstance(user_id, int):
+    if topic not in UNSUBSCRIBABLE or not isinstance(user_id, int):
         return None
     return user_id, topic
 

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from hangzhou_cfc.effects import after_commit, task_send_in_chunks
 
-from .models import WAITING, Channel, Message, MessageState, Preferences, Topic
+from .models import WAITING, Channel, ChildReach, Message, MessageState, Preferences, Topic
 from .preferences import kept_quiet, languages_of, quiet_until
 from .transports import Content, InDoubt, Undeliverable, reason, transport_for
 
@@ -45,9 +45,16 @@ IN_DOUBT = "in_doubt"
 NO_TRANSPORT = "no_transport"
 
 
-def template(name: str):
+# Templates whose messages carry a link's secret (Message.sealed_secret), erased once they are
+# done: such a message cannot be sent again, only a new one with a new link.
+SECRET_TEMPLATES: set[str] = set()
+
+
+def template(name: str, *, secret: bool = False):
     def register(render):
         TEMPLATES[name] = render
+        if secret:
+            SECRET_TEMPLATES.add(name)
         return render
 
     return register
@@ -214,12 +221,20 @@ def message_send(*, message_id: int, now: datetime | None = None, wait: bool = T
         if message is None:
             return "not_pending"
         recipient = message.recipient
-        transport = transport_for(message.channel)
+        try:
+            transport = transport_for(message.channel)
+        except Exception:  # a transport the settings name wrongly: this row alone is given up
+            logger.exception("message %s: its channel's transport cannot be made", message.pk)
+            transport = None
         if transport is None:
             message.last_error = NO_TRANSPORT
             _done(message, MessageState.GIVEN_UP, "last_error")
             return "given_up"
-        address = transport.address(recipient) if recipient.is_active else ""
+        try:
+            address = transport.address(recipient) if recipient.is_active else ""
+        except Exception as error:
+            message.attempts += 1
+            return _failed_attempt(message, error, now, transport)
         if not address:
             _done(message, MessageState.SKIPPED)
             return "skipped"
@@ -261,7 +276,10 @@ def messages_in_doubt(*, now: datetime | None = None) -> int:
             state=MessageState.SENDING, claimed_at__lt=threshold
         )
         for message in stale[:SWEEP_BATCH]:
-            transport = transport_for(message.channel)
+            try:
+                transport = transport_for(message.channel)
+            except Exception:  # badly named in the settings: not resent
+                transport = None
             message.last_error = IN_DOUBT
             if transport is not None and transport.resend_in_doubt:
                 message.state, message.send_after = MessageState.FAILED, now
@@ -281,10 +299,18 @@ def messages_send_again(*, ids: Iterable[int]) -> int:
         Message.objects.select_for_update()
         .filter(pk__in=list(ids), state=MessageState.GIVEN_UP)
         .exclude(channel=Channel.INBOX)
+        # Their link's secret was erased with them: the office sends a new link instead.
+        .exclude(template__in=SECRET_TEMPLATES)
         .values_list("pk", flat=True)
     )
     Message.objects.filter(pk__in=again).update(
-        state=MessageState.QUEUED, attempts=0, send_after=now, queued_at=now, claimed_at=None
+        state=MessageState.QUEUED,
+        attempts=0,
+        send_after=now,
+        queued_at=now,
+        claimed_at=None,
+        last_error="",
+        reason="",
     )
     after_commit(messages_send_later, again)
     return len(again)
@@ -314,8 +340,11 @@ def messages_resend(*, now: datetime | None = None) -> int:
             if timezone.now() >= deadline:
                 break
             last = message_id
-            if message_send(message_id=message_id, now=now, wait=False) == "sent":
-                done += 1
+            try:
+                if message_send(message_id=message_id, now=now, wait=False) == "sent":
+                    done += 1
+            except Exception:  # one message's fault never stops the sweep of the others
+                logger.exception("message %s: the sweeper could not send it", message_id)
     return done
 
 
@@ -325,7 +354,7 @@ def messages_resend(*, now: datetime | None = None) -> int:
 def preferences_unsubscribe(*, user_id: int, topic: str) -> bool:
     """No more e-mail on `topic` for this person (the one-click unsubscribe of an e-mail):
     their other channels for it are kept. False when the login is gone."""
-    from groups.models import User
+    from groups.models import Role, User
 
     from .preferences import chosen
 
@@ -333,6 +362,13 @@ def preferences_unsubscribe(*, user_id: int, topic: str) -> bool:
         user = User.objects.filter(pk=user_id).first()
         if user is None:
             return False
+        if user.role == Role.CHILD:
+            # A child's channels are their guardian's choice (ChildReach): e-mail leaves it.
+            reach = ChildReach.objects.select_for_update().filter(child__user=user).first()
+            if reach is not None and Channel.EMAIL in reach.channels:
+                reach.channels = [c for c in reach.channels if c != Channel.EMAIL]
+                reach.save(update_fields=["channels", "updated_at"])
+            return True
         preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
         kept = [channel for channel in chosen(user, preferences, topic) if channel != Channel.EMAIL]
         preferences.channels = {**preferences.channels, topic: kept}

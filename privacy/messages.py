@@ -21,7 +21,7 @@ def _days_left(expires_at: datetime, now: datetime) -> int:
     return (expires_at - now + timedelta(hours=1)) // timedelta(days=1)
 
 
-@template(CONSENT_REQUEST)
+@template(CONSENT_REQUEST, secret=True)
 def consent_request(message):
     """In both languages: the portal does not know which one the guardian reads. The link is
     made from the secret the message keeps sealed, which must be the request's own.

@@ -18,20 +18,17 @@ class EmailTransport(Transport):
         return user.email or ""
 
     def send(self, *, message, content: Content, address: str) -> str:
-        from ..preferences import unsubscribe_url
+        from ..preferences import UNSUBSCRIBABLE, unsubscribe_url
 
         message_id = f"<message-{message.pk}@{portal_host() or 'localhost'}>"
-        # Sent outside the template's language: the unsubscribe page opens in the reader's.
-        with translation.override(message.language):
-            unsubscribe = unsubscribe_url(message.recipient, message.topic)
-        EmailMessage(
-            content.subject,
-            content.body,
-            to=[address],
-            headers={
-                "Message-ID": message_id,
-                "List-Unsubscribe": f"<{unsubscribe}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
-        ).send()
+        headers = {"Message-ID": message_id}
+        # A login's or a consent's link is sent once, to this person, at someone's request:
+        # there is nothing to stop receiving. Every other e-mail stops in one click.
+        if message.topic in UNSUBSCRIBABLE:
+            # Sent outside the template's language: the unsubscribe page opens in the reader's.
+            with translation.override(message.language):
+                unsubscribe = unsubscribe_url(message.recipient, message.topic)
+            headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        EmailMessage(content.subject, content.body, to=[address], headers=headers).send()
         return message_id

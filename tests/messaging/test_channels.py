@@ -350,3 +350,83 @@ def test_a_content_tuple_from_an_older_template_still_sends(pipe):
         del TEMPLATES["tests.tuple"]
     assert (mail.outbox[0].subject, mail.outbox[0].body) == ("Subject", "Body")
     assert isinstance(Content(subject="a", body="b").fields, dict)
+
+
+def test_one_message_whose_transport_cannot_be_made_never_stops_the_sweeper(pipe, settings):
+    """A wrong path in MESSAGE_TRANSPORTS gives its messages up; the ones after them go."""
+    guardian = GuardianshipFactory(child=pipe.child).guardian.user
+    Preferences.objects.create(user=guardian, phone="+8613800000000")
+    broken = sms_to(guardian, pipe)
+    settings.MESSAGE_TRANSPORTS = {**settings.MESSAGE_TRANSPORTS, "sms": "nowhere.Transport"}
+    transport_for_channel.cache_clear()
+    notice = Notification.objects.create(
+        recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox"
+    )
+    fine = services.message_queue(
+        recipient=pipe.school_staff,
+        template="suggestions.notification",
+        context={"notification": notice.pk},
+    )
+    try:
+        assert services.messages_resend(now=timezone.now() + timedelta(minutes=10)) == 1
+    finally:
+        transport_for_channel.cache_clear()
+    broken.refresh_from_db()
+    assert (broken.state, broken.last_error) == (MessageState.GIVEN_UP, services.NO_TRANSPORT)
+    assert Message.objects.get(pk=fine.pk).state == MessageState.SENT
+
+
+def test_a_childs_one_click_unsubscribe_takes_e_mail_off_what_the_guardian_allowed(pipe):
+    ChildReach.objects.create(child=pipe.child, channels=["inbox", "email"])
+    pipe.child_user.email = "xiaobailu@example.org"
+    pipe.child_user.save(update_fields=["email"])
+    link = url("message_unsubscribe", token=unsubscribe_token(pipe.child_user, Topic.NEWS))
+
+    assert Client(enforce_csrf_checks=True).post(link).status_code == 200
+    assert ChildReach.objects.get(child=pipe.child).channels == ["inbox"]
+    assert reach_of([pipe.child_user], Topic.NEWS)[pipe.child_user.pk].channels == ["inbox"]
+
+
+def test_a_logins_or_consents_link_has_no_unsubscribe_and_its_topic_cannot_be_stopped(pipe):
+    from messaging.services import TEMPLATES
+
+    TEMPLATES["tests.account"] = lambda message: ("Set your password", "/link/")
+    try:
+        message = services.message_queue(
+            recipient=pipe.school_staff, template="tests.account", context={}
+        )
+        assert services.message_send(message_id=message.pk) == "sent"
+    finally:
+        del TEMPLATES["tests.account"]
+    assert "List-Unsubscribe" not in mail.outbox[0].extra_headers
+    token = unsubscribe_token(pipe.school_staff, Topic.ACCOUNT)
+    response = Client().post(url("message_unsubscribe", token=token))
+    assert response.status_code == 404
+    assert not Preferences.objects.exists()
+
+
+def test_a_given_up_consent_link_is_not_sent_again_its_secret_is_gone(pipe):
+    from privacy.messages import CONSENT_REQUEST
+
+    message = services.message_queue(
+        recipient=pipe.school_staff, template=CONSENT_REQUEST, context={}, secret="token"
+    )
+    Message.objects.filter(pk=message.pk).update(state=MessageState.GIVEN_UP, sealed_secret="")
+
+    assert services.messages_send_again(ids=[message.pk]) == 0
+    assert Message.objects.get(pk=message.pk).state == MessageState.GIVEN_UP
+
+
+def test_only_who_may_change_messages_sends_them_again(pipe):
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    office = pipe.admin
+    office.is_staff, office.is_superuser = True, False
+    office.save(update_fields=["is_staff", "is_superuser"])
+    request = RequestFactory().get("/")
+    request.user = office
+    model_admin = site._registry[Message]
+    assert not model_admin.has_send_again_permission(request)
+    office.is_superuser = True
+    assert model_admin.has_send_again_permission(request)
