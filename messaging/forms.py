@@ -99,6 +99,10 @@ class PreferencesForm(forms.Form):
                 initial=current if current != "email" or email else "inbox",
                 # Not sent: left as it is.
                 required=False,
+                # The answer the page showed goes back with it: only an answer this guardian
+                # changed is written, so that a page left open does not undo what the child's
+                # other guardian chose meanwhile.
+                show_hidden_initial=True,
             )
 
     def topic_fields(self):
@@ -137,5 +141,10 @@ class PreferencesForm(forms.Form):
         return self.cleaned_data["phone"] if self.sms else None
 
     def children_channels(self) -> dict[int, list[str]]:
-        answers = {child.pk: self.cleaned_data[f"child_{child.pk}"] for child in self.children}
+        changed = set(self.changed_data)
+        answers = {
+            child.pk: self.cleaned_data[f"child_{child.pk}"]
+            for child in self.children
+            if f"child_{child.pk}" in changed
+        }
         return {pk: list(CHILD_ANSWERS[answer]) for pk, answer in answers.items() if answer}

@@ -415,3 +415,23 @@ def test_a_guardians_children_come_with_their_logins_and_rows_in_one_query(
 
     assert len(seen) == 2
     assert sorted(bool(reach) for _email, reach in seen) == [False, True]
+
+
+def test_a_page_left_open_does_not_undo_what_the_other_guardian_chose(client, family):
+    """Guardian A's page showed "in the portal"; meanwhile guardian B turned the child's
+    messages off. A saves only a new language: B's choice stays."""
+    other = GuardianshipFactory(child=family.child).guardian.user
+    field = f"child_{family.child.pk}"
+    shown = page(client, family.guardian).content.decode()
+    assert f'name="initial-{field}" value="inbox"' in shown
+
+    save(client, other, {"language": "zh-hans", field: "none"})
+    save(
+        client,
+        family.guardian,
+        {"language": "en", field: "inbox", f"initial-{field}": "inbox"},
+    )
+
+    reach = ChildReach.objects.get(child=family.child)
+    assert (reach.channels, reach.set_by) == ([], other)
+    assert Preferences.objects.get(user=family.guardian).language == "en"
