@@ -33,8 +33,15 @@ run: install
 
 ## The whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL, Redis and a real
 ## worker; without them those tests are skipped (and fail when CI=true).
+## On every core: pytest-xdist starts TEST_WORKERS processes (auto: one a core), each with a test
+## database and a Redis database of its own (REDIS_URL's number, the next one …; see
+## tests/conftest.py). Each takes a run of tests in order, and one that is done takes half of
+## what another has left (worksteal: the slow tests at the end are shared out; loadfile and
+## loadgroup would run one of the API fuzzer's 49 tests, which share a name). TEST_WORKERS=0:
+## this one process, for -s or --pdb: make test TEST_WORKERS=0 PYTEST_ARGS="tests/x.py -s"
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## Benchmarks (bench/): need DATABASE_URL pointing at PostgreSQL.
 bench: install

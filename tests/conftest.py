@@ -13,6 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -131,10 +132,43 @@ def celery_worker_process(settings):
             process.wait()
 
 
+def redis_url_of_worker(url: str, worker: str | None) -> str:
+    """The Redis database of one pytest-xdist worker: gw0 keeps REDIS_URL's, gw1 the next one, and
+    so on (REDIS_URL=redis://…/14 with two workers: 14 and 15). Tests flush their database and a
+    production worker takes every task of the default queue, so no two workers may share one."""
+    if not url or not worker:
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    if number > 15:
+        raise pytest.UsageError(
+            f"REDIS_URL={url} leaves no Redis database for xdist worker {worker} (Redis has 0 to "
+            "15): set a lower database number, or fewer workers"
+        )
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def _own_redis_database_per_worker():
+    """Point this xdist worker's settings, Celery app and subprocesses at its own Redis database.
+
+    Django's settings are read before any conftest (pytest-django), so the worker's database is
+    set on them here, and in the environment, which the processes its tests start inherit."""
+    from hangzhou_cfc.celery import app
+
+    url = redis_url_of_worker(settings.REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER"))
+    if url == settings.REDIS_URL:
+        return
+    settings.REDIS_URL = url
+    settings.CELERY_BROKER_URL = url
+    app.conf.broker_url = url
+    os.environ["REDIS_URL"] = url
+
+
 def pytest_configure(config):
     from tests import realnames
 
     realnames.install()
+    _own_redis_database_per_worker()
 
 
 @pytest.fixture(autouse=True)

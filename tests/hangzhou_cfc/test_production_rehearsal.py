@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -51,13 +50,6 @@ def compose_command(service: str) -> list[str]:
     return argv
 
 
-def own_redis_database(url: str) -> str:
-    """The same Redis server, another database: this rehearsal's worker takes every task of
-    the default queue, so it must not share one with anything else."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/14"))
-
-
 class Cookies:
     """The session and CSRF cookies are Secure: a client on plain HTTP would not send them back,
     though the proxy in front of the portal would. Kept and sent by hand."""
@@ -83,7 +75,10 @@ def production(settings, tmp_path, production_static):
         DJANGO_SECRET_KEY="rehearsal-" + "y" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=_database_url_for_subprocess(),
-        REDIS_URL=own_redis_database(settings.REDIS_URL),
+        # This process's own Redis database (each xdist worker has one, tests/conftest.py): the
+        # rehearsal's worker takes every task of the default queue and the rehearsal empties the
+        # database, so it must be one that no other process of the run uses.
+        REDIS_URL=settings.REDIS_URL,
         PERSONAL_DATA_KEYS=settings.PERSONAL_DATA_KEYS[0],
         PORTAL_BASE_URL="https://portal.example.org",
         # collectstatic under these settings, run once for the session (tests/hangzhou_cfc/
