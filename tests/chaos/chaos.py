@@ -628,7 +628,7 @@ def check(
     owed = set(emailed.values_list("pk", flat=True))
     by_notice = {
         message.context.get("notification"): message
-        for message in Message.objects.filter(template="suggestions.notification")
+        for message in Message.objects.filter(template="suggestions.notification", channel="email")
     }
     delivered = Counter()
     for path in mail.glob("*.log"):
