@@ -17,7 +17,6 @@ Prints both rates and their ratio; fails below RATIO, if any message is not sent
 stand-in took any SMS twice.
 """
 
-import json
 import os
 import signal
 import subprocess
@@ -38,6 +37,7 @@ from suggestions.models import Notification
 from tests.conftest import BASE_DIR, _database_url_for_subprocess
 from tests.groups.factories import UserFactory
 from tests.helpers import wait_for
+from tests.messaging.test_worker_kills import sms_worker_env
 from tests.suggestions.test_reliability import forget_connections
 
 pytestmark = [
@@ -71,12 +71,7 @@ def start_workers(redis_url, queue):
 def test_messages_through_the_outbox_at_half_the_direct_rate_or_better(
     pipe, sms_standin, monkeypatch, settings
 ):
-    for name in ("SMS_SECRET_ID", "SMS_SECRET_KEY", "SMS_ENDPOINT"):
-        monkeypatch.setenv(name, str(getattr(settings, name)))
-    monkeypatch.setenv("SMS_SCHEME", "http")
-    monkeypatch.setenv("SMS_SDK_APP_ID", settings.SMS_SDK_APP_ID)
-    monkeypatch.setenv("SMS_SIGN_NAME", settings.SMS_SIGN_NAME)
-    monkeypatch.setenv("SMS_TEMPLATES", json.dumps(settings.SMS_TEMPLATES))
+    sms_worker_env(monkeypatch, sms_standin)
     monkeypatch.setenv("MESSAGES_STUCK_AFTER", "3600")  # the workers alone send them
 
     users = User.objects.bulk_create(

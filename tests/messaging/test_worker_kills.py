@@ -35,7 +35,7 @@ MESSAGES = 400
 KILLS_AT = (100, 250)  # how many SMS the stand-in has taken when each worker is killed
 
 
-def _worker_env(monkeypatch, standin):
+def sms_worker_env(monkeypatch, standin):
     """What the worker processes read from the environment: the SMS channel on the stand-in."""
     for name, value in {
         "SMS_SECRET_ID": standin.secret_id,
@@ -85,7 +85,7 @@ def test_no_sms_is_sent_twice_while_workers_are_killed_mid_batch(
 ):
     settings.MESSAGES_IN_DOUBT_AFTER = 5
     settings.MESSAGES_STUCK_AFTER = 5
-    _worker_env(monkeypatch, sms_standin)
+    sms_worker_env(monkeypatch, sms_standin)
     notices = _staff_on_sms(pipe, MESSAGES)
     workers = []
 
