@@ -352,6 +352,9 @@ def run(n: int, clients: int, workers: int, server_url: str, keep: bool) -> dict
         "API_USER_RATE": "100000000/hour",
         "SUGGESTIONS_ROUTING_STUCK_AFTER": "5",
         "MESSAGES_STUCK_AFTER": "10",
+        # An e-mail whose worker was killed while the mail server was asked is "in doubt" and
+        # sent again after this (same Message-ID); 10 minutes in production, longer than the run.
+        "MESSAGES_IN_DOUBT_AFTER": "15",
         # One e-mail per event to staff, not the daily digest: the e-mails are what it counts.
         "MESSAGES_STAFF_DIGEST": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
