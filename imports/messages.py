@@ -35,7 +35,7 @@ def set_password(message):
     """In both languages: the portal does not know which one the person reads. Nothing to say
     once the login has a password (set meanwhile through "Forgot your password?", or by an
     admin: the link would only reset it) or is no longer a staff login. A login closed
-    meanwhile is not written to at all (messaging.services.message_send)."""
+    meanwhile is not written to at all (messaging.services._take)."""
     user = message.recipient
     member = StaffMember.objects.select_related("organisation").filter(user=user).first()
     if member is None or user.has_usable_password():

@@ -7,7 +7,7 @@ from . import services
 
 @shared_task
 def send_messages(message_ids: list[int]) -> list[str]:
-    return [services.message_send(message_id=pk) for pk in message_ids]
+    return list(services.messages_send(ids=message_ids).values())
 
 
 @shared_task

@@ -29,15 +29,17 @@ NEWS = {
 }
 
 
-@template("suggestions.notification")
-def notification(message):
-    notice = (
-        Notification.objects.filter(pk=message.context.get("notification"))
-        .select_related("recipient", "suggestion__child")
-        .first()
+def _notices(messages):
+    """The notices these messages tell of, in one query: {message id: notice}."""
+    wanted = {message.pk: message.context.get("notification") for message in messages}
+    notices = Notification.objects.select_related("recipient", "suggestion__child").in_bulk(
+        [pk for pk in wanted.values() if pk is not None]
     )
-    if notice is None:
-        return None
+    return {pk: notices[notice] for pk, notice in wanted.items() if notice in notices}
+
+
+@template("suggestions.notification", load=_notices)
+def notification(message, notice):
     suggestion = notice.suggestion
     link = portal_url(reverse("suggestion_detail", kwargs={"pk": suggestion.pk}))
     see = _("Open it in the portal: %(link)s") % {"link": link}

@@ -274,7 +274,8 @@ CELERY_BEAT_SCHEDULE = {
 # before the jobs the workers route now, is routed by the sweeper itself.
 SUGGESTIONS_ROUTING_STUCK_AFTER = env.int("SUGGESTIONS_ROUTING_STUCK_AFTER", default=60)
 # A message handed to the broker this many seconds ago and still not sent is sent by the
-# sweeper itself: its task was lost (messaging/).
+# sweeper itself: its task was lost (messaging/). Also the lease of a task's list: what a
+# stopped worker had taken and not yet handed to the provider is due again this much later.
 MESSAGES_STUCK_AFTER = env.int("MESSAGES_STUCK_AFTER", default=120)
 # A message a worker handed to its provider this many seconds ago without an answer is "in
 # doubt" (its worker stopped): e-mail is sent again, SMS and WeChat are given up for the office

@@ -309,3 +309,175 @@ def test_many_messages_are_written_at_once_and_handed_to_the_worker_in_chunks(
 
     assert handed == [[messages[0].pk, messages[1].pk], [messages[2].pk]]
     assert all(m.state == MessageState.QUEUED and m.queued_at for m in messages)
+
+
+def notices_mailed(pipe, count):
+    """`count` e-mails to the school's staff, each about a notice of its own."""
+    return [
+        services.message_queue(
+            recipient=pipe.school_staff,
+            template="suggestions.notification",
+            context={"notification": notice.pk},
+        )
+        for notice in Notification.objects.bulk_create(
+            Notification(recipient=pipe.school_staff, suggestion=pipe.draft(), kind="new_in_inbox")
+            for _ in range(count)
+        )
+    ]
+
+
+@pytest.mark.django_db(transaction=True)  # as in the worker: outside any transaction
+def test_a_list_is_read_in_three_queries_and_each_message_costs_one_statement(
+    pipe, django_assert_num_queries, monkeypatch
+):
+    """The outbox's hot path (issue 20's throughput): the lease reads the messages, their
+    recipients and preferences in one query and leases them in one more; the template's
+    loader reads every notice in one; then one statement per message claims it and records
+    the one before (and one records the last)."""
+    monkeypatch.setattr(services, "messages_send_later", lambda ids: True)  # sent below
+    few, more = notices_mailed(pipe, 3), notices_mailed(pipe, 9)
+
+    # the lease's transaction (begin, read, write, commit); notices; 3 claims; the last record
+    with django_assert_num_queries(4 + 1 + 3 + 1):
+        services.messages_send(ids=[message.pk for message in few])
+    with django_assert_num_queries(4 + 1 + 9 + 1):
+        services.messages_send(ids=[message.pk for message in more])
+
+    assert len(mail.outbox) == 12
+    assert set(Message.objects.filter(channel="email").values_list("state", flat=True)) == {
+        MessageState.SENT
+    }
+
+
+def test_a_message_whose_lease_ran_out_and_was_taken_by_another_is_not_sent_twice(
+    pipe, monkeypatch
+):
+    """A worker so slow that its lease ran out (MESSAGES_STUCK_AFTER) while it sent the first
+    message of its list: the sweeper tries the others meanwhile, and the mail server fails
+    them, so that they wait to be tried again (waiting, as they were). The slow worker's claim
+    of each then finds the lease no longer its own, and sends none of them."""
+    first, *others = notices_mailed(pipe, 3)
+    transport = services.transport_for("email")
+    send = transport.send
+    swept = {}
+
+    def slow(*, message, content, address):
+        if message.pk == first.pk and not swept:
+            swept["sweeping"] = True
+            later = timezone.now() + timedelta(minutes=5)
+            swept.update(
+                services.messages_send(ids=[other.pk for other in others], now=later, wait=False)
+            )
+            return send(message=message, content=content, address=address)
+        if "sweeping" in swept and len(swept) == 1:
+            raise SMTPServerDisconnected("the mail server closed the connection")
+        return send(message=message, content=content, address=address)
+
+    monkeypatch.setattr(transport, "send", slow)
+    outcomes = services.messages_send(ids=[first.pk, *[other.pk for other in others]])
+
+    assert swept == {"sweeping": True, **{other.pk: "retry" for other in others}}
+    assert outcomes == {first.pk: "sent", **{other.pk: "not_pending" for other in others}}
+    assert len(mail.outbox) == 1, "only the first: the others wait for their next try"
+    for other in others:
+        other.refresh_from_db()
+        assert (other.state, other.attempts) == (MessageState.FAILED, 1)
+
+
+@pytest.mark.django_db(transaction=True)  # as in the worker: the loader's query not in a savepoint
+def test_a_worker_whose_lease_ran_out_while_rendering_writes_nothing_over_the_sweeper(
+    pipe, monkeypatch
+):
+    """The slow worker's template fails after the sweeper has sent the message: the message
+    stays sent (not failed, to be sent again), and stays sent once."""
+    monkeypatch.setattr(services, "messages_send_later", lambda ids: True)  # sent below
+    (message,) = notices_mailed(pipe, 1)
+    load = services.LOADERS["suggestions.notification"]
+    calls = []
+
+    def slow_then_broken(messages):
+        calls.append(len(calls))
+        if len(calls) == 1:  # the slow worker: meanwhile the sweeper sends it
+            later = timezone.now() + timedelta(minutes=5)
+            assert services.messages_send(ids=[message.pk], now=later, wait=False) == {
+                message.pk: "sent"
+            }
+            raise ConnectionError("the database went away")
+        return load(messages)
+
+    monkeypatch.setitem(services.LOADERS, "suggestions.notification", slow_then_broken)
+    assert services.messages_send(ids=[message.pk]) == {message.pk: "not_pending"}
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.last_error) == (MessageState.SENT, 1, "")
+    assert services.messages_resend(now=timezone.now() + timedelta(days=1)) == 0
+    assert len(mail.outbox) == 1
+
+
+class WorkerKilled(BaseException):
+    """What SIGKILL does to a worker, as far as the database can tell: nothing after it."""
+
+
+def test_a_worker_stopped_mid_list_leaves_one_message_in_doubt_and_the_rest_to_the_sweeper(
+    pipe, monkeypatch, settings
+):
+    first, second, third = notices_mailed(pipe, 3)
+    send = services.transport_for("email").send
+
+    def killed_at_the_second(*, message, content, address):
+        if message.pk == second.pk:
+            raise WorkerKilled
+        return send(message=message, content=content, address=address)
+
+    monkeypatch.setattr(services.transport_for("email"), "send", killed_at_the_second)
+    with pytest.raises(WorkerKilled):
+        services.messages_send(ids=[first.pk, second.pk, third.pk])
+    monkeypatch.undo()
+
+    states = dict(Message.objects.filter(channel="email").values_list("pk", "state"))
+    # The first's "sent" was to be written with the second's claim: it is, in one statement.
+    assert states == {
+        first.pk: MessageState.SENT,
+        second.pk: MessageState.SENDING,
+        third.pk: MessageState.QUEUED,
+    }
+    soon = timezone.now() + timedelta(seconds=settings.MESSAGES_STUCK_AFTER - 10)
+    assert services.messages_resend(now=soon) == 0, "the third is leased still"
+    after_the_lease = timezone.now() + timedelta(seconds=settings.MESSAGES_STUCK_AFTER + 10)
+    assert services.messages_resend(now=after_the_lease) == 1
+    assert Message.objects.get(pk=third.pk).attempts == 1, "never handed over before"
+    in_doubt = timezone.now() + timedelta(seconds=settings.MESSAGES_IN_DOUBT_AFTER + 10)
+    assert services.messages_resend(now=in_doubt) == 1, "e-mail in doubt is sent again"
+    second.refresh_from_db()
+    assert (second.state, second.last_error, second.attempts) == (
+        MessageState.SENT,
+        services.IN_DOUBT,
+        2,
+    )
+    assert len(mail.outbox) == 3
+
+
+def test_a_message_about_a_notice_gone_is_skipped_and_a_failing_loader_is_an_attempt(
+    pipe, monkeypatch
+):
+    gone, kept = notices_mailed(pipe, 2)
+    Notification.objects.filter(pk=gone.context["notification"]).delete()
+
+    assert services.messages_send(ids=[gone.pk, kept.pk]) == {
+        gone.pk: "skipped",
+        kept.pk: "sent",
+    }
+
+    (broken,) = notices_mailed(pipe, 1)
+
+    def failing(messages):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setitem(services.LOADERS, "suggestions.notification", failing)
+    assert services.message_send(message_id=broken.pk) == "retry"
+    broken.refresh_from_db()
+    assert (broken.state, broken.attempts, broken.last_error) == (
+        MessageState.FAILED,
+        1,
+        "LookupError",
+    )

@@ -525,10 +525,10 @@ def test_a_guardian_reads_about_their_childs_suggestion_not_their_own(
     guardians_mail = Notification.objects.filter(recipient=guardian, kind="answered").first()
     with translation.override("en"):
         # A family's message names the child by pseudonym only (issue 20).
-        mail = notification(SimpleNamespace(context={"notification": guardians_mail.pk}))
+        mail = notification(SimpleNamespace(), guardians_mail)
         assert mail.subject == "小白鹭's suggestion has an answer"
         assert mail.fields == {"child": "小白鹭", "title": "校门口车太多", "news": "has an answer"}
-        childs = notification(SimpleNamespace(context={"notification": child_notice.pk}))
+        childs = notification(SimpleNamespace(), child_notice)
         assert childs.subject == "Your suggestion has an answer"
     client.force_login(pipe.child_user)
     assert "你的建议有了答复" in client.get(url("notifications", "zh-hans")).text
