@@ -38,6 +38,7 @@ from .models import (
     StageChange,
     Suggestion,
 )
+from .search import suggestion_words
 from .services import DEFAULT_DEADLINE_DAYS
 from .workflow import Actor, Stage, State
 
@@ -272,6 +273,7 @@ def _build(rng, index, child, focus_area, end, rules, staff_of, now, places, gro
         group=group,
         created_at=created,
     )
+    suggestion.search_words = suggestion_words(suggestion)
     owners, (routed_by, routed_division) = _owners(child, focus_area, rules, place.division)
     changes, moment, state = [], created, State.DRAFT
     for action, actor in PATHS[end]:

@@ -12,6 +12,7 @@ from places.selectors import SEARCH_MAX_LENGTH, divisions_under, places_near, pl
 from . import selectors
 from .models import Outcome, ParticipationRole, Suggestion
 from .photos import NOT_A_PHOTO, TOO_BIG, clean_photo, photo_limit
+from .search import MAX_QUERY, query_words
 from .services import RETIRED_PLACE_MESSAGE, SENDING_NEEDS_MESSAGE
 from .workflow import PROGRESS
 
@@ -638,3 +639,32 @@ ACTION_FORMS = {
 
 def form_for(action: str) -> type[forms.Form]:
     return ACTION_FORMS.get(action, VersionedForm)
+
+
+# --- Finding suggestions (suggestions/search.py) ----------------------------------------------
+
+# The child's form without JavaScript: this button sends it to be shown again with the similar
+# suggestions (nothing is saved); with it, static/js/similar.js asks views.suggestion_similar.
+SIMILAR_BUTTON = "find_similar"
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Words to look for"),
+        max_length=MAX_QUERY,
+        error_messages={
+            "required": _("Type a word or two to look for, like 路灯 or 斑马线."),
+            "max_length": _(
+                "That is too long to look for. A few words are enough "
+                "(at most %(limit_value)d characters; this has %(show_value)d)."
+            ),
+        },
+    )
+
+    def clean_q(self):
+        text = self.cleaned_data["q"].strip()
+        if not query_words(text):
+            raise forms.ValidationError(
+                _("There are no words to look for in that. Try words like 路灯 or 斑马线.")
+            )
+        return text

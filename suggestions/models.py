@@ -152,6 +152,10 @@ class Suggestion(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Its words, for similar suggestions and the search (suggestions/search.py): written by the
+    # services that write the title and the texts; on PostgreSQL a GIN index of their tsvector
+    # (migration 0013) answers from a million.
+    search_words = models.TextField(_("search words"), blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("suggestion")

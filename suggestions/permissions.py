@@ -130,3 +130,19 @@ def owns_it_at_a_stage_that_corrects_places(user, suggestion):
 
 
 rules.add_perm("suggestions.correct_place", owns_it_at_a_stage_that_corrects_places)
+
+
+# --- Finding suggestions --------------------------------------------------------------------
+
+
+@rules.predicate
+def is_mentor(user):
+    return user.is_authenticated and getattr(user, "mentor", None) is not None
+
+
+# The search page and the similar suggestions: children and those who work on suggestions,
+# each over what they may see (selectors.findable_by). Guardians follow their children's own.
+rules.add_perm(
+    "suggestions.search_suggestions",
+    is_admin | is_child_observer | works_in_the_pipeline | is_mentor,
+)

@@ -4,7 +4,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -410,6 +421,12 @@ def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
         return suggestions.none()
     if is_admin(user):
         return suggestions
+    return suggestions.filter(pk__in=Suggestion.objects.filter(seen_by(user)).values("pk"))
+
+
+def seen_by(user) -> Q:
+    """visible_to's rule as a condition on suggestions (with joins: ask for its rows by pk), for
+    a logged-in user who is not an admin."""
     seen = Q(child__user=user) | Q(child__guardians__user=user)
     seen |= Q(merged_from__child__user=user) | Q(merged_from__child__guardians__user=user)
     staff = getattr(user, "staff", None)
@@ -421,7 +438,7 @@ def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
     if mentor is not None:
         mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
         seen |= Q(child__in=mentored.values("child_id"))
-    return suggestions.filter(pk__in=Suggestion.objects.filter(seen).values("pk"))
+    return seen
 
 
 def focus_area_of_sub_team(child: Child) -> int | None:
@@ -655,4 +672,68 @@ def guardians_with_news(user_ids: list[int], *, since: datetime, until: datetime
         )
         .values_list("recipient_id", flat=True)
         .distinct()
+    )
+
+
+# --- Similar suggestions and the search (suggestions/search.py) -------------------------------
+
+# Not yet sent, sent back to the child, or ended without being done: nothing to add a voice to.
+NOT_SIMILAR_STATES = (State.DRAFT, State.RETURNED, State.MERGED, State.DECLINED, State.WITHDRAWN)
+
+
+def findable(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+    """Of these suggestions, those a user may find: what they may open (visible_to), and every
+    implemented one, which 'you said, we did' shows to all. Each annotated with `opens`: whether
+    the user may open its page (else it is one of 'you said, we did'). The rule is asked of these
+    suggestions only, not of the whole table: a search over a million asks it of a few hundred."""
+    if not user.is_authenticated:
+        return suggestions.none()
+    if is_admin(user):
+        opens = Value(True)
+    else:
+        opens = Q(pk__in=suggestions.filter(seen_by(user)).values("pk"))
+    suggestions = suggestions.annotate(opens=ExpressionWrapper(opens, output_field=BooleanField()))
+    return suggestions.filter(Q(state=State.IMPLEMENTED) | Q(opens=True))
+
+
+def _found_list(queryset: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+    return queryset.select_related("focus_area", "child").order_by("-rank", "-pk")
+
+
+def similar_suggestions(text: str, *, user, exclude: int | None = None, limit: int = 5):
+    """Open and implemented suggestions that look like `text`, that `user` may find, best first:
+    those with every word of it, then, if they are fewer than `limit`, those with some of them.
+    One query, or two. A list."""
+    from .search import matching, query_words
+
+    found = query_words(text)
+    if not found or not user.is_authenticated:
+        return []
+    pool = Suggestion.objects.exclude(state__in=NOT_SIMILAR_STATES)
+    if exclude is not None:
+        pool = pool.exclude(pk=exclude)
+    best = list(_found_list(findable(user, matching(pool, found, every=True)))[:limit])
+    if len(best) < limit and len(found) > 1:
+        rest = matching(pool.exclude(pk__in=[s.pk for s in best]), found, every=False)
+        best += list(_found_list(findable(user, rest))[: limit - len(best)])
+    return best
+
+
+def suggestion_search(text: str, *, user) -> QuerySet[Suggestion]:
+    """The suggestions `user` may find that have every word of `text`, best first."""
+    from .search import matching, query_words
+
+    found = query_words(text)
+    if not found or not user.is_authenticated:
+        return Suggestion.objects.none()
+    return _found_list(findable(user, matching(Suggestion.objects.all(), found, every=True)))
+
+
+def merge_candidates_alike(suggestion: Suggestion) -> QuerySet[Suggestion]:
+    """merge_candidates, those most like this suggestion first (the same words), then the
+    newest: where staff choose the one it joins."""
+    from .search import ranked
+
+    return ranked(merge_candidates(suggestion), suggestion.search_words.split()).order_by(
+        "-rank", "-created_at"
     )

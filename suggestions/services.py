@@ -37,6 +37,7 @@ from .models import (
     Suggestion,
 )
 from .permissions import actor_for, may_correct_place
+from .search import suggestion_words
 from .workflow import Actor, IllegalMove, Stage, State
 
 logger = logging.getLogger(__name__)
@@ -426,6 +427,7 @@ def _require_complete(suggestion: Suggestion) -> None:
 def suggestion_create(*, child: Child, submit: bool, **fields) -> Suggestion:
     suggestion = Suggestion(child=child, **{k: v for k, v in fields.items() if v is not None})
     _place_settle(suggestion)
+    suggestion.search_words = suggestion_words(suggestion)
     if submit:
         _require_complete(suggestion)
     suggestion.full_clean()
@@ -450,6 +452,7 @@ def suggestion_update(
         if name in EDITABLE_FIELDS and (name != "photo" or value is not None):
             setattr(suggestion, name, value)
     _place_settle(suggestion)
+    suggestion.search_words = suggestion_words(suggestion)
     if submit or suggestion.submitted_at is not None:
         _require_complete(suggestion)
     suggestion.full_clean()

@@ -18,4 +18,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("notifications/", views.notifications, name="notifications"),
     path("you-said-we-did/", views.implemented, name="implemented"),
+    path("suggestions/search/", views.suggestion_search, name="suggestion_search"),
+    path("suggestions/similar/", views.suggestion_similar, name="suggestion_similar"),
 ]

@@ -16,9 +16,10 @@ from places.maps import allow_tiles, map_config
 
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
-from .forms import FIND_BUTTON, OutcomeForm, SuggestionForm, form_for
+from .forms import FIND_BUTTON, SIMILAR_BUTTON, OutcomeForm, SearchForm, SuggestionForm, form_for
 from .models import Suggestion
 from .place_forms import PlaceCorrectionForm
+from .search import MAX_QUERY
 from .workflow import Actor, IllegalMove, State
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,9 @@ def _int_or_none(value):
 def _form_page(request, form, suggestion):
     """The child's form; with the optional map (places/maps.py) when an office set one."""
     context = {"form": form, "suggestion": suggestion, "map_config": map_config()}
+    if SIMILAR_BUTTON in request.POST:  # without JavaScript: the list, asked for by its button
+        exclude = suggestion.pk if suggestion else None
+        context |= {"similar": _similar_to(request, request.POST, exclude), "similar_asked": True}
     return allow_tiles(render(request, "suggestions/form.html", context))
 
 
@@ -104,7 +108,7 @@ def suggestion_new(request):
         request.POST or None,
         request.FILES or None,
         sending="submit" in request.POST,
-        finding=FIND_BUTTON in request.POST,
+        finding=FIND_BUTTON in request.POST or SIMILAR_BUTTON in request.POST,
         school_id=child.school_id,
         # Most of a child's suggestions are about what their sub-team watches.
         initial=None
@@ -133,7 +137,7 @@ def suggestion_edit(request, pk):
         instance=suggestion,
         # A returned suggestion was sent once: it stays complete even when saved again.
         sending="submit" in request.POST or suggestion.submitted_at is not None,
-        finding=FIND_BUTTON in request.POST,
+        finding=FIND_BUTTON in request.POST or SIMILAR_BUTTON in request.POST,
         school_id=suggestion.child.school_id,
     )
     if request.method == "POST" and not form.finding and form.is_valid():
@@ -181,7 +185,7 @@ def _action_forms(suggestion, actions, bound=None):
         form_class = form_for(action)
         kwargs = {"prefix": action}
         if action == "merge":
-            kwargs["candidates"] = selectors.merge_candidates(suggestion)
+            kwargs["candidates"] = selectors.merge_candidates_alike(suggestion)
         if bound and bound[0] == action:
             forms[action] = bound[1]
         else:
@@ -251,7 +255,7 @@ def suggestion_act(request, pk, action):
         raise Http404
     kwargs = {"prefix": action}
     if action == "merge":
-        kwargs["candidates"] = selectors.merge_candidates(suggestion)
+        kwargs["candidates"] = selectors.merge_candidates_alike(suggestion)
     form = form_for(action)(request.POST, **kwargs)
     if not form.is_valid():
         return _render_detail(request, suggestion, bound=(action, form))
@@ -409,3 +413,39 @@ def implemented(request):
         "markers": selectors.public_markers(page.object_list) if config else [],
     }
     return allow_tiles(render(request, "suggestions/implemented.html", context))
+
+
+# --- Similar suggestions and the search (suggestions/search.py) -------------------------------
+
+SEARCH_PAGE_SIZE = 20
+
+
+def _may_search(user):
+    if not rules.has_perm("suggestions.search_suggestions", user):
+        raise PermissionDenied
+
+
+def _similar_to(request, data, exclude=None):
+    """The similar suggestions for what the child has typed so far (title, what they noticed)."""
+    text = " ".join(data.get(name, "")[:MAX_QUERY] for name in ("title", "noticed"))
+    return selectors.similar_suggestions(text, user=request.user, exclude=exclude)
+
+
+@login_required
+def suggestion_similar(request):
+    """The list "Did someone notice this already?" as a fragment, for static/js/similar.js."""
+    _may_search(request.user)
+    exclude = _int_or_none(request.GET.get("exclude"))
+    context = {"similar": _similar_to(request, request.GET, exclude), "similar_asked": True}
+    return render(request, "suggestions/includes/similar.html", context)
+
+
+@login_required
+def suggestion_search(request):
+    _may_search(request.user)
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    page = None
+    if form.is_valid():
+        found = selectors.suggestion_search(form.cleaned_data["q"], user=request.user)
+        page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "suggestions/search.html", {"form": form, "page": page})

@@ -30,6 +30,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.http import urlencode
 from pypdf import PdfReader
 
 from activities.models import (
@@ -84,6 +85,7 @@ from suggestions.models import (
     StageChange,
     Suggestion,
 )
+from suggestions.search import words
 from suggestions.workflow import State
 
 pytestmark = pytest.mark.django_db
@@ -319,6 +321,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             *SUGGESTION_PAGES,
             "notifications",
             "inbox",
+            "suggestion_search",
         ),
         (
             "api-suggestion-list",
@@ -478,6 +481,9 @@ NOT_USER_TEXT = {
     "groups.Child.roster_number": "letters, digits, - and _ only (validate_slug)",
     "imports.ImportBatch.kind": "an importer's slug, written by the code",
     "imports.ImportBatch.sha256": "a hash, written by the code",
+    "suggestions.Suggestion.search_words": (
+        "the words of its title and texts for the search, written by the code; shown nowhere"
+    ),
 }
 
 
@@ -628,6 +634,7 @@ def build(text) -> World:
             state=state,
             owner=owner,
             submitted_at=now,
+            search_words=" ".join(words(w("suggestions.Suggestion.title"))),
             **kwargs,
         )
 
@@ -836,6 +843,12 @@ PAGES = {
     "home_school": lambda w: (w.school_user, "home", {}),
     "inbox": lambda w: (w.school_user, "inbox", {}),
     "suggestion_at_school": lambda w: (w.school_user, "suggestion_detail", {"pk": w.at_school.pk}),
+    # Finding suggestions: by the words of the title, which the query and the list show.
+    "suggestion_search": lambda w: (
+        w.school_user,
+        "suggestion_search?" + urlencode({"q": w("suggestions.Suggestion.title")}),
+        {},
+    ),
     # The programme office.
     "home_admin": lambda w: (w.admin, "home", {}),
     "municipal_group": lambda w: (w.admin, "group_detail", {"pk": w.municipal.pk}),
@@ -860,8 +873,9 @@ LANGUAGES = ("zh-hans", "en")
 
 def fetch(client, w, page, language):
     user, name, kwargs, *data = PAGES[page](w)
+    name, _, query = name.partition("?")
     with translation.override(language):
-        address = reverse(name, kwargs=kwargs)
+        address = reverse(name, kwargs=kwargs) + (f"?{query}" if query else "")
     client.logout()
     if user is not None:
         client.force_login(user)

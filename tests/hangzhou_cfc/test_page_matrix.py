@@ -199,6 +199,8 @@ GUARDIAN_A = frozenset({"guardian A"})
 ADULTS = LOGGED_IN - {"child A", "child B"}
 PIPELINE_STAFF = frozenset({"school A", "school B", "community A", "department A"})
 POST_ONLY = frozenset({405, LOGIN})
+# Who may find suggestions (suggestions.search_suggestions): children and those who work on them.
+SEARCHERS = LOGGED_IN - {"guardian A", "guardian B"}
 STATES = ("draft", "returned", "at_school", "at_community", "in_progress", "implemented")
 IN_PROGRESS_A = suggestion_viewers("A", "in_progress")
 TITLES = {state: f"A-only-{state}" for state in STATES} | {
@@ -423,6 +425,34 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "implemented": [
         get("you said, we did", EVERYONE, verify=(lists(FINAL_TITLE.format(scope="B"), EVERYONE),))
+    ],
+    # Finding suggestions: each over what they may open, and the implemented ones of all.
+    "suggestion_search": [
+        get(
+            "words of every title",
+            SEARCHERS,
+            data=lambda w: {"q": "only"},
+            verify=(
+                lists("A-only-at_school", {"school A", "child A", "mentor A"}),
+                lists("B-only-at_school", {"school B", "child B"}),
+            ),
+        ),
+        get(
+            "words of the implemented ones",
+            SEARCHERS,
+            data=lambda w: {"q": "做好的建议"},
+            verify=(lists(FINAL_TITLE.format(scope="B"), SEARCHERS),),
+        ),
+        get("nothing typed", SEARCHERS, data=lambda w: {"q": ""}),
+        get("odd characters only", SEARCHERS, data=lambda w: {"q": "<>%_\\'\";--"}),
+    ],
+    "suggestion_similar": [
+        get(
+            "a title being written",
+            SEARCHERS,
+            data=lambda w: {"title": "已经做好的建议", "noticed": "only"},
+            verify=(lists(FINAL_TITLE.format(scope="B"), SEARCHERS),),
+        ),
     ],
     # --- activities: training ---
     "sub_team_training": [
@@ -751,7 +781,7 @@ def run(check: Check, world, role, client, name):
         if check.method == "POST":
             response = client.post(url, check.data(world))
         else:
-            response = client.get(url)
+            response = client.get(url, check.data(world))
 
     allowed = role in check.allowed
     expected = check.ok if allowed else check.refused

@@ -2,6 +2,7 @@ import factory
 
 from groups.models import Role
 from suggestions.models import ParticipationRole, RoutingJob, RoutingRule, Suggestion
+from suggestions.search import suggestion_words
 from suggestions.services import suggestion_route
 from tests.groups.factories import (
     ChildFactory,
@@ -23,6 +24,8 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     place = "文三街小学校门口"
     focus_area = factory.SubFactory(FocusAreaFactory)
     role = ParticipationRole.SAFETY_PROMOTER
+    # As the services write it (suggestions/search.py).
+    search_words = factory.LazyAttribute(suggestion_words)
 
 
 def route_pending():

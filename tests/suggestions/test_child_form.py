@@ -56,11 +56,13 @@ def test_the_form_is_six_numbered_steps_and_a_place_to_send(client, pipe):
     assert 'name="form_key"' in page
     # It works without JavaScript: one script fills the review of step 7 (without it the step
     # links back to each step; tests/browser/test_child_journey_e2e.py sends the form with
-    # JavaScript off), the place picker's only makes step 3 quicker.
+    # JavaScript off), the place picker's only makes step 3 quicker, and the similar ones' only
+    # asks for them as the child types (a button does it without).
     scripts = re.findall(r"<script[^>]*>", page)
     assert scripts == [
         '<script src="/static/js/suggestion-form.js" defer>',
         '<script src="/static/js/place-picker.js" defer>',
+        '<script src="/static/js/similar.js" defer>',
     ]
     assert "data-review-fallback" in page
 
