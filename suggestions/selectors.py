@@ -94,7 +94,8 @@ def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
             )
         )
     return (
-        Suggestion.objects.select_related(
+        with_voices(Suggestion.objects)  # "27 children in 6 schools"
+        .select_related(
             "focus_area",
             "owner",
             "child__school__community",
@@ -705,7 +706,10 @@ def heard_from(suggestion: Suggestion) -> HeardFrom:
 
 
 def voices_of(suggestion: Suggestion) -> list[Voice]:
-    """The voices on a suggestion, oldest first, each with its child (pseudonym only)."""
+    """The voices on a suggestion, oldest first, each with its child (pseudonym only). None
+    to ask for when with_voices counted none."""
+    if getattr(suggestion, "voice_count", None) == 0:
+        return []
     return list(
         Voice.objects.filter(suggestion=suggestion)
         .select_related("child")

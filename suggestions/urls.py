@@ -18,4 +18,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("notifications/", views.notifications, name="notifications"),
     path("you-said-we-did/", views.implemented, name="implemented"),
+    # Not under suggestions/<pk>/, where every other word is a workflow action.
+    path("me-too/<int:pk>/", views.suggestion_voice, name="suggestion_voice"),
 ]

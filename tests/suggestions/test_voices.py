@@ -223,3 +223,150 @@ def test_the_api_gives_the_counts_in_the_list_and_the_detail(pipe, peer):
 
     assert listed[0]["heard_from"] == {"children": 2, "schools": 1}
     assert detail["heard_from"] == {"children": 2, "schools": 1}
+
+
+# --- The pages ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "button", "thanks"),
+    [("zh-hans", "我也发现了！", "谢谢你！"), ("en", "Me too! I noticed it too", "Thank you!")],
+)
+def test_a_schoolmate_opens_the_suggestion_says_me_too_and_is_thanked(
+    client, pipe, peer, language, button, thanks
+):
+    suggestion = sent(pipe, photo="")
+    client.force_login(peer.user)
+
+    page = client.get(url("suggestion_detail", language, pk=suggestion.pk))
+    assert page.status_code == 200
+    assert button in page.text
+    assert suggestion.noticed in page.text
+    # What passed between the author and the staff is not a schoolmate's to read.
+    assert 'id="timeline-heading"' not in page.text
+
+    response = client.post(
+        url("suggestion_voice", language, pk=suggestion.pk),
+        {"line": "<b>我也看到了</b>"},
+        follow=True,
+    )
+
+    assert thanks in response.text
+    assert "&lt;b&gt;我也看到了&lt;/b&gt;" in response.text
+    assert Voice.objects.get(suggestion=suggestion).child == peer
+
+
+def test_the_author_reads_how_many_others_noticed_it_too(client, pipe, peer):
+    suggestion = sent(pipe)
+    services.voice_add(suggestion=suggestion, child=peer, line="我也看到了")
+    client.force_login(pipe.child_user)
+
+    page = client.get(url("suggestion_detail", "zh-hans", pk=suggestion.pk))
+
+    assert "你和另外 1 个小朋友都发现了。" in page.text
+    assert "小青蛙" in page.text and "我也看到了" in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "count"),
+    [("zh-hans", "3 个小朋友，来自 2 所学校"), ("en", "3 children in 2 schools")],
+)
+def test_the_staff_detail_page_shows_the_children_and_their_schools(
+    client, pipe, peer, language, count
+):
+    suggestion = sent(pipe)
+    services.voice_add(suggestion=suggestion, child=peer)
+    Voice.objects.create(suggestion=suggestion, child=a_child(SchoolFactory(), "小海豚"))
+    client.force_login(pipe.school_staff)
+
+    page = client.get(url("suggestion_detail", language, pk=suggestion.pk))
+
+    assert count in page.text
+
+
+def test_the_childs_list_shows_the_suggestions_they_said_me_too_to(client, pipe, peer):
+    suggestion = sent(pipe)
+    services.voice_add(suggestion=suggestion, child=peer)
+    client.force_login(peer.user)
+
+    page = client.get(url("my_suggestions", "zh-hans"))
+
+    assert "我也支持的建议" in page.text
+    assert suggestion.title in page.text
+    assert "已经有 2 个小朋友发现了。" in page.text
+
+
+def test_a_second_me_too_on_the_page_is_refused_with_a_message_and_nothing_written(
+    client, pipe, peer
+):
+    suggestion = sent(pipe)
+    services.voice_add(suggestion=suggestion, child=peer)
+    client.force_login(peer.user)
+
+    response = client.post(
+        url("suggestion_voice", "zh-hans", pk=suggestion.pk), {"line": "再说一次"}
+    )
+
+    assert response.status_code == 200
+    assert "说一次就够了" in response.text
+    assert "再说一次" in response.text  # what they typed is kept
+    assert Voice.objects.count() == 1
+
+
+def test_a_too_long_line_is_refused_and_kept(client, pipe, peer):
+    suggestion = sent(pipe)
+    client.force_login(peer.user)
+
+    response = client.post(
+        url("suggestion_voice", "zh-hans", pk=suggestion.pk), {"line": "长" * 141}
+    )
+
+    assert response.status_code == 200
+    assert "最多 140 个字" in response.text
+    assert "长" * 141 in response.text
+    assert not Voice.objects.exists()
+
+
+def test_me_too_on_ones_own_or_an_unseen_suggestion_is_refused_with_a_message(client, pipe, peer):
+    own = sent(pipe)
+    elsewhere = a_child(SchoolFactory(), "小海豚")
+
+    client.force_login(pipe.child_user)
+    mine = client.post(url("suggestion_voice", "zh-hans", pk=own.pk), follow=True)
+    client.force_login(elsewhere.user)
+    unseen = client.post(url("suggestion_voice", "zh-hans", pk=own.pk), follow=True)
+
+    assert "这是你自己的建议" in mine.text
+    assert "这个建议你看不到" in unseen.text
+    assert client.get(url("suggestion_detail", "zh-hans", pk=own.pk)).status_code == 403
+    assert not Voice.objects.exists()
+
+
+def test_a_child_takes_their_me_too_back_on_the_page(client, pipe, peer):
+    suggestion = sent(pipe)
+    services.voice_add(suggestion=suggestion, child=peer)
+    client.force_login(peer.user)
+
+    response = client.post(
+        url("suggestion_voice", "en", pk=suggestion.pk), {"withdraw": "1"}, follow=True
+    )
+
+    assert "was taken back" in response.text
+    assert not Voice.objects.exists()
+
+
+# --- The year's figures ---------------------------------------------------------------------
+
+
+def test_the_years_figures_count_the_voices_and_the_suggestions_with_voices(pipe, peer):
+    from reports.figures import suppressed, year_figures
+
+    voiced, _alone = sent(pipe), sent(pipe)
+    services.voice_add(suggestion=voiced, child=peer)
+    Voice.objects.create(suggestion=voiced, child=a_child(SchoolFactory(), "小海豚"))
+
+    headline = year_figures(timezone.localdate().year).headline
+
+    assert (headline["voices"], headline["suggestions_with_voices"]) == (2, 1)
+    # Each voice is a child's: below five, the public does not see how many.
+    assert suppressed(year_figures(timezone.localdate().year)).headline["voices"] == "<5"
