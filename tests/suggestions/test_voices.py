@@ -370,3 +370,20 @@ def test_the_years_figures_count_the_voices_and_the_suggestions_with_voices(pipe
     assert (headline["voices"], headline["suggestions_with_voices"]) == (2, 1)
     # Each voice is a child's: below five, the public does not see how many.
     assert suppressed(year_figures(timezone.localdate().year)).headline["voices"] == "<5"
+
+
+def test_a_childs_me_too_list_names_each_suggestion_once_in_one_query(
+    pipe, peer, django_assert_num_queries
+):
+    first, second = sent(pipe), sent(pipe)
+    for suggestion in (first, second):
+        services.voice_add(suggestion=suggestion, child=peer)
+        Voice.objects.create(
+            suggestion=suggestion, child=a_child(SchoolFactory(), f"小{suggestion.pk}")
+        )
+
+    with django_assert_num_queries(1):
+        rows = list(selectors.voiced_by(peer))
+
+    assert [row.pk for row in rows] == [second.pk, first.pk]
+    assert [selectors.heard_from(row).children for row in rows] == [3, 3]
