@@ -63,6 +63,8 @@ def _headline_rows(figures: YearFigures) -> list[tuple[str, object]]:
         (_("Discussion topics"), h.get("discussion_topics")),
         (_("Practice bases"), h.get("practice_bases")),
         (_("Participants at emergency-safety venues"), h.get("emergency_safety_participants")),
+        (_("Times children said “me too”"), h.get("voices")),
+        (_("Suggestions with a “me too”"), h.get("suggestions_with_voices")),
     ]
 
 

@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -56,6 +57,7 @@ from suggestions.models import (
     StageChange,
     StateChoices,
     Suggestion,
+    Voice,
 )
 from suggestions.workflow import State
 
@@ -439,7 +441,12 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
         state=State.DRAFT
     )
     implemented = Count("pk", filter=Q(state=State.IMPLEMENTED))
-    totals = year.aggregate(n=Count("pk"), implemented=implemented)
+    totals = year.aggregate(
+        n=Count("pk"),
+        implemented=implemented,
+        # "Me too": the year's suggestions that other children added their voice to.
+        with_voices=Count("pk", filter=Exists(Voice.objects.filter(suggestion=OuterRef("pk")))),
+    )
     tables = [
         _count_table(
             year.values("state").annotate(n=Count("pk")),
@@ -576,7 +583,13 @@ def _suggestions(start, end) -> tuple[list[Table], dict]:
             link="implemented",
         ),
     ]
-    return tables, {"suggestions": totals["n"], "implemented": totals["implemented"]}
+    return tables, {
+        "suggestions": totals["n"],
+        "implemented": totals["implemented"],
+        # Each voice is a child's "me too", given in the year (a merge keeps when).
+        "voices": Voice.objects.filter(created_at__gte=start, created_at__lt=end).count(),
+        "suggestions_with_voices": totals["with_voices"],
+    }
 
 
 def _days(later: str, earlier: str) -> str:
@@ -809,7 +822,7 @@ def year_figures(year: int, *, public: bool = False) -> YearFigures:
 
 
 # Headline figures that count children.
-CHILDREN_HEADLINE = ("children", "safety_outreach_children")
+CHILDREN_HEADLINE = ("children", "safety_outreach_children", "voices")
 
 
 def _hidden(value) -> bool:

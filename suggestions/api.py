@@ -9,7 +9,7 @@ lets them see: a suggestion that is not yours is a 404.
 import django_filters
 import rules
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -38,6 +38,13 @@ class StageChangeSerializer(serializers.ModelSerializer):
                   "created_at"]  # fmt: skip
 
 
+class HeardFromSerializer(serializers.Serializer):
+    """ "27 children in 6 schools": the author and every child who said "me too"."""
+
+    children = serializers.IntegerField(min_value=1)
+    schools = serializers.IntegerField(min_value=1)
+
+
 class SuggestionSerializer(serializers.ModelSerializer):
     """A suggestion as its child, their guardians and its handlers see it: the child appears
     by pseudonym only."""
@@ -56,14 +63,21 @@ class SuggestionSerializer(serializers.ModelSerializer):
     known_place = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     # The statistical code (330106002), as in the places' own data.
     division = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    heard_from = serializers.SerializerMethodField()
 
     class Meta:
         model = Suggestion
         fields = ["id", "child", "title", "noticed", "proposal", "place", "known_place",
                   "division", "latitude", "longitude", "focus_area", "role", "state", "stage",
                   "owner", "due_at", "overdue_since", "merged_into", "answer", "planned_on",
-                  "progress", "version", "created_at", "submitted_at", "closed_at"]  # fmt: skip
+                  "progress", "version", "created_at", "submitted_at", "closed_at",
+                  "heard_from"]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(HeardFromSerializer)
+    def get_heard_from(self, suggestion) -> dict:
+        heard = selectors.heard_from(suggestion)
+        return {"children": heard.children, "schools": heard.schools}
 
 
 class SuggestionRowSerializer(serializers.Serializer):
@@ -95,11 +109,13 @@ class SuggestionRowSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    heard_from = HeardFromSerializer()
 
     VALUES = ["id", "child__pseudonym", "title", "noticed", "proposal", "place", "known_place",
               "division__code", "latitude", "longitude", "focus_area__code", "role", "state",
               "owner__name", "due_at", "overdue_since", "merged_into", "answer", "planned_on",
-              "progress", "version", "created_at", "submitted_at", "closed_at"]  # fmt: skip
+              "progress", "version", "created_at", "submitted_at", "closed_at",
+              "voice_count", "voice_other_schools"]  # fmt: skip
 
     def get_stage(self, row) -> str | None:
         return workflow.stage_of(workflow.State(row["state"]))
@@ -135,6 +151,10 @@ class SuggestionRowSerializer(serializers.Serializer):
             "created_at": moment(row["created_at"]),
             "submitted_at": moment(row["submitted_at"]) if row["submitted_at"] else None,
             "closed_at": moment(row["closed_at"]) if row["closed_at"] else None,
+            "heard_from": {
+                "children": 1 + row["voice_count"],
+                "schools": 1 + row["voice_other_schools"],
+            },
         }
 
 
@@ -309,7 +329,9 @@ class SuggestionViewSet(
     def get_queryset(self):
         return selectors.visible_to(
             self.request.user,
-            Suggestion.objects.select_related("child", "focus_area", "owner"),
+            selectors.with_voices(
+                Suggestion.objects.select_related("child", "focus_area", "owner")
+            ),
         )
 
     def list(self, request, *args, **kwargs):

@@ -668,3 +668,15 @@ class SearchForm(forms.Form):
                 _("There are no words to look for in that. Try words like 路灯 or 斑马线.")
             )
         return text
+
+
+class VoiceForm(forms.Form):
+    """ "Me too": a button, and a line of the child's own if they like."""
+
+    line = forms.CharField(
+        label=_("I want to add…"),
+        max_length=140,
+        required=False,
+        help_text=_("You can leave this empty. Please do not write your name."),
+        error_messages={"max_length": _("What you add can be at most %(limit_value)d characters.")},
+    )

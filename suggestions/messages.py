@@ -26,6 +26,7 @@ NEWS = {
     NotificationKind.RETURNED: lambda: _("has a question"),
     NotificationKind.PROGRESS: lambda: _("has progress"),
     NotificationKind.ANSWERED: lambda: _("has an answer"),
+    NotificationKind.VOICE: lambda: _("one more child noticed it too"),
 }
 
 

@@ -542,6 +542,7 @@ class NotificationKind(models.TextChoices):
     RETURNED = "returned", _("Your suggestion came back with a question")
     PROGRESS = "progress", _("Progress on your suggestion")
     ANSWERED = "answered", _("Your suggestion has an answer")
+    VOICE = "voice", _("One more child noticed it too")
 
 
 # A guardian reads about their child's suggestion, not "your suggestion": on the portal with
@@ -603,3 +604,35 @@ class Notification(models.Model):
         if not name_the_child:
             return str(unnamed)
         return named % {"child": self.suggestion.child.pseudonym}
+
+
+class Voice(models.Model):
+    """ "Me too": a child adds their voice to another child's suggestion, with a line of their
+    own if they like. One voice per child per suggestion; merging moves the voices to the
+    suggestion that goes on (services.voices_move), so a voice is never lost."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="voices"
+    )
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="voices"
+    )
+    line = models.CharField(_("what I would add"), max_length=140, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voice")
+        verbose_name_plural = _("voices")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "child"],
+                name="one_voice_per_child_per_suggestion",
+                violation_error_message=_("You have already said “me too” to this suggestion."),
+            ),
+        ]
+        # A child's "me too" list reads by child (the unique index serves by suggestion).
+        indexes = [models.Index(fields=["child", "-created_at"], name="voice_child")]
+
+    def __str__(self):
+        return f"{self.suggestion_id}: {self.child_id}"

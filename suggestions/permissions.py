@@ -2,10 +2,12 @@
 plays for a suggestion, with which the workflow table decides who may *move* it."""
 
 import rules
+from django.utils.translation import gettext_lazy
 
 from groups.models import Role, User
 from groups.permissions import guards_child, is_admin, mentors_child
 
+from . import workflow
 from .models import Suggestion
 from .workflow import Actor, State
 
@@ -146,3 +148,57 @@ rules.add_perm(
     "suggestions.search_suggestions",
     is_admin | is_child_observer | works_in_the_pipeline | is_mentor,
 )
+# --- "Me too": a child adds their voice to another child's suggestion -----------------------
+
+# A child may open another child's suggestion, read only, to say "me too": one of their own
+# school's while it is on its way (sent, not back with its author for a question, not ended),
+# or an implemented one, which is public anyway ("you said, we did"). A child who said "me
+# too" keeps seeing it, whatever becomes of it.
+PEER_STATES = workflow.OPEN_STATES
+
+NOT_VISIBLE_FOR_A_VOICE = gettext_lazy(
+    "You cannot see this suggestion, so you cannot say “me too” to it."
+)
+OWN_SUGGESTION_VOICE = gettext_lazy("This is your own suggestion: you do not need to say “me too”.")
+VOICE_NEEDS_CONSENT = gettext_lazy(
+    "Your guardian needs to say yes first. Then you can say “me too”."
+)
+
+
+def peer_may_join(child, suggestion: Suggestion) -> bool:
+    """Whether another child may see this suggestion to add their voice (PEER_STATES). Reads
+    `suggestion.child` (select it with the suggestion)."""
+    if child is None or suggestion.child_id == child.pk:
+        return False
+    if suggestion.state == State.IMPLEMENTED:
+        return True
+    return suggestion.state in PEER_STATES and suggestion.child.school_id == child.school_id
+
+
+def voice_refusal(child, suggestion: Suggestion):
+    """Why this child may not add their voice to this suggestion, in words for them; None if
+    they may. Not the "once only" rule: the service checks that under its lock."""
+    if child is not None and suggestion.child_id == child.pk:
+        return OWN_SUGGESTION_VOICE
+    if not peer_may_join(child, suggestion):
+        return NOT_VISIBLE_FOR_A_VOICE
+    # A child acts in the portal only with a guardian's consent in force (privacy/).
+    if child.anonymised_at is not None or not child.consents.filter(withdrawn_at=None).exists():
+        return VOICE_NEEDS_CONSENT
+    return None
+
+
+@rules.predicate
+def may_join_it(user, suggestion):
+    return is_child_observer(user) and peer_may_join(_child_of(user), suggestion)
+
+
+@rules.predicate
+def added_their_voice(user, suggestion):
+    child = _child_of(user)
+    return child is not None and suggestion.voices.filter(child=child).exists()
+
+
+# What a child who is not its author sees of a suggestion: the peer page, read only.
+rules.add_perm("suggestions.see_as_peer", is_child_observer & (may_join_it | added_their_voice))
+rules.add_perm("suggestions.add_voice", may_join_it)

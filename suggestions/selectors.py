@@ -10,9 +10,11 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -35,6 +37,7 @@ from .models import (
     StageChange,
     StageDeadline,
     Suggestion,
+    Voice,
 )
 from .workflow import State
 
@@ -73,7 +76,7 @@ def inbox(organisation_id: int, *, routed_why: bool = False) -> QuerySet[Suggest
                 to_attr="routings",
             )
         )
-    return suggestions
+    return with_voices(suggestions)  # "27 children in 6 schools" on each row
 
 
 def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
@@ -104,7 +107,8 @@ def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
             )
         )
     return (
-        Suggestion.objects.select_related(
+        with_voices(Suggestion.objects)  # "27 children in 6 schools"
+        .select_related(
             "focus_area",
             "owner",
             "child__school__community",
@@ -736,4 +740,77 @@ def merge_candidates_alike(suggestion: Suggestion) -> QuerySet[Suggestion]:
 
     return ranked(merge_candidates(suggestion), suggestion.search_words.split()).order_by(
         "-rank", "-created_at"
+    )
+
+
+# --- "Me too" -------------------------------------------------------------------------------
+
+
+def with_voices(suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+    """Each suggestion with `voice_count` (the children who said "me too") and
+    `voice_other_schools` (their schools other than the author's), as subqueries: no query
+    per row, and no join to multiply the rows of a list. Read them through `heard_from`."""
+    voices = Voice.objects.filter(suggestion=OuterRef("pk")).order_by().values("suggestion")
+    return suggestions.annotate(
+        voice_count=Coalesce(Subquery(voices.annotate(n=Count("pk")).values("n")), 0),
+        voice_other_schools=Coalesce(
+            Subquery(
+                voices.exclude(child__school_id=OuterRef("child__school_id"))
+                .annotate(n=Count("child__school_id", distinct=True))
+                .values("n")
+            ),
+            0,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class HeardFrom:
+    """How many children a suggestion speaks for (its author and those who said "me too"),
+    and from how many schools: "27 children in 6 schools"."""
+
+    children: int
+    schools: int
+
+    @property
+    def others(self) -> int:
+        """The children besides the author: "you and 26 other children"."""
+        return self.children - 1
+
+
+def heard_from(suggestion: Suggestion) -> HeardFrom:
+    """Read from with_voices' annotations when they are there, else counted (two queries):
+    the detail page counts one suggestion, the lists annotate theirs."""
+    if not hasattr(suggestion, "voice_count"):
+        suggestion = with_voices(Suggestion.objects.filter(pk=suggestion.pk)).get()
+    return HeardFrom(
+        children=1 + suggestion.voice_count, schools=1 + suggestion.voice_other_schools
+    )
+
+
+def voices_of(suggestion: Suggestion) -> list[Voice]:
+    """The voices on a suggestion, oldest first, each with its child (pseudonym only). None
+    to ask for when with_voices counted none."""
+    if getattr(suggestion, "voice_count", None) == 0:
+        return []
+    return list(
+        Voice.objects.filter(suggestion=suggestion)
+        .select_related("child")
+        .only("line", "created_at", "suggestion_id", "child__pseudonym", "child__school_id")
+        .order_by("created_at", "pk")
+    )
+
+
+def voice_of(child: Child | None, suggestion: Suggestion) -> Voice | None:
+    if child is None:
+        return None
+    return Voice.objects.filter(suggestion=suggestion, child=child).first()
+
+
+def voiced_by(child: Child) -> QuerySet[Suggestion]:
+    """The suggestions a child said "me too" to, the latest first ("我也支持的建议")."""
+    return (
+        with_voices(Suggestion.objects.filter(voices__child=child))
+        .select_related("focus_area", "child")
+        .order_by("-voices__created_at", "-pk")
     )

@@ -35,8 +35,9 @@ from .models import (
     StageChange,
     StageDeadline,
     Suggestion,
+    Voice,
 )
-from .permissions import actor_for, may_correct_place
+from .permissions import actor_for, may_correct_place, voice_refusal
 from .search import suggestion_words
 from .workflow import Actor, IllegalMove, Stage, State
 
@@ -88,10 +89,12 @@ TOPIC_OF = {
     NotificationKind.RETURNED: Topic.NEWS,
     NotificationKind.PROGRESS: Topic.NEWS,
     NotificationKind.ANSWERED: Topic.NEWS,
+    NotificationKind.VOICE: Topic.NEWS,
 }
 # A suggestion passing from desk to desk is told in the portal only (and in a family's weekly
-# digest): an e-mail or an SMS at each step would teach families to ignore them.
-PORTAL_ONLY = {NotificationKind.MOVED}
+# digest): an e-mail or an SMS at each step would teach families to ignore them. So is each
+# "me too".
+PORTAL_ONLY = {NotificationKind.MOVED, NotificationKind.VOICE}
 
 
 def _notify(recipients, suggestion: Suggestion, kind: str) -> None:
@@ -334,6 +337,8 @@ def suggestion_transition(
     if move.target in workflow.OWNED_STATES:
         owner, due_at = suggestion.owner, _end_of(suggestion.planned_on)
     _move(suggestion, action, actor, user, note=note, owner=owner, due_at=due_at)
+    if move.target == State.MERGED:
+        voices_move(merged=suggestion, into=suggestion.merged_into)
 
     if move.target in workflow.FINAL_STATES and move.target != State.MERGED:
         # Suggestions merged into this one share its answer.
@@ -938,3 +943,63 @@ def family_digests_queue(*, now: datetime | None = None) -> int:
     )
     rows = [(user, reach[user.pk].language) for user in wanted if user.pk in with_news]
     return _digests_queue("suggestions.family_digest", "week", monday, rows)
+
+
+# --- "Me too" -------------------------------------------------------------------------------
+
+VOICE_TWICE = gettext_lazy("You have already said “me too” to this suggestion. Once is enough!")
+VOICE_LINE_TOO_LONG = gettext_lazy("What you add can be at most %(n)d characters.")
+
+
+@transaction.atomic
+def voice_add(*, suggestion: Suggestion, child: Child, line: str = "") -> Voice:
+    """A child adds their voice to another child's suggestion (permissions.voice_refusal).
+    Locks the suggestion, so that a merge moving its voices cannot pass this one by, and two
+    clicks at once make one voice. Raises ValidationError, in which case nothing is written."""
+    suggestion = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("child")
+        .get(pk=suggestion.pk)
+    )
+    refusal = voice_refusal(child, suggestion)
+    _require(refusal is None, refusal)
+    line = " ".join(line.split())
+    limit = Voice._meta.get_field("line").max_length
+    _require(len(line) <= limit, VOICE_LINE_TOO_LONG % {"n": limit}, field="line")
+    _require(not suggestion.voices.filter(child=child).exists(), VOICE_TWICE)
+    voice = Voice.objects.create(suggestion=suggestion, child=child, line=line)
+    if suggestion.child.user_id:
+        # The author hears that someone else noticed it too, in the portal only.
+        _notify([suggestion.child.user], suggestion, NotificationKind.VOICE)
+    return voice
+
+
+@transaction.atomic
+def voice_withdraw(*, suggestion: Suggestion, child: Child) -> bool:
+    """A child takes their "me too" back: it was their own word, given freely, so it stays
+    theirs to take back (a voice that counted for a merge is theirs all the same). Returns
+    whether there was one."""
+    Suggestion.objects.select_for_update(of=("self",)).filter(pk=suggestion.pk).first()
+    deleted, _rows = Voice.objects.filter(suggestion=suggestion, child=child).delete()
+    return bool(deleted)
+
+
+def voices_move(*, merged: Suggestion, into: Suggestion) -> int:
+    """A merge moves the voices of `merged` to `into`, and its author becomes a voice there:
+    nobody who said it is lost. A child already heard on `into`, or its author, counts once.
+    Called by suggestion_transition with both rows locked; returns how many voices `into`
+    gained. A moved voice keeps when it was given (the figures count voices by year)."""
+    there = set(Voice.objects.filter(suggestion=into).values_list("child_id", flat=True))
+    there.add(into.child_id)
+    moving = [
+        pk
+        for pk, child_id in Voice.objects.filter(suggestion=merged).values_list("pk", "child_id")
+        if child_id not in there
+    ]
+    Voice.objects.filter(pk__in=moving).update(suggestion=into)
+    Voice.objects.filter(suggestion=merged).delete()  # those heard on `into` already
+    gained = len(moving)
+    if merged.child_id not in there:
+        Voice.objects.create(suggestion=into, child_id=merged.child_id)
+        gained += 1
+    return gained

@@ -20,4 +20,6 @@ urlpatterns = [
     path("you-said-we-did/", views.implemented, name="implemented"),
     path("suggestions/search/", views.suggestion_search, name="suggestion_search"),
     path("suggestions/similar/", views.suggestion_similar, name="suggestion_similar"),
+    # Not under suggestions/<pk>/, where every other word is a workflow action.
+    path("me-too/<int:pk>/", views.suggestion_voice, name="suggestion_voice"),
 ]

@@ -16,7 +16,15 @@ from places.maps import allow_tiles, map_config
 
 from . import permissions, selectors, services, workflow
 from .filters import ImplementedFilter, InboxFilter
-from .forms import FIND_BUTTON, SIMILAR_BUTTON, OutcomeForm, SearchForm, SuggestionForm, form_for
+from .forms import (
+    FIND_BUTTON,
+    SIMILAR_BUTTON,
+    OutcomeForm,
+    SearchForm,
+    SuggestionForm,
+    VoiceForm,
+    form_for,
+)
 from .models import Suggestion
 from .place_forms import PlaceCorrectionForm
 from .search import MAX_QUERY
@@ -37,9 +45,15 @@ STALE_MESSAGE = gettext_lazy(
 )
 
 
-def _visible_suggestion(request, pk) -> Suggestion:
+def _visible_suggestion(request, pk, *, peers: bool = False) -> Suggestion:
+    """With `peers`, also another child's that this child may see to say "me too"
+    (`as_peer` set on it)."""
     suggestion = get_object_or_404(Suggestion.objects.select_related("child"), pk=pk)
+    suggestion.as_peer = False
     if not request.user.has_perm("suggestions.see_suggestion", suggestion):
+        if peers and request.user.has_perm("suggestions.see_as_peer", suggestion):
+            suggestion.as_peer = True
+            return suggestion
         logger.warning("user %s refused suggestion %s: not in their scope", request.user.pk, pk)
         raise PermissionDenied
     return suggestion
@@ -59,7 +73,14 @@ def my_suggestions(request):
     return render(
         request,
         "suggestions/mine.html",
-        {"page": page, "writes": rules.has_perm("suggestions.write_suggestion", request.user)},
+        {
+            "page": page,
+            "writes": rules.has_perm("suggestions.write_suggestion", request.user),
+            # The suggestions the child said "me too" to (我也支持的建议).
+            "voiced": selectors.voiced_by(request.user.child)
+            if rules.has_perm("suggestions.write_suggestion", request.user)
+            else [],
+        },
     )
 
 
@@ -233,6 +254,8 @@ def _render_detail(request, suggestion, bound=None, status=200, place_form=None,
             "staff_view": staff,
             "place_form": place_form,
             "place_search": search,
+            "heard": selectors.heard_from(suggestion),
+            "voices": selectors.voices_of(suggestion),
         },
         status=status,
     )
@@ -240,7 +263,9 @@ def _render_detail(request, suggestion, bound=None, status=200, place_form=None,
 
 @login_required
 def suggestion_detail(request, pk):
-    suggestion = _visible_suggestion(request, pk)
+    suggestion = _visible_suggestion(request, pk, peers=True)
+    if suggestion.as_peer:
+        return _render_peer(request, suggestion)
     services.notifications_read_on_opening(user=request.user, suggestion_id=suggestion.pk)
     # The staff's search for the place to correct it to (the form below the place).
     search = request.GET.get("where", "")[:40]
@@ -449,3 +474,63 @@ def suggestion_search(request):
         found = selectors.suggestion_search(form.cleaned_data["q"], user=request.user)
         page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "suggestions/search.html", {"form": form, "page": page})
+
+
+# --- "Me too" -------------------------------------------------------------------------------
+
+VOICE_ADDED = gettext_lazy("Thank you! Your “me too” is added.")
+VOICE_TAKEN_BACK = gettext_lazy("Your “me too” was taken back.")
+
+
+def _render_peer(request, suggestion, form=None, status=200):
+    """Another child's suggestion, read only: what it says (not its photo, nor the words
+    between the author and the staff), who else said "me too", and the "me too" form."""
+    child = request.user.child
+    mine = selectors.voice_of(child, suggestion)
+    if form is None and mine is None and request.user.has_perm("suggestions.add_voice", suggestion):
+        form = VoiceForm()
+    return render(
+        request,
+        "suggestions/peer.html",
+        {
+            "suggestion": suggestion,
+            "same_school": suggestion.child.school_id == child.school_id,
+            "heard": selectors.heard_from(suggestion),
+            "voices": selectors.voices_of(suggestion),
+            "my_voice": mine,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def suggestion_voice(request, pk):
+    """A child says "me too" to another child's suggestion, or takes it back ("withdraw")."""
+    suggestion = get_object_or_404(Suggestion.objects.select_related("child"), pk=pk)
+    child = getattr(request.user, "child", None)
+    if child is None or not request.user.has_perm("suggestions.see_as_peer", suggestion):
+        if child is None:
+            raise PermissionDenied
+        if suggestion.child_id == child.pk:
+            messages.info(request, permissions.OWN_SUGGESTION_VOICE)
+            return redirect("suggestion_detail", pk=pk)
+        logger.warning("child user %s refused a voice on suggestion %s", request.user.pk, pk)
+        messages.error(request, permissions.NOT_VISIBLE_FOR_A_VOICE)
+        return redirect("my_suggestions")
+    if "withdraw" in request.POST:
+        if services.voice_withdraw(suggestion=suggestion, child=child):
+            messages.success(request, VOICE_TAKEN_BACK)
+        return redirect("suggestion_detail", pk=pk)
+    form = VoiceForm(request.POST)
+    if not form.is_valid():
+        return _render_peer(request, suggestion, form=form)
+    try:
+        services.voice_add(suggestion=suggestion, child=child, line=form.cleaned_data["line"])
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _render_peer(request, suggestion, form=form)
+    messages.success(request, VOICE_ADDED)
+    return redirect("suggestion_detail", pk=pk)

@@ -84,6 +84,7 @@ from suggestions.models import (
     ProgressUpdate,
     StageChange,
     Suggestion,
+    Voice,
 )
 from suggestions.search import words
 from suggestions.workflow import State
@@ -359,6 +360,11 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "suggestions.ProgressUpdate.note": (("implemented_suggestion",), ()),
     # On the staff's timeline only.
     "suggestions.PlaceCorrection.reason": (("suggestion_at_school",), ()),
+    # Under "who else noticed it": the author's page, the staff's, and the peer's own.
+    "suggestions.Voice.line": (
+        ("implemented_suggestion", "suggestion_at_school", "peer_suggestion"),
+        (),
+    ),
     "activities.TrainingSession.topic": (
         (
             "home_child",
@@ -682,6 +688,17 @@ def build(text) -> World:
     Notification.objects.create(
         recipient=w.child_user, suggestion=w.implemented, kind=NotificationKind.MOVED
     )
+    # "Me too" from a schoolmate, with a line of their own, on the pages that list the voices.
+    w.peer_user = user("peer", Role.CHILD)
+    w.peer = Child.objects.create(
+        pseudonym="小伙伴",
+        user=w.peer_user,
+        school=w.school,
+        community=w.community,
+        joined_on=since,
+    )
+    for voiced in (w.implemented, w.at_school):
+        Voice.objects.create(suggestion=voiced, child=w.peer, line=w("suggestions.Voice.line"))
 
     # Activities, training and the directory.
     w.base = PracticeBase.objects.create(
@@ -826,6 +843,8 @@ PAGES = {
     "declined_suggestion": lambda w: (w.child_user, "suggestion_detail", {"pk": w.declined.pk}),
     "returned_suggestion": lambda w: (w.child_user, "suggestion_detail", {"pk": w.returned.pk}),
     "suggestion_edit": lambda w: (w.child_user, "suggestion_edit", {"pk": w.returned.pk}),
+    # Another child, who said "me too" to the implemented one (the peer page).
+    "peer_suggestion": lambda w: (w.peer_user, "suggestion_detail", {"pk": w.implemented.pk}),
     "participation": lambda w: (w.child_user, "child_participation", {"pk": w.child.pk}),
     "notifications": lambda w: (w.child_user, "notifications", {}),
     # A guardian.

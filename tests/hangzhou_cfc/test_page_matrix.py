@@ -202,6 +202,9 @@ POST_ONLY = frozenset({405, LOGIN})
 # Who may find suggestions (suggestions.search_suggestions): children and those who work on them.
 SEARCHERS = LOGGED_IN - {"guardian A", "guardian B"}
 STATES = ("draft", "returned", "at_school", "at_community", "in_progress", "implemented")
+# Children of other schools who may open a suggestion to say "me too" (the peer page): an
+# implemented one is public (suggestions.permissions.peer_may_join).
+PEERS = {"implemented": frozenset({"child B"})}
 IN_PROGRESS_A = suggestion_viewers("A", "in_progress")
 TITLES = {state: f"A-only-{state}" for state in STATES} | {
     "implemented": FINAL_TITLE.format(scope="A")
@@ -277,7 +280,7 @@ MATRIX: dict[str, list[Check]] = {
     "suggestion_detail": [
         get(
             f"{state} A",
-            suggestion_viewers("A", state),
+            suggestion_viewers("A", state) | PEERS.get(state, NOBODY),
             pk(f"suggestion A {state}"),
             verify=(lists(TITLES[state], suggestion_viewers("A", state)),),
             # Opening it reads the reader's own notifications about it.
@@ -367,6 +370,28 @@ MATRIX: dict[str, list[Check]] = {
             pk("suggestion A in_progress"),
             data=correct_place("suggestion A in_progress"),
             refused=REFUSED | {409},
+        ),
+    ],
+    # "Me too": child B (another school) may add their voice to A's implemented suggestion,
+    # which is public; child A's own and one child B cannot see are refused with a message
+    # (a redirect), nothing written.
+    "suggestion_voice": [
+        get("me too by GET", NOBODY, pk("suggestion A implemented"), refused=POST_ONLY),
+        post(
+            "me too on implemented A",
+            {"child B"},
+            pk("suggestion A implemented"),
+            data=lambda world: {"line": "我也看到了"},
+            ok={302},
+            lands_on=lands("suggestion_detail", pk("suggestion A implemented")),
+            refused=REFUSED | {302},
+            writes=True,
+        ),
+        post(
+            "me too on at_school A (another school's)",
+            NOBODY,
+            pk("suggestion A at_school"),
+            refused=REFUSED | {302},
         ),
     ],
     "inbox": [

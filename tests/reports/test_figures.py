@@ -88,7 +88,8 @@ def test_the_headline_gives_the_figures_of_the_tables_by_name():
     assert list(figures.headline) == [
         "children", "municipal_groups", "alliance_groups", "participation_orgs", "training",
         "training_hours", "activities", "alliance_activities", "safety_outreach",
-        "safety_outreach_children", "suggestions", "implemented", "practice_bases",
+        "safety_outreach_children", "suggestions", "implemented", "voices",
+        "suggestions_with_voices", "practice_bases",
         "emergency_safety_participants", "discussion_topics",
     ]  # fmt: skip
     assert {key: figures.headline[key] for key in list(figures.headline)[1:6]} == {

@@ -484,8 +484,9 @@ def test_the_childs_list_shows_a_stepper_per_card_in_a_fixed_number_of_queries(
     client.force_login(pipe.child_user)
     client.get(url("my_suggestions"))  # the session and the language settle on the first request
 
-    # session, user, child, count, page, its history (where a final one ended), unread notices
-    with django_assert_num_queries(7):
+    # session, user, child, count, page, its history (where a final one ended), the ones they
+    # said "me too" to, unread notices
+    with django_assert_num_queries(8):
         response = client.get(url("my_suggestions"))
 
     assert response.text.count('class="stepper-mini"') == min(count * 2, PAGE_SIZE)
