@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +15,7 @@ from groups.permissions import is_admin
 from places.models import Division, DivisionLevel, Place
 from places.selectors import SEARCH_LIMIT, places_near, places_search, search_query, within
 
-from . import workflow
+from . import permissions, workflow
 from .models import (
     Notification,
     NotificationKind,
@@ -24,13 +24,17 @@ from .models import (
     StageChange,
     StageDeadline,
     Suggestion,
+    SuggestionAuthor,
 )
 from .workflow import State
 
 
 def suggestions_of_children(children: list[Child]) -> QuerySet[Suggestion]:
+    """Theirs: written by them, or recorded on their behalf (alone, with others, or by their
+    group)."""
+    coauthored = SuggestionAuthor.objects.filter(suggestion=OuterRef("pk"), child__in=children)
     return (
-        Suggestion.objects.filter(child__in=children)
+        Suggestion.objects.filter(Q(child__in=children) | Exists(coauthored))
         .select_related("focus_area", "owner", "child")
         .prefetch_related("history")  # where a final one ended, for its stepper
         .order_by("-created_at")
@@ -102,6 +106,10 @@ def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
             "requested_department",
             "known_place__division__parent__parent",
             "division__parent__parent",
+            # Recorded on behalf of children: by whom, from what (a join, no query more).
+            "recorded__recorded_by",
+            "recorded__activity",
+            "recorded__discussion_topic",
         )
         .prefetch_related(*prefetches)
         .get(pk=pk)
@@ -421,6 +429,7 @@ def visible_to(user, suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
     if mentor is not None:
         mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
         seen |= Q(child__in=mentored.values("child_id"))
+    seen |= _recorded_seen(user, mentor)
     return suggestions.filter(pk__in=Suggestion.objects.filter(seen).values("pk"))
 
 
@@ -655,4 +664,41 @@ def guardians_with_news(user_ids: list[int], *, since: datetime, until: datetime
         )
         .values_list("recipient_id", flat=True)
         .distinct()
+    )
+
+
+# --- Recorded on behalf of children ---------------------------------------------------------
+
+
+def _recorded_seen(user, mentor) -> Q:
+    """Who else sees a suggestion recorded on behalf of children (permissions.
+    one_of_its_authors_or_their_adults): its authors, their guardians and mentors, and the
+    adult who recorded it."""
+    seen = (
+        Q(authors__child__user=user)
+        | Q(authors__child__guardians__user=user)
+        | Q(recorded__recorded_by=user)
+    )
+    if mentor is not None:
+        mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
+        seen |= Q(authors__child__in=mentored.values("child_id"))
+    return seen
+
+
+def recorded_authors(suggestion: Suggestion) -> list[Child]:
+    """The children a suggestion was recorded for, the first named first (as loaded by
+    suggestion_detail); none, and no query, for a child's own."""
+    if getattr(suggestion, "recorded", None) is None:
+        return []
+    return list(
+        Child.objects.filter(authorships__suggestion=suggestion).order_by("authorships__pk")
+    )
+
+
+def recordable_children(user, group) -> list[Child]:
+    """The children the user may name when recording for the group, by pseudonym."""
+    return list(
+        Child.objects.filter(pk__in=permissions.recordable_children(user, group)).order_by(
+            "pseudonym"
+        )
     )

@@ -229,6 +229,7 @@ def _render_detail(request, suggestion, bound=None, status=200, place_form=None,
             "staff_view": staff,
             "place_form": place_form,
             "place_search": search,
+            "recorded_authors": selectors.recorded_authors(suggestion),
         },
         status=status,
     )
