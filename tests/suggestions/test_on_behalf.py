@@ -50,9 +50,7 @@ class Scene:
         self.community = CommunityFactory(name="杨柳郡社区")
         self.group = CommunityGroupFactory(organisation=self.community, name="杨柳郡儿童观察团")
         self.mentor = MentorFactory(team=MentorTeamFactory(group=self.group)).user
-        self.coordinator = StaffFactory(
-            organisation=self.community, user__role=Role.COMMUNITY
-        ).user
+        self.coordinator = StaffFactory(organisation=self.community, user__role=Role.COMMUNITY).user
         self.a, self.guardian_a = child_with_guardian(consent=True, email="a@example.org")
         self.b, self.guardian_b = child_with_guardian(consent=True, email="b@example.org")
         self.c, _ = child_with_guardian(consent=False, email="c@example.org")
@@ -213,9 +211,9 @@ def test_others_may_not_record_for_the_group(scene, who):
     user = {
         "child": lambda: scene.a.user,
         "guardian": lambda: scene.guardian_a.guardian.user,
-        "other mentor": lambda: MentorFactory(
-            team=MentorTeamFactory(group=CommunityGroupFactory())
-        ).user,
+        "other mentor": lambda: (
+            MentorFactory(team=MentorTeamFactory(group=CommunityGroupFactory())).user
+        ),
         "school": lambda: StaffFactory(organisation=SchoolFactory(), user__role=Role.SCHOOL).user,
         "department": lambda: UserFactory(role=Role.DEPARTMENT),
     }[who]()
