@@ -32,13 +32,18 @@ from .workflow import State
 def suggestions_of_children(children: list[Child]) -> QuerySet[Suggestion]:
     """Theirs: written by them, or recorded on their behalf (alone, with others, or by their
     group)."""
-    coauthored = SuggestionAuthor.objects.filter(suggestion=OuterRef("pk"), child__in=children)
     return (
-        Suggestion.objects.filter(Q(child__in=children) | Exists(coauthored))
+        Suggestion.objects.filter(theirs(children))
         .select_related("focus_area", "owner", "child")
         .prefetch_related("history")  # where a final one ended, for its stepper
         .order_by("-created_at")
     )
+
+
+def theirs(children) -> Q:
+    """Suggestions the children wrote, or that were recorded on their behalf."""
+    coauthored = SuggestionAuthor.objects.filter(suggestion=OuterRef("pk"), child__in=children)
+    return Q(child__in=children) | Exists(coauthored)
 
 
 def children_of_guardian(user: User) -> list[Child]:
@@ -367,7 +372,7 @@ def inbox_summary(organisation_id: int) -> dict:
 
 def suggestion_counts_of_child(child: Child) -> dict:
     """For a child's home: their suggestions on the way, and answered."""
-    return Suggestion.objects.filter(child=child).aggregate(
+    return Suggestion.objects.filter(theirs([child])).aggregate(
         on_the_way=Count("pk", filter=Q(state__in=list(workflow.OPEN_STATES))),
         answered=Count("pk", filter=Q(state__in=list(workflow.FINAL_STATES))),
     )
@@ -381,7 +386,7 @@ NEWS_FOR_THE_CHILD = (NotificationKind.ANSWERED, NotificationKind.RETURNED)
 def cards_of_child(child: Child, *, limit: int = HOME_CARDS) -> list[Suggestion]:
     """A child's newest suggestions, drafts included, withdrawn ones left out."""
     return list(
-        Suggestion.objects.filter(child=child)
+        Suggestion.objects.filter(theirs([child]))
         .exclude(state=State.WITHDRAWN)
         .select_related("focus_area", "owner")
         .prefetch_related("history")  # where a final one ended, for its stepper

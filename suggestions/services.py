@@ -75,14 +75,17 @@ def _admins() -> list[User]:
 
 
 def _child_and_guardians(suggestion: Suggestion) -> list[User]:
-    users = list(User.objects.filter(guardian__children=suggestion.child_id, is_active=True))
+    # Recorded on behalf of several children, or a group: every author and their guardians are
+    # told like the first (in the same one query).
+    users = list(
+        User.objects.filter(
+            Q(guardian__children=suggestion.child_id, is_active=True)
+            | Q(child__authorships__suggestion=suggestion)
+            | Q(guardian__children__authorships__suggestion=suggestion, is_active=True)
+        ).distinct()
+    )
     if suggestion.child.user_id:
         users.append(suggestion.child.user)
-    # Recorded on behalf of several children, or a group: every author is told like the first.
-    users += User.objects.filter(
-        Q(child__authorships__suggestion=suggestion)
-        | Q(guardian__children__authorships__suggestion=suggestion, is_active=True)
-    )
     return users
 
 

@@ -5,6 +5,7 @@ their way at once; every author finds them in their list and is told of their an
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from activities.models import ActivityKind
 from groups.models import Role
@@ -93,6 +94,13 @@ class Scene:
 @pytest.fixture
 def scene():
     return Scene()
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English (the Chinese ones are in the .po)."""
+    with translation.override("en"):
+        yield
 
 
 def three_from_a_discussion(scene):
@@ -272,3 +280,10 @@ def test_every_author_is_told_when_it_moves_on(scene):
     )
     assert scene.b.user.pk in told
     assert scene.guardian_b.guardian.user.pk in told
+
+
+def test_a_childs_home_counts_and_shows_those_recorded_for_them(scene):
+    three_from_a_discussion(scene)
+
+    assert selectors.suggestion_counts_of_child(scene.b)["on_the_way"] == 2
+    assert {s.title for s in selectors.cards_of_child(scene.b)} == {"给A和B的", "全组的"}
