@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activities, calendar, directory, training
+from .views import activities, calendar, directory, recording, training
 
 urlpatterns = [
     # Training sessions of the municipal group's sub-teams.
@@ -22,6 +22,12 @@ urlpatterns = [
         "activities/<int:pk>/photos/new/", activities.activity_photo_new, name="activity_photo_new"
     ),
     path("activities/photos/<int:pk>/", activities.activity_photo, name="activity_photo"),
+    # Suggestions the children made there, entered on their behalf.
+    path(
+        "activities/<int:pk>/suggestions/record/",
+        recording.activity_suggestions_record,
+        name="activity_suggestions_record",
+    ),
     # Calendars, and the feed a phone subscribes to (a secret address, no login).
     path("groups/<int:pk>/calendar/", calendar.group_calendar, name="group_calendar"),
     path("sub-teams/<int:pk>/calendar/", calendar.sub_team_calendar, name="sub_team_calendar"),

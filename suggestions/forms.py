@@ -5,7 +5,7 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import FocusArea
+from groups.models import Child, FocusArea
 from places.models import LATITUDE_RANGE, LONGITUDE_RANGE, Division, DivisionLevel, Place, PlaceKind
 from places.selectors import SEARCH_MAX_LENGTH, divisions_under, places_near, places_search
 
@@ -680,3 +680,86 @@ class VoiceForm(forms.Form):
         help_text=_("You can leave this empty. Please do not write your name."),
         error_messages={"max_length": _("What you add can be at most %(limit_value)d characters.")},
     )
+
+
+# --- Recorded on behalf of children ---------------------------------------------------------
+
+
+class RecordingForm(forms.Form):
+    """The head of the recording page: where the suggestions came from, and the topic."""
+
+    source = forms.CharField(
+        label=_("Where they came from"),
+        max_length=200,
+        help_text=_("For example: written on paper at the activity of 12 May."),
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Discussion topic"), queryset=None, required=False, empty_label=_("None")
+    )
+
+    def __init__(self, *args, topics=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics
+        self.fields["source"].error_messages["max_length"] = TOO_LONG
+
+
+class RecordedSuggestionForm(forms.Form):
+    """One suggestion the children made, as the adult enters it: all of it is needed, since it
+    is sent on its way at once."""
+
+    title = forms.CharField(label=_("Title"), max_length=80)
+    noticed = forms.CharField(label=_("What we noticed"), max_length=2000, widget=forms.Textarea)
+    proposal = forms.CharField(label=_("What we suggest"), max_length=2000, widget=forms.Textarea)
+    place = forms.CharField(label=_("Where"), max_length=120)
+    focus_area = forms.ModelChoiceField(label=_("Focus area"), queryset=FocusArea.objects.all())
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipationRole.choices)
+    children = forms.ModelMultipleChoiceField(
+        label=_("Which children made it"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    whole_group = forms.BooleanField(label=_("The whole group made it"), required=False)
+    scan = forms.FileField(
+        label=_("Scan or photo of the paper"),
+        required=False,
+        help_text=_("A photo or a PDF."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,.pdf"}),
+    )
+
+    def __init__(self, *args, children=(), role="", **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        # The activity's role, as a field's initial: a row left as it was stays empty.
+        self.fields["role"].initial = role
+        # The group's children, listed once for every row (no query per row).
+        field = self.fields["children"]
+        field.queryset = Child.objects.filter(pk__in=[child.pk for child in children])
+        field.choices = [(child.pk, child.pseudonym) for child in children]
+        for name in ("title", "noticed", "proposal", "place"):
+            self.fields[name].error_messages["max_length"] = TOO_LONG
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("children") and not data.get("whole_group"):
+            self.add_error("children", _("Name at least one child, or the whole group."))
+        return data
+
+    def service_row(self) -> dict:
+        data = self.cleaned_data
+        row = {name: data[name] for name in ("title", "noticed", "proposal", "place")}
+        row.update(
+            focus_area=data["focus_area"],
+            role=data["role"],
+            # In the order they are listed: the first named is the first author.
+            children=list(data["children"]),
+            whole_group=data["whole_group"],
+            scan=data.get("scan") or None,
+        )
+        return row
+
+
+RecordedSuggestionFormSet = forms.formset_factory(
+    RecordedSuggestionForm, extra=2, min_num=1, validate_min=True, max_num=20, validate_max=True
+)

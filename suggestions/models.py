@@ -636,3 +636,84 @@ class Voice(models.Model):
 
     def __str__(self):
         return f"{self.suggestion_id}: {self.child_id}"
+
+
+# --- Recorded on behalf of children (issue 21) ----------------------------------------------
+# `Suggestion.child` stays required and is the first named child: the router (the child's
+# school), the workflow's Actor.CHILD, notices and every list already read it. A recorded
+# suggestion has a row here for every author, the first included; a child's own suggestion has
+# none (its `child` is its one author), so nothing written before had to change. "The
+# suggestions of these children" reads both (selectors.suggestions_of_children).
+
+
+class SuggestionAuthor(models.Model):
+    """A child who made the suggestion: the one who wrote it, a co-author named by the adult
+    who recorded it, or a member of the group it was made by (when it was recorded)."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="authors"
+    )
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="authorships"
+    )
+
+    class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "child"],
+                name="one_authorship_per_child_and_suggestion",
+                violation_error_message=_("This child is already one of its authors."),
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "suggestion"], name="suggestion_author_child")]
+
+    def __str__(self):
+        return f"{self.child_id} @ {self.suggestion_id}"
+
+
+class OnBehalfRecord(models.Model):
+    """A suggestion an adult entered for children: who entered it, from what (an activity, a
+    discussion topic, and where it came from in words), and a scan of the paper."""
+
+    suggestion = models.OneToOneField(
+        Suggestion,
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        related_name="recorded",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Strings: activities sits above suggestions (it imports this app).
+    activity = models.ForeignKey(
+        "activities.Activity",
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    discussion_topic = models.ForeignKey(
+        "activities.DiscussionTopic",
+        verbose_name=_("discussion topic"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(_("where it came from"), max_length=200)
+    by_whole_group = models.BooleanField(_("by the whole group"), default=False)
+    scan = models.FileField(_("scan or photo of the paper"), upload_to="scans/%Y/%m/", blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suggestion recorded on behalf of children")
+        verbose_name_plural = _("suggestions recorded on behalf of children")
+
+    def __str__(self):
+        return f"{self.suggestion_id} · {self.source}"

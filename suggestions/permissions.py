@@ -2,13 +2,20 @@
 plays for a suggestion, with which the workflow table decides who may *move* it."""
 
 import rules
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from groups.models import Role, User
-from groups.permissions import guards_child, is_admin, mentors_child
+from groups.models import Child, Membership, ObservationGroup, Role, User
+from groups.permissions import (
+    guards_child,
+    is_admin,
+    mentors_child,
+    mentors_in_group,
+    works_for_group,
+)
 
 from . import workflow
-from .models import Suggestion
+from .models import OnBehalfRecord, Suggestion, SuggestionAuthor
 from .workflow import Actor, State
 
 
@@ -60,6 +67,31 @@ def one_of_theirs_was_merged_into_it(user, suggestion):
 
 
 @rules.predicate
+def one_of_its_authors_or_their_adults(user, suggestion):
+    """A suggestion recorded on behalf of children: each named child (and each child of the
+    group it was recorded for), their guardians and mentors, and the adult who recorded it."""
+    if not user.is_authenticated:
+        return False
+    authors = SuggestionAuthor.objects.filter(suggestion=suggestion)
+    child = _child_of(user)
+    mentor = getattr(user, "mentor", None)
+    return (
+        (child is not None and authors.filter(child=child).exists())
+        or authors.filter(child__guardians__user=user).exists()
+        or (
+            mentor is not None
+            and authors.filter(
+                child__in=Membership.objects.current()
+                .members()
+                .filter(sub_team__mentors=mentor)
+                .values("child_id")
+            ).exists()
+        )
+        or OnBehalfRecord.objects.filter(suggestion=suggestion, recorded_by=user).exists()
+    )
+
+
+@rules.predicate
 def is_child_observer(user):
     return _child_of(user) is not None and user.role == Role.CHILD
 
@@ -80,7 +112,8 @@ rules.add_perm(
     | guards_its_author
     | owns_or_owned_it
     | mentors_its_author
-    | one_of_theirs_was_merged_into_it,
+    | one_of_theirs_was_merged_into_it
+    | one_of_its_authors_or_their_adults,
 )
 rules.add_perm("suggestions.write_suggestion", is_child_observer)
 rules.add_perm("suggestions.see_inbox", works_in_the_pipeline)
@@ -202,3 +235,63 @@ def added_their_voice(user, suggestion):
 # What a child who is not its author sees of a suggestion: the peer page, read only.
 rules.add_perm("suggestions.see_as_peer", is_child_observer & (may_join_it | added_their_voice))
 rules.add_perm("suggestions.add_voice", may_join_it)
+# --- Recording on behalf of children --------------------------------------------------------
+# Most suggestions are born in group activities, many on paper, from children without a login.
+# The adults who run the group enter them: its mentors, and the coordinators of the school or
+# community that runs it. Not the programme office or a department: they hold the suggestion
+# later in its journey, and should not also write it.
+
+
+@rules.predicate
+def records_for_group(user, group):
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.MENTOR:
+        return mentors_in_group(user, group)
+    return user.role in (Role.SCHOOL, Role.COMMUNITY) and works_for_group(user, group)
+
+
+# The object is an ObservationGroup.
+rules.add_perm("suggestions.record_on_behalf", records_for_group)
+
+
+def recordable_children(user: User, group: ObservationGroup):
+    """The children the user may name when recording for the group (ids, a subquery): its
+    current members; for a mentor of a group with sub-teams (the municipal group), those of
+    the sub-teams they mentor, as when they log its activities."""
+    rows = Membership.objects.current().members().of_group(group)
+    mentor = getattr(user, "mentor", None)
+    if user.role == Role.MENTOR and (mentor is None or group.sub_teams.exists()):
+        rows = rows.filter(sub_team__mentors=mentor)
+    return rows.values("child_id")
+
+
+def with_consent(children):
+    """Those of these children a guardian's consent is in force for (and not anonymised). The
+    consents live in the privacy app, above this one: read through the relation's name."""
+    consented = Child.objects.filter(consents__pk__isnull=False, consents__withdrawn_at=None)
+    return children.filter(pk__in=consented.values("pk"), anonymised_at__isnull=True)
+
+
+def refusal_for(user: User, group: ObservationGroup, children: list[Child]) -> str | None:
+    """Why the user may not name these children as authors of a suggestion recorded for the
+    group, naming the first child who is the problem (by pseudonym); None if they may."""
+    ids = [child.pk for child in children]
+    members = set(
+        Child.objects.filter(pk__in=recordable_children(user, group))
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    for child in children:
+        if child.pk not in members:
+            return _("%(child)s is not one of the children of %(group)s you look after.") % {
+                "child": child.pseudonym,
+                "group": group,
+            }
+    consented = set(with_consent(Child.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+    for child in children:
+        if child.pk not in consented:
+            return _(
+                "%(child)s has no guardian's consent in force: their suggestion cannot be recorded."
+            ) % {"child": child.pseudonym}
+    return None

@@ -61,3 +61,31 @@ def clean_photo(upload) -> SimpleUploadedFile:
     # Saving without `exif=` or `pnginfo=` writes no metadata.
     image.save(out, format=image_format)
     return SimpleUploadedFile(f"photo.{extension}", out.getvalue(), content_type=content_type)
+
+
+# --- Scans of suggestions written on paper --------------------------------------------------
+
+NOT_A_SCAN = gettext_lazy(
+    "This file is not a photo or a PDF. Choose a JPEG, PNG or WebP photo, or a PDF scan."
+)
+# What every PDF begins with (within its first kilobyte, by the PDF standard).
+PDF_SIGNATURE = b"%PDF-"
+
+
+def clean_scan(upload) -> SimpleUploadedFile:
+    """A scan or photo of a page written on paper: a photo is re-encoded like a child's (no
+    metadata, no GPS position); a PDF is kept as it is. Judged by what the file holds, never by
+    its name or the type the browser claims. ValidationError saying why not."""
+    upload.seek(0)
+    head = upload.read(1024)
+    upload.seek(0)
+    if PDF_SIGNATURE not in head:
+        try:
+            return clean_photo(upload)
+        except ValidationError as error:
+            if error.messages == [str(NOT_A_PHOTO)]:
+                raise ValidationError(NOT_A_SCAN) from error
+            raise
+    if upload.size > settings.SUGGESTIONS_PHOTO_MAX_BYTES:
+        raise ValidationError(TOO_BIG % {"limit": photo_limit()})
+    return SimpleUploadedFile("scan.pdf", upload.read(), content_type="application/pdf")

@@ -8,6 +8,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -28,7 +29,7 @@ from groups.permissions import is_admin
 from places.models import Division, DivisionLevel, Place
 from places.selectors import SEARCH_LIMIT, places_near, places_search, search_query, within
 
-from . import workflow
+from . import permissions, workflow
 from .models import (
     Notification,
     NotificationKind,
@@ -37,18 +38,27 @@ from .models import (
     StageChange,
     StageDeadline,
     Suggestion,
+    SuggestionAuthor,
     Voice,
 )
 from .workflow import State
 
 
 def suggestions_of_children(children: list[Child]) -> QuerySet[Suggestion]:
+    """Theirs: written by them, or recorded on their behalf (alone, with others, or by their
+    group)."""
     return (
-        Suggestion.objects.filter(child__in=children)
+        Suggestion.objects.filter(theirs(children))
         .select_related("focus_area", "owner", "child")
         .prefetch_related("history")  # where a final one ended, for its stepper
         .order_by("-created_at")
     )
+
+
+def theirs(children) -> Q:
+    """Suggestions the children wrote, or that were recorded on their behalf."""
+    coauthored = SuggestionAuthor.objects.filter(suggestion=OuterRef("pk"), child__in=children)
+    return Q(child__in=children) | Exists(coauthored)
 
 
 def children_of_guardian(user: User) -> list[Child]:
@@ -117,6 +127,10 @@ def suggestion_detail(*, pk: int, staff: bool = False) -> Suggestion:
             "requested_department",
             "known_place__division__parent__parent",
             "division__parent__parent",
+            # Recorded on behalf of children: by whom, from what (a join, no query more).
+            "recorded__recorded_by",
+            "recorded__activity",
+            "recorded__discussion_topic",
         )
         .prefetch_related(*prefetches)
         .get(pk=pk)
@@ -374,7 +388,7 @@ def inbox_summary(organisation_id: int) -> dict:
 
 def suggestion_counts_of_child(child: Child) -> dict:
     """For a child's home: their suggestions on the way, and answered."""
-    return Suggestion.objects.filter(child=child).aggregate(
+    return Suggestion.objects.filter(theirs([child])).aggregate(
         on_the_way=Count("pk", filter=Q(state__in=list(workflow.OPEN_STATES))),
         answered=Count("pk", filter=Q(state__in=list(workflow.FINAL_STATES))),
     )
@@ -388,7 +402,7 @@ NEWS_FOR_THE_CHILD = (NotificationKind.ANSWERED, NotificationKind.RETURNED)
 def cards_of_child(child: Child, *, limit: int = HOME_CARDS) -> list[Suggestion]:
     """A child's newest suggestions, drafts included, withdrawn ones left out."""
     return list(
-        Suggestion.objects.filter(child=child)
+        Suggestion.objects.filter(theirs([child]))
         .exclude(state=State.WITHDRAWN)
         .select_related("focus_area", "owner")
         .prefetch_related("history")  # where a final one ended, for its stepper
@@ -442,6 +456,7 @@ def seen_by(user) -> Q:
     if mentor is not None:
         mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
         seen |= Q(child__in=mentored.values("child_id"))
+    seen |= _recorded_seen(user, mentor)
     return seen
 
 
@@ -813,4 +828,41 @@ def voiced_by(child: Child) -> QuerySet[Suggestion]:
         with_voices(Suggestion.objects.filter(voices__child=child))
         .select_related("focus_area", "child")
         .order_by("-voices__created_at", "-pk")
+    )
+
+
+# --- Recorded on behalf of children ---------------------------------------------------------
+
+
+def _recorded_seen(user, mentor) -> Q:
+    """Who else sees a suggestion recorded on behalf of children (permissions.
+    one_of_its_authors_or_their_adults): its authors, their guardians and mentors, and the
+    adult who recorded it."""
+    seen = (
+        Q(authors__child__user=user)
+        | Q(authors__child__guardians__user=user)
+        | Q(recorded__recorded_by=user)
+    )
+    if mentor is not None:
+        mentored = Membership.objects.current().members().filter(sub_team__mentors=mentor)
+        seen |= Q(authors__child__in=mentored.values("child_id"))
+    return seen
+
+
+def recorded_authors(suggestion: Suggestion) -> list[Child]:
+    """The children a suggestion was recorded for, the first named first (as loaded by
+    suggestion_detail); none, and no query, for a child's own."""
+    if getattr(suggestion, "recorded", None) is None:
+        return []
+    return list(
+        Child.objects.filter(authorships__suggestion=suggestion).order_by("authorships__pk")
+    )
+
+
+def recordable_children(user, group) -> list[Child]:
+    """The children the user may name when recording for the group, by pseudonym."""
+    return list(
+        Child.objects.filter(pk__in=permissions.recordable_children(user, group)).order_by(
+            "pseudonym"
+        )
     )

@@ -22,10 +22,11 @@ from messaging.preferences import STAFF_ROLES, reach_of
 from messaging.services import messages_deliver
 from places.models import Division, DivisionLevel, Place
 
-from . import selectors, workflow
+from . import permissions, selectors, workflow
 from .models import (
     Notification,
     NotificationKind,
+    OnBehalfRecord,
     Outcome,
     PlaceCorrection,
     ProgressUpdate,
@@ -35,9 +36,11 @@ from .models import (
     StageChange,
     StageDeadline,
     Suggestion,
+    SuggestionAuthor,
     Voice,
 )
 from .permissions import actor_for, may_correct_place, voice_refusal
+from .photos import clean_scan
 from .search import suggestion_words
 from .workflow import Actor, IllegalMove, Stage, State
 
@@ -74,7 +77,15 @@ def _admins() -> list[User]:
 
 
 def _child_and_guardians(suggestion: Suggestion) -> list[User]:
-    users = list(User.objects.filter(guardian__children=suggestion.child_id, is_active=True))
+    # Recorded on behalf of several children, or a group: every author and their guardians are
+    # told like the first (in the same one query).
+    users = list(
+        User.objects.filter(
+            Q(guardian__children=suggestion.child_id, is_active=True)
+            | Q(child__authorships__suggestion=suggestion)
+            | Q(guardian__children__authorships__suggestion=suggestion, is_active=True)
+        ).distinct()
+    )
     if suggestion.child.user_id:
         users.append(suggestion.child.user)
     return users
@@ -1003,3 +1014,126 @@ def voices_move(*, merged: Suggestion, into: Suggestion) -> int:
         Voice.objects.create(suggestion=into, child_id=merged.child_id)
         gained += 1
     return gained
+
+
+# --- Recorded on behalf of children ---------------------------------------------------------
+
+
+class RowRefused(ValidationError):
+    """One suggestion of several recorded together was refused: `row` says which (from 0)."""
+
+    def __init__(self, row: int, error: ValidationError):
+        super().__init__(error.message_dict if hasattr(error, "error_dict") else error.messages)
+        self.row = row
+
+
+# What a row of the recording page fills in, besides the authors and the scan.
+RECORDED_FIELDS = ("title", "noticed", "proposal", "place", "focus_area", "role")
+
+
+def _recorded_authors(recorder, group, children, whole_group: bool) -> list[Child]:
+    """The authors of one recorded suggestion, the first named first; ValidationError naming
+    the child who may not be one."""
+    children = list(dict.fromkeys(children))
+    refusal = permissions.refusal_for(recorder, group, children)
+    _require(refusal is None, refusal, field="children")
+    if whole_group:
+        # The group's children when it was made (those the recorder looks after): one who
+        # joins later did not make it. A child whose guardian has not consented is not named,
+        # and does not stop the group's.
+        named = {child.pk for child in children}
+        group_children = Child.objects.filter(
+            pk__in=permissions.recordable_children(recorder, group)
+        ).exclude(pk__in=named)
+        children += permissions.with_consent(group_children).order_by("pseudonym")
+    _require(
+        bool(children),
+        _("Name at least one child with a guardian's consent, or the whole group."),
+        field="children",
+    )
+    return children
+
+
+@transaction.atomic
+def suggestions_record_on_behalf(
+    *,
+    recorder: User,
+    group,
+    source: str,
+    rows: list[dict],
+    activity_id: int | None = None,
+    topic_id: int | None = None,
+) -> list[Suggestion]:
+    """An adult of the group enters suggestions children made at an activity or on paper, each
+    for one or more named children or the whole group, and sends them on their way like a
+    child's (the child cannot send a sheet of paper). All or none: a refused row raises
+    RowRefused (a ValidationError) and nothing is written.
+
+    Each row: the RECORDED_FIELDS, `children` (Child list), `whole_group` (bool) and `scan`
+    (an upload or None)."""
+    if not recorder.has_perm("suggestions.record_on_behalf", group):
+        raise NotAllowed
+    source = source.strip()
+    _require(bool(source), _("Say where these suggestions came from."), field="source")
+    if activity_id is not None:
+        _require(
+            group.activities.filter(pk=activity_id).exists(),
+            _("Choose an activity of this group."),
+            field="activity",
+        )
+    if topic_id is not None:
+        _require(
+            group.discussion_topics.filter(pk=topic_id).exists(),
+            _("Choose a discussion topic of this group."),
+            field="topic",
+        )
+    recorded = []
+    for index, row in enumerate(rows):
+        try:
+            recorded.append(
+                _record_one(
+                    recorder, group, row, source=source, activity_id=activity_id, topic_id=topic_id
+                )
+            )
+        except ValidationError as error:
+            raise RowRefused(index, error) from error
+    return recorded
+
+
+def _record_one(recorder, group, row, *, source, activity_id, topic_id) -> Suggestion:
+    whole_group = bool(row.get("whole_group"))
+    authors = _recorded_authors(recorder, group, row.get("children", []), whole_group)
+    scan = None
+    if row.get("scan"):
+        try:
+            scan = clean_scan(row["scan"])
+        except ValidationError as error:
+            raise ValidationError({"scan": error.messages}) from error
+    suggestion = Suggestion(child=authors[0], group=group, **{k: row[k] for k in RECORDED_FIELDS})
+    _place_settle(suggestion)
+    _require_complete(suggestion)
+    suggestion.search_words = suggestion_words(suggestion)  # found by search and "similar"
+    suggestion.full_clean()
+    suggestion.save()
+    SuggestionAuthor.objects.bulk_create(
+        SuggestionAuthor(suggestion=suggestion, child=child) for child in authors
+    )
+    record = OnBehalfRecord(
+        suggestion=suggestion,
+        recorded_by=recorder,
+        activity_id=activity_id,
+        discussion_topic_id=topic_id,
+        source=source,
+        by_whole_group=whole_group,
+    )
+    if scan is not None:
+        record.scan.save(scan.name, scan, save=False)
+    record.save()
+    # Listed on the activity's and the topic's pages, like any suggestion linked there.
+    if activity_id is not None:
+        suggestion.activities.add(activity_id)
+    if topic_id is not None:
+        suggestion.discussion_topics.add(topic_id)
+    # Sent on the children's behalf: the history says by whom.
+    _move(suggestion, "submit", Actor.CHILD, recorder)
+    return suggestion

@@ -256,6 +256,7 @@ def _render_detail(request, suggestion, bound=None, status=200, place_form=None,
             "place_search": search,
             "heard": selectors.heard_from(suggestion),
             "voices": selectors.voices_of(suggestion),
+            "recorded_authors": selectors.recorded_authors(suggestion),
         },
         status=status,
     )

@@ -57,6 +57,8 @@ def activity_detail(request, pk):
             "hidden_photos": len(activity.photos.all()) - len(photos),
             "suggestions": suggestions,
             "suggestions_not_shown": len(linked) - len(suggestions),
+            "may_record": request.user.has_perm("suggestions.record_on_behalf", activity.group)
+            and request.user.has_perm("activities.change_activity", activity),
         },
     )
 

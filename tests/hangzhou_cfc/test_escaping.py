@@ -78,12 +78,14 @@ from reports.models import ExportFormat, ExportState, ReportExport
 from suggestions.models import (
     Notification,
     NotificationKind,
+    OnBehalfRecord,
     Outcome,
     ParticipationRole,
     PlaceCorrection,
     ProgressUpdate,
     StageChange,
     Suggestion,
+    SuggestionAuthor,
     Voice,
 )
 from suggestions.search import words
@@ -169,6 +171,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "groups.User.email": (("child_admin",), ()),
     "groups.FocusArea.name": (
         (
+            "record_suggestions",
             "implemented",
             "public_figures",
             "home_child",
@@ -234,6 +237,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "groups.Alliance.name_en": ((IN_ENGLISH,), ()),
     "groups.ObservationGroup.name": (
         (
+            "record_suggestions",
             "activity_list",
             "activity_detail",
             "programme_detail",
@@ -280,6 +284,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "imports.ImportBatch.file_name": (("imports", "import_batch"), ()),
     "groups.Child.pseudonym": (
         (
+            "record_suggestions",
             "activity_detail",
             "implemented",
             "home_child",
@@ -423,6 +428,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "activities.Activity.title": (
         (
+            "record_suggestions",
             "activity_list",
             "activity_detail",
             "programme_detail",
@@ -456,6 +462,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (),
     ),
     "activities.DiscussionTopic.summary": (("topic_list", "topic_edit"), ()),
+    "suggestions.OnBehalfRecord.source": (("suggestion_at_school",), ()),
     "reports.ReportExport.error": (("dashboard",), ()),
     "privacy.PrivacyNotice.title": (("privacy_notice", "guardian_child"), ()),
     "privacy.PrivacyNotice.title_en": ((IN_ENGLISH,), ()),
@@ -740,6 +747,14 @@ def build(text) -> World:
     w.activity.partners.set([w.university])
     w.activity.attendees.set([w.child])
     w.activity.suggestions.set([w.implemented, w.at_school])
+    # Recorded on the children's behalf at the activity.
+    OnBehalfRecord.objects.create(
+        suggestion=w.at_school,
+        recorded_by=w.mentor_user,
+        activity=w.activity,
+        source=w("suggestions.OnBehalfRecord.source"),
+    )
+    SuggestionAuthor.objects.create(suggestion=w.at_school, child=w.child)
     ActivityPhoto.objects.create(
         activity=w.activity,
         image=image_file(),
@@ -858,6 +873,11 @@ PAGES = {
     "sub_team_calendar": lambda w: (w.mentor_user, "sub_team_calendar", {"pk": w.sub_team.pk}),
     "group_calendar": lambda w: (w.mentor_user, "group_calendar", {"pk": w.municipal.pk}),
     "activity_edit": lambda w: (w.mentor_user, "activity_edit", {"pk": w.activity.pk}),
+    "record_suggestions": lambda w: (
+        w.mentor_user,
+        "activity_suggestions_record",
+        {"pk": w.activity.pk},
+    ),
     # A school.
     "home_school": lambda w: (w.school_user, "home", {}),
     "inbox": lambda w: (w.school_user, "inbox", {}),

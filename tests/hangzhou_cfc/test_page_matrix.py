@@ -194,6 +194,7 @@ def asks_only_about_own_children(world, role, response):
 
 SCHOOL_A_AND_COMMUNITY = frozenset({"school A", "community A"}) | ADMINS
 MENTOR_A = frozenset({"mentor A"}) | ADMINS
+RECORDER_A = frozenset({"mentor A", "superuser"})
 ADMINS_WITH_PERSONAL_DATA = frozenset({"admin+personal data", "superuser"})
 GUARDIAN_A = frozenset({"guardian A"})
 ADULTS = LOGGED_IN - {"child A", "child B"}
@@ -542,6 +543,12 @@ MATRIX: dict[str, list[Check]] = {
     "activity_photo_new": [
         get("activity A", MENTOR_A, pk("activity A")),
         post("activity A, empty form", MENTOR_A, pk("activity A")),
+    ],
+    # Suggestions recorded on the children's behalf: who organised it and runs the group, not
+    # the programme office (a superuser passes every rule, as Django's superusers do).
+    "activity_suggestions_record": [
+        get("activity A", RECORDER_A, pk("activity A")),
+        post("activity A, empty form", RECORDER_A, pk("activity A")),
     ],
     "activity_photo": [
         get("photo A without children", EVERYONE, pk("public photo A")),
