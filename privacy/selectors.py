@@ -88,12 +88,15 @@ def child_data(child):
 
     personal = personal_data_of(child)
     memberships = child.memberships.select_related("group", "sub_team").order_by("starts_on")
+    # Their own, and those an adult recorded for them (suggestions.SuggestionAuthor).
+    theirs = Suggestion.objects.filter(Q(child=child) | Q(authors__child=child)).values("pk")
     suggestions = (
-        Suggestion.objects.filter(child=child)
+        Suggestion.objects.filter(pk__in=theirs)
         .select_related("focus_area")
         .prefetch_related("history")
         .order_by("created_at")
     )
+    voices = child.voices.select_related("suggestion").order_by("created_at")
     return {
         "child": {
             "pseudonym": child.pseudonym,
@@ -161,5 +164,15 @@ def child_data(child):
                 ],
             }
             for suggestion in suggestions
+        ],
+        # "Me too": the suggestions they added their voice to, and what they added.
+        "voices": [
+            {
+                "suggestion": voice.suggestion_id,
+                "title": voice.suggestion.title,
+                "line": voice.line,
+                "at": voice.created_at,
+            }
+            for voice in voices
         ],
     }

@@ -130,6 +130,25 @@ def test_the_guardian_downloads_everything_held_about_their_child(client, family
     )
 
 
+def test_the_download_holds_what_was_recorded_for_the_child_and_their_me_too(client, family):
+    from suggestions.models import SuggestionAuthor, Voice
+
+    child, guardianship, _suggestion = family
+    recorded = SuggestionFactory(title="操场边的路灯")  # an adult recorded it for two children
+    SuggestionAuthor.objects.create(suggestion=recorded, child=recorded.child)
+    SuggestionAuthor.objects.create(suggestion=recorded, child=child)
+    other = SuggestionFactory(title="图书馆的台阶")
+    Voice.objects.create(suggestion=other, child=child, line="我们学校门口也是")
+    client.force_login(guardianship.guardian.user)
+
+    data = json.loads(client.get(url("guardian_download", pk=child.pk)).content)
+
+    assert [row["title"] for row in data["suggestions"]] == ["校门口的斑马线", "操场边的路灯"]
+    assert [(row["title"], row["line"]) for row in data["voices"]] == [
+        ("图书馆的台阶", "我们学校门口也是")
+    ]
+
+
 def test_the_retention_period_runs_from_the_day_the_child_left(settings, family):
     child, _guardianship, suggestion = family
     other, _other_guardianship = child_with_guardian(consent=True, email="dad@example.org")
