@@ -198,10 +198,18 @@ VOICE_NEEDS_CONSENT = gettext_lazy(
 )
 
 
+def is_an_author(child, suggestion: Suggestion) -> bool:
+    """The child made it: its first author, or one an adult recorded it for (SuggestionAuthor)."""
+    return child is not None and (
+        suggestion.child_id == child.pk
+        or SuggestionAuthor.objects.filter(suggestion=suggestion, child=child).exists()
+    )
+
+
 def peer_may_join(child, suggestion: Suggestion) -> bool:
     """Whether another child may see this suggestion to add their voice (PEER_STATES). Reads
     `suggestion.child` (select it with the suggestion)."""
-    if child is None or suggestion.child_id == child.pk:
+    if child is None or is_an_author(child, suggestion):
         return False
     if suggestion.state == State.IMPLEMENTED:
         return True
@@ -211,7 +219,7 @@ def peer_may_join(child, suggestion: Suggestion) -> bool:
 def voice_refusal(child, suggestion: Suggestion):
     """Why this child may not add their voice to this suggestion, in words for them; None if
     they may. Not the "once only" rule: the service checks that under its lock."""
-    if child is not None and suggestion.child_id == child.pk:
+    if is_an_author(child, suggestion):
         return OWN_SUGGESTION_VOICE
     if not peer_may_join(child, suggestion):
         return NOT_VISIBLE_FOR_A_VOICE

@@ -996,12 +996,13 @@ def voice_withdraw(*, suggestion: Suggestion, child: Child) -> bool:
 
 
 def voices_move(*, merged: Suggestion, into: Suggestion) -> int:
-    """A merge moves the voices of `merged` to `into`, and its author becomes a voice there:
-    nobody who said it is lost. A child already heard on `into`, or its author, counts once.
-    Called by suggestion_transition with both rows locked; returns how many voices `into`
-    gained. A moved voice keeps when it was given (the figures count voices by year)."""
+    """A merge moves the voices of `merged` to `into`, and its authors (the first and any an
+    adult recorded it for) become voices there: nobody who said it is lost. A child already
+    heard on `into`, or one of its authors, counts once. Called by suggestion_transition with
+    both rows locked; returns how many voices `into` gained. A moved voice keeps when it was
+    given (the figures count voices by year)."""
     there = set(Voice.objects.filter(suggestion=into).values_list("child_id", flat=True))
-    there.add(into.child_id)
+    there |= {into.child_id, *into.authors.values_list("child_id", flat=True)}
     moving = [
         pk
         for pk, child_id in Voice.objects.filter(suggestion=merged).values_list("pk", "child_id")
@@ -1009,11 +1010,12 @@ def voices_move(*, merged: Suggestion, into: Suggestion) -> int:
     ]
     Voice.objects.filter(pk__in=moving).update(suggestion=into)
     Voice.objects.filter(suggestion=merged).delete()  # those heard on `into` already
-    gained = len(moving)
-    if merged.child_id not in there:
-        Voice.objects.create(suggestion=into, child_id=merged.child_id)
-        gained += 1
-    return gained
+    authors = dict.fromkeys([merged.child_id, *merged.authors.values_list("child_id", flat=True)])
+    new = [
+        Voice(suggestion=into, child_id=child_id) for child_id in authors if child_id not in there
+    ]
+    Voice.objects.bulk_create(new)
+    return len(moving) + len(new)
 
 
 # --- Recorded on behalf of children ---------------------------------------------------------

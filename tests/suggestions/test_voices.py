@@ -387,3 +387,53 @@ def test_a_childs_me_too_list_names_each_suggestion_once_in_one_query(
 
     assert [row.pk for row in rows] == [second.pk, first.pk]
     assert [selectors.heard_from(row).children for row in rows] == [3, 3]
+
+
+# --- Where the three parts of issue 21 meet (a review's findings) ----------------------------
+
+
+def test_a_child_an_adult_recorded_it_for_cannot_say_me_too_to_it(pipe, peer):
+    from suggestions.models import SuggestionAuthor
+
+    suggestion = sent(pipe)
+    SuggestionAuthor.objects.create(suggestion=suggestion, child=pipe.child)
+    SuggestionAuthor.objects.create(suggestion=suggestion, child=peer)  # recorded for both
+
+    assert "your own suggestion" in refused(suggestion, peer)
+
+
+def test_merging_makes_every_recorded_author_a_voice(pipe, peer):
+    from suggestions.models import SuggestionAuthor
+
+    a, b = sent(pipe), sent(pipe)
+    b_author = a_child(pipe.school, "小松鼠")
+    Suggestion.objects.filter(pk=b.pk).update(child=b_author)
+    b = Suggestion.objects.get(pk=b.pk)
+    SuggestionAuthor.objects.create(suggestion=a, child=pipe.child)
+    SuggestionAuthor.objects.create(suggestion=a, child=peer)  # A was recorded for two
+
+    suggestion_transition(suggestion=a, action="merge", user=pipe.school_staff, merged_into=b)
+
+    assert set(Voice.objects.filter(suggestion=b).values_list("child_id", flat=True)) == {
+        pipe.child.pk,
+        peer.pk,
+    }
+
+
+def test_a_child_of_another_school_reads_an_implemented_one_as_the_public_does(client, pipe, peer):
+    implemented = SuggestionFactory(
+        child=pipe.child, state=State.IMPLEMENTED, place="和睦小区3幢门口"
+    )
+    services.voice_add(suggestion=implemented, child=peer, line="我们楼下也一样")
+    elsewhere = a_child(SchoolFactory(), "小海豚")
+    client.force_login(elsewhere.user)
+
+    page = client.get(url("suggestion_detail", "zh-hans", pk=implemented.pk)).text
+
+    assert implemented.title in page
+    assert "和睦小区3幢门口" not in page, "the street is not another school's to read"
+    assert "我们楼下也一样" not in page and "小青蛙" not in page, "nor who else said it"
+    client.force_login(peer.user)
+    assert (
+        "和睦小区3幢门口" in client.get(url("suggestion_detail", "zh-hans", pk=implemented.pk)).text
+    )
