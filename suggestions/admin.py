@@ -16,6 +16,7 @@ from .models import (
     StageDeadline,
     Suggestion,
 )
+from .search import suggestion_words
 from .services import SENDING_NEEDS_MESSAGE
 
 
@@ -110,6 +111,14 @@ class SuggestionAdmin(ConstraintSafeAdmin):
     )
     inlines = [StageChangeInline, PlaceCorrectionInline]
     actions = ["route_again"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "search_words")
+
+    def save_model(self, request, obj, form, change):
+        # The words the search and "similar" find it by follow a title or text fixed here.
+        obj.search_words = suggestion_words(obj)
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Route again (after fixing the rules or organisations)"))
     def route_again(self, request, queryset):

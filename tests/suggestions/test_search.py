@@ -238,3 +238,23 @@ def test_a_query_of_up_to_the_limit_is_looked_for(client, pipe):
 def test_the_words_of_a_suggestion_are_those_of_its_three_texts():
     holder = Suggestion(title="Title", noticed="noticed", proposal="proposal")
     assert suggestion_words(holder) == "title noticed proposal"
+
+
+def test_a_title_fixed_in_the_admin_is_found_by_its_new_words(rf, admin_user):
+    from django.contrib import admin
+
+    from suggestions.admin import SuggestionAdmin
+    from suggestions.models import Suggestion
+    from suggestions.search import suggestion_words
+    from tests.suggestions.factories import SuggestionFactory
+
+    suggestion = SuggestionFactory(title="路灯坏了")
+    suggestion.title = "斑马线看不清"
+    request = rf.post("/")
+    request.user = admin_user
+
+    SuggestionAdmin(Suggestion, admin.site).save_model(request, suggestion, None, True)
+
+    suggestion.refresh_from_db()
+    assert suggestion.search_words == suggestion_words(suggestion)
+    assert "斑马线" in suggestion.search_words.split() and "路灯" not in suggestion.search_words
