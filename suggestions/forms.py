@@ -681,6 +681,10 @@ class VoiceForm(forms.Form):
         error_messages={"max_length": _("What you add can be at most %(limit_value)d characters.")},
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # its label ends in "…" already
+        super().__init__(*args, **kwargs)
+
 
 # --- Recorded on behalf of children ---------------------------------------------------------
 
@@ -709,18 +713,24 @@ class RecordedSuggestionForm(forms.Form):
     is sent on its way at once."""
 
     title = forms.CharField(label=_("Title"), max_length=80)
-    noticed = forms.CharField(label=_("What we noticed"), max_length=2000, widget=forms.Textarea)
-    proposal = forms.CharField(label=_("What we suggest"), max_length=2000, widget=forms.Textarea)
+    # Three lines each: a page of several suggestions stays short enough to scroll on a phone.
+    noticed = forms.CharField(
+        label=_("What we noticed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    proposal = forms.CharField(
+        label=_("What we suggest"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     place = forms.CharField(label=_("Where"), max_length=120)
     focus_area = forms.ModelChoiceField(label=_("Focus area"), queryset=FocusArea.objects.all())
     role = forms.ChoiceField(label=_("Role"), choices=ParticipationRole.choices)
+    # Before the list of the group's children, which may be long: one tick when all made it.
+    whole_group = forms.BooleanField(label=_("The whole group made it"), required=False)
     children = forms.ModelMultipleChoiceField(
         label=_("Which children made it"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    whole_group = forms.BooleanField(label=_("The whole group made it"), required=False)
     scan = forms.FileField(
         label=_("Scan or photo of the paper"),
         required=False,
