@@ -64,6 +64,42 @@ def journey_of_demo_child(env) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+def ask_demo(env, code: str) -> int:
+    """A number from the demo's database (the last line `code` prints)."""
+    done = manage(env, "shell", "-c", code, capture_output=True, text=True)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def peer_of_demo_child(env) -> int:
+    """Another child's suggestion the demo child may say "me too" to."""
+    return ask_demo(
+        env,
+        "from groups.models import User; from suggestions.models import Suggestion;"
+        "from suggestions.permissions import peer_may_join;"
+        "c = User.objects.get(username='child').child;"
+        "print(next(s.pk for s in Suggestion.objects.exclude(child=c).select_related('child')"
+        ".order_by('pk') if peer_may_join(c, s)))",
+    )
+
+
+def activity_of_demo_mentor(env) -> int:
+    """An activity whose children the demo mentor may record suggestions for."""
+    return ask_demo(
+        env,
+        "from groups.models import User; from activities.models import Activity;"
+        "m = User.objects.get(username='mentor');"
+        "print(next(a.pk for a in Activity.objects.select_related('group').order_by('pk')"
+        " if m.has_perm('suggestions.record_on_behalf', a.group)"
+        " and m.has_perm('activities.change_activity', a)))",
+    )
+
+
+def similar_while_typing(page):
+    """A child starts a title that others have written before: the list below it fills in."""
+    page.fill("input[name=title]", "斑马线")
+    page.locator("#similar-results li").first.wait_for(timeout=5000)
+
+
 def log_in(page, base, prefix, username):
     page.goto(f"{base}{prefix}/accounts/login/")
     page.fill("input[name=username]", username)
@@ -121,6 +157,8 @@ def main() -> None:
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "seed_demo", stdout=subprocess.DEVNULL)
         journey = journey_of_demo_child(env)
+        peer = peer_of_demo_child(env)
+        activity = activity_of_demo_mentor(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         # SMS and WeChat switched on for the server only (the demo was seeded without them), so
@@ -153,7 +191,16 @@ def main() -> None:
                         ("child-form-errors", "/suggestions/new/", send_empty),
                         ("child-journey", f"/suggestions/{journey}/", None),
                         ("child-suggestions", "/suggestions/", None),
+                        ("child-similar", "/suggestions/new/", similar_while_typing),
+                        ("child-search", "/suggestions/search/?q=斑马线", None),
+                        ("child-me-too", f"/suggestions/{peer}/", None),
                     ],
+                )
+                shoot(
+                    browser,
+                    base,
+                    "mentor",
+                    [("mentor-record", f"/activities/{activity}/suggestions/record/", None)],
                 )
                 shoot(
                     browser,
