@@ -206,14 +206,20 @@ def is_an_author(child, suggestion: Suggestion) -> bool:
     )
 
 
-def peer_may_join(child, suggestion: Suggestion) -> bool:
-    """Whether another child may see this suggestion to add their voice (PEER_STATES). Reads
-    `suggestion.child` (select it with the suggestion)."""
-    if child is None or is_an_author(child, suggestion):
-        return False
+def _open_to_peers(child, suggestion: Suggestion) -> bool:
+    """The suggestion is one other children may see to join: implemented (public), or on its
+    way at their own school (PEER_STATES). Reads `suggestion.child`."""
     if suggestion.state == State.IMPLEMENTED:
         return True
     return suggestion.state in PEER_STATES and suggestion.child.school_id == child.school_id
+
+
+def peer_may_join(child, suggestion: Suggestion) -> bool:
+    """Whether another child may see this suggestion to add their voice. Reads
+    `suggestion.child` (select it with the suggestion)."""
+    if child is None or is_an_author(child, suggestion):
+        return False
+    return _open_to_peers(child, suggestion)
 
 
 def voice_refusal(child, suggestion: Suggestion):
@@ -221,7 +227,7 @@ def voice_refusal(child, suggestion: Suggestion):
     they may. Not the "once only" rule: the service checks that under its lock."""
     if is_an_author(child, suggestion):
         return OWN_SUGGESTION_VOICE
-    if not peer_may_join(child, suggestion):
+    if child is None or not _open_to_peers(child, suggestion):
         return NOT_VISIBLE_FOR_A_VOICE
     # A child acts in the portal only with a guardian's consent in force (privacy/).
     if child.anonymised_at is not None or not child.consents.filter(withdrawn_at=None).exists():
